@@ -1,0 +1,164 @@
+"""Load the demo fixtures (`data/demo/demo.toml`) in one transaction.
+
+The file describes shops, products, buyers and orders as they stand, packages in
+their statuses; an order's `then` list is history replayed through the real
+services (partial cancellations, requests, refusals), so refunds, stock, emails
+and events are exactly what the app itself would have written. IDs and the
+clock are fixed, so every load is identical.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, SQLModel, select
+
+from core import ids, rules, services
+from core.clock import parse_instant, set_stored_clock
+from core.db import Database
+from core.models import Buyer, Order, OrderEvent, OrderLine, Package, Product, Shop
+from core.paths import data_dir
+from core.results import Refused, Refusal, Success
+
+
+class DemoError(Exception):
+    pass
+
+
+def demo_file():
+    return data_dir() / "demo" / "demo.toml"
+
+
+def load_demo(db: Database, *, reset: bool = False, path=None) -> Success | Refusal:
+    fixture = tomllib.loads((path or demo_file()).read_text())
+    try:
+        with db.write() as session:
+            if session.exec(select(func.count()).select_from(Order)).one():
+                if not reset:
+                    raise Refused("not_empty", "This database already has orders. Use "
+                                  "`orderdesk seed demo --reset` to replace them with the demo data.")
+                wipe(session)
+            with ids.deterministic(20231019):
+                counts = _load(session, fixture)
+    except Refused as refused:
+        return refused.refusal
+    return Success(counts, f"Demo data loaded: {counts['orders']} orders, clock at {fixture['clock']}.")
+
+
+def wipe(session: Session) -> None:
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if table.name != "alembic_version":
+            session.exec(delete(table))
+
+
+_SERVICES = {
+    "buyer_cancel": lambda s, o, a, now: services.buyer_cancel.__wrapped__(s, o.id, a["reason"], now=now),
+    "request": lambda s, o, a, now: services.request_cancellation.__wrapped__(s, o.id, a["reason"], now=now),
+    "cancel_order": lambda s, o, a, now: services.seller_cancel.__wrapped__(s, o.id, a["reason"], now=now),
+    "cancel_package": lambda s, o, a, now: services.seller_cancel.__wrapped__(
+        s, o.id, a["reason"], package_id=a["package"], now=now),
+    "cancel_items": lambda s, o, a, now: services.seller_cancel.__wrapped__(
+        s, o.id, "out_of_stock", items=a["items"], now=now),
+    "reject": lambda s, o, a, now: services.reject_request.__wrapped__(s, _pending(s, o), a["reason"], now=now),
+    "approve": lambda s, o, a, now: services.approve_request.__wrapped__(s, _pending(s, o), now=now),
+    "pack": lambda s, o, a, now: services.pack.__wrapped__(s, a["package"], now=now),
+    "handover": lambda s, o, a, now: services.handover.__wrapped__(s, a["package"], now=now),
+    "deliver": lambda s, o, a, now: services.deliver.__wrapped__(s, a["package"], now=now),
+    "refuse": lambda s, o, a, now: services.refuse_delivery.__wrapped__(s, a["package"], now=now),
+    "receive_return": lambda s, o, a, now: services.receive_return.__wrapped__(s, a["package"], now=now),
+}
+
+
+def _pending(session, order):
+    state = services.load_order(session, order.id)
+    return state.pending.id
+
+
+def _load(session: Session, fx: dict) -> dict:
+    clock = parse_instant(fx["clock"])
+    set_stored_clock(session, clock)
+    shops = {}
+    for spec in fx["shops"]:
+        shop = Shop(**spec)
+        session.add(shop)
+        shops[shop.name] = shop
+    session.flush()
+    products = {}
+    for spec in fx["products"]:
+        spec = dict(spec)
+        shop = shops[spec.pop("shop")]
+        product = Product(shop_id=shop.id, **spec)
+        session.add(product)
+        products[(shop.name, product.sku)] = product
+    buyers = {}
+    for spec in fx["buyers"]:
+        buyer = Buyer(**spec)
+        session.add(buyer)
+        buyers[buyer.username] = buyer
+    session.flush()
+    for spec in fx["orders"]:
+        _add_order(session, spec, shops, products, buyers, clock)
+    return {"shops": len(shops), "products": len(products), "buyers": len(buyers),
+            "orders": len(fx["orders"])}
+
+
+def _add_order(session, spec, shops, products, buyers, clock):
+    shop, buyer = shops[spec["shop"]], buyers[spec["buyer"]]
+    created = parse_instant(spec["created"])
+    paid = parse_instant(spec["paid"]) if "paid" in spec else None
+    hold_until = paid + timedelta(minutes=shop.hold_window_minutes) if paid else None
+    order = Order(
+        id=spec["id"], shop_id=shop.id, buyer_id=buyer.id, status="unpaid", currency=shop.currency,
+        created_at=created, paid_at=paid, hold_until=hold_until,
+        ship_by=paid + timedelta(hours=shop.ship_within_hours) if paid else None,
+        recipient=spec.get("recipient", buyer.name), address=spec.get("address", buyer.address),
+        original_shipping_fee=spec.get("shipping_fee", 0),
+        shipping_fee_seller_discount=spec.get("shipping_seller_discount", 0),
+        shipping_fee_platform_discount=spec.get("shipping_platform_discount", 0),
+        shipping_tax=spec.get("shipping_tax", 0), updated_at=created)
+    session.add(order)
+    session.flush()
+    session.add(OrderEvent(order_id=order.id, at=created, actor="buyer", kind="placed", detail="{}"))
+    statuses = []
+    for n, pk in enumerate(spec["packages"]):
+        status = pk.get("status", "awaiting_shipment")
+        step = timedelta(hours=2 + n)
+        package = Package(id=pk["id"], order_id=order.id, status=status,
+                          tracking_number=pk.get("tracking"),
+                          shipping_provider=pk.get("carrier", "USPS" if status != "awaiting_shipment" else None))
+        base = paid or created
+        if status != "awaiting_shipment":
+            package.packed_at = base + step
+            package.tracking_number = package.tracking_number or f"TT{package.id[-12:]}"
+        if status in rules.COLLECTED:
+            package.collected_at = base + 2 * step
+        if status in ("delivered", "returned"):
+            package.delivered_at = base + 24 * step if status == "delivered" else None
+            package.returned_at = base + 24 * step if status == "returned" else None
+        session.add(package)
+        session.flush()
+        statuses.append(status)
+        for line in pk["lines"]:
+            product = products[(shop.name, line["sku"])]
+            session.add(OrderLine(
+                id=line["id"], order_id=order.id, package_id=package.id, product_id=product.id,
+                sku=product.sku, title=product.title, quantity=line["quantity"],
+                unit_original_price=line.get("price", product.price),
+                seller_discount=line.get("seller_discount", 0),
+                platform_discount=line.get("platform_discount", 0), tax=line.get("tax", 0)))
+        if package.delivered_at:
+            order.completes_at = package.delivered_at + timedelta(days=shop.return_window_days)
+    if order.completes_at and order.completes_at <= clock and all(s == "delivered" for s in statuses):
+        order.completed_at = order.completes_at
+    order.status = rules.derive_order_status(
+        statuses, paid=paid is not None, on_hold=hold_until is not None and clock < hold_until,
+        completed=order.completed_at is not None)
+    session.flush()
+    for action in spec.get("then", []):
+        now = parse_instant(action["at"])
+        result = _SERVICES[action["do"]](session, order, action, now)
+        if isinstance(result, Refusal):  # pragma: no cover - a broken fixture
+            raise DemoError(f"demo order {order.id}: {action['do']} refused: {result.message}")
+        session.flush()

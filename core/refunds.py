@@ -1,0 +1,95 @@
+"""The refund rule (DOMAIN.md; this product's rule, TikTok publishes none).
+
+A line's paid subtotal P = unit_original_price * quantity - seller_discount -
+platform_discount, its tax T. Cancelling k more of its n units, c already
+cancelled, refunds floor(P*(c+k)/n) - floor(P*c/n) of P, and the same of T, so
+cancelling every unit in any number of steps refunds exactly P and T.
+Shipping (after its discounts) and its tax are refunded only by the cancellation
+that leaves no live unit in the order. All amounts are integer minor units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+SHIPPING_NOTE = "Shipping is refunded when the whole order is cancelled."
+
+
+def line_paid(line) -> int:
+    return line.unit_original_price * line.quantity - line.seller_discount - line.platform_discount
+
+
+def share(amount: int, units: int, already: int, more: int) -> int:
+    """The part of `amount` (spread over `units`) that `more` units refund after `already`."""
+    if not 0 <= already <= already + more <= units:
+        raise ValueError(f"cannot cancel {more} of {units} units with {already} already cancelled")
+    return amount * (already + more) // units - amount * already // units
+
+
+def order_shipping(order) -> int:
+    return (order.original_shipping_fee - order.shipping_fee_seller_discount
+            - order.shipping_fee_platform_discount)
+
+
+@dataclass(frozen=True)
+class LineRefund:
+    line_id: str
+    quantity: int
+    subtotal: int
+    tax: int
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.tax
+
+
+@dataclass(frozen=True)
+class RefundBreakdown:
+    subtotal: int
+    shipping: int
+    tax: int
+    lines: tuple[LineRefund, ...] = field(default=())
+
+    @property
+    def total(self) -> int:  # TikTok API: refund_total = subtotal + shipping + tax
+        return self.subtotal + self.shipping + self.tax
+
+    def as_dict(self) -> dict:
+        return {"subtotal": self.subtotal, "shipping": self.shipping, "tax": self.tax,
+                "total": self.total}
+
+
+def refund_for(order, lines: Iterable, quantities: Mapping[str, int]) -> RefundBreakdown:
+    """What cancelling `quantities` (line id -> units) of `order` refunds now."""
+    lines = list(lines)
+    per_line = []
+    live_after = 0
+    for line in lines:
+        k = quantities.get(line.id, 0)
+        live_after += line.quantity - line.cancelled_quantity - k
+        if k:
+            per_line.append(LineRefund(
+                line.id, k,
+                share(line_paid(line), line.quantity, line.cancelled_quantity, k),
+                share(line.tax, line.quantity, line.cancelled_quantity, k),
+            ))
+    shipping = shipping_tax = 0
+    if live_after == 0 and per_line:
+        shipping, shipping_tax = order_shipping(order), order.shipping_tax
+    return RefundBreakdown(
+        subtotal=sum(r.subtotal for r in per_line),
+        shipping=shipping,
+        tax=sum(r.tax for r in per_line) + shipping_tax,
+        lines=tuple(per_line),
+    )
+
+
+def order_totals(order, lines: Iterable) -> dict:
+    """What the buyer paid at checkout (TikTok API payment figures)."""
+    lines = list(lines)
+    subtotal = sum(line_paid(line) for line in lines)
+    shipping = order_shipping(order)
+    tax = sum(line.tax for line in lines) + order.shipping_tax
+    return {"subtotal": subtotal, "shipping": shipping, "tax": tax,
+            "total": subtotal + shipping + tax}

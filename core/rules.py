@@ -1,0 +1,379 @@
+"""The rulebook: who may cancel what, when, and why not.
+
+Everything here is data or a pure function of an order's state; services ask
+these functions before changing anything and screens show their answers
+(allowed, max quantity, why not, the way out). Sources: seed 000 (buyer),
+seed 003 (seller), ../shared/DOMAIN.md.
+
+Decisions where the seeds are silent (also in the README):
+- A seller may cancel one package whenever the package is Awaiting Shipment or
+  Awaiting Collection and the order is paid and past its hold, or on hold.
+- Item (quantity) cancellation needs the *order* and the line's *package* both to
+  be Awaiting Shipment (seed 003: "orders and packages with an Awaiting Shipment
+  status"), and the reason Out of Stock.
+- A `returned` package (delivery refused, on its way back) counts as collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# -- statuses ---------------------------------------------------------------
+ORDER_STATUSES = (
+    "unpaid", "on_hold", "awaiting_shipment", "awaiting_collection",
+    "partially_shipping", "in_transit", "delivered", "completed", "cancelled",
+)
+PACKAGE_STATUSES = (
+    "awaiting_shipment", "awaiting_collection", "in_transit", "delivered", "returned", "cancelled",
+)
+STATUS_LABELS = {
+    "unpaid": "Unpaid", "on_hold": "On Hold", "awaiting_shipment": "Awaiting Shipment",
+    "awaiting_collection": "Awaiting Collection", "partially_shipping": "Partially Shipping",
+    "in_transit": "In Transit", "delivered": "Delivered", "completed": "Completed",
+    "cancelled": "Cancelled", "returned": "Returned",
+}
+COLLECTED = frozenset({"in_transit", "delivered", "returned"})
+_PROGRESS = {"awaiting_shipment": 0, "awaiting_collection": 1, "in_transit": 2, "returned": 2, "delivered": 3}
+_ORDER_STATUS_OF_PACKAGE = {
+    "awaiting_shipment": "awaiting_shipment", "awaiting_collection": "awaiting_collection",
+    "in_transit": "in_transit", "returned": "in_transit", "delivered": "delivered",
+}
+
+
+def derive_order_status(
+    package_statuses: Iterable[str], *, paid: bool, on_hold: bool = False, completed: bool = False
+) -> str:
+    """DOMAIN.md: the least advanced live package wins, except that a mix of
+    collected and not-yet-collected packages is `partially_shipping`."""
+    live = [s for s in package_statuses if s != "cancelled"]
+    if not live:
+        return "cancelled"
+    if not paid:
+        return "unpaid"
+    if on_hold:
+        return "on_hold"
+    collected = [s in COLLECTED for s in live]
+    if any(collected) and not all(collected):
+        return "partially_shipping"
+    status = _ORDER_STATUS_OF_PACKAGE[min(live, key=_PROGRESS.__getitem__)]
+    return "completed" if status == "delivered" and completed else status
+
+
+# -- reasons (TikTok API, US) -------------------------------------------------
+BUYER_REASONS = {
+    "change_address": "Need to change shipping address",
+    "better_price": "Better price available",
+    "no_longer_needed": "No longer needed",
+    "change_payment": "Need to change payment method",
+    "discount_not_expected": "Discount not as expected",
+    "bought_by_mistake": "Bought by mistake",
+    "high_shipping_fee": "High shipping fee",
+    "incorrect_address": "Incorrect shipping address",
+    "not_shipped_on_time": "Item wasn't shipped on time",
+    "forgot_coupon": "Forgot to apply coupons",
+    "dont_want_to_wait": "Don't want to wait",
+    "add_items": "Want to add more items",
+}
+SELLER_REASONS = {
+    "out_of_stock": "Out of stock",
+    "pricing_error": "Pricing error",
+    "unable_to_deliver": "Unable to deliver",
+    "buyer_requested": "Buyer requested cancellation",
+}
+REJECT_REASONS = {
+    "multiple_packages": "Products were shipped in multiple packages",
+    "cannot_change_address": "Unable to change address",
+    "already_shipped": "Product shipped, tracking updates soon",
+    "already_packed": "Product has been packed",
+}
+SYSTEM_REASONS = {
+    "package_rejected": "Package rejected (delivery refused)",
+    "delivery_failed": "Package delivery failed",
+    "collection_timeout": "Collection timeout",
+    "payment_overdue": "Buyer payment overdue",
+    "seller_no_response": "Seller did not respond (request auto-approved)",
+}
+REASON_TEXT = {**BUYER_REASONS, **SELLER_REASONS, **REJECT_REASONS, **SYSTEM_REASONS}
+REASONS_BY_ROLE = {"buyer": BUYER_REASONS, "seller": SELLER_REASONS, "reject": REJECT_REASONS}
+
+BUYER_CANCEL_STATUSES = frozenset({"unpaid", "on_hold", "awaiting_shipment", "awaiting_collection"})
+# Buyer reasons that only make sense in some statuses; the others fit every status above.
+BUYER_REASON_STATUSES = {
+    "change_payment": frozenset({"unpaid"}),
+    "not_shipped_on_time": frozenset({"awaiting_shipment", "awaiting_collection"}),
+    "dont_want_to_wait": frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"}),
+}
+SELLER_ORDER_CANCEL_STATUSES = frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"})
+SELLER_PACKAGE_CANCEL_ORDER_STATUSES = frozenset(
+    {"on_hold", "awaiting_shipment", "awaiting_collection", "partially_shipping"}
+)
+SELLER_PACKAGE_CANCEL_STATUSES = frozenset({"awaiting_shipment", "awaiting_collection"})
+ITEM_CANCEL_ORDER_STATUSES = frozenset({"awaiting_shipment"})
+ITEM_CANCEL_PACKAGE_STATUSES = frozenset({"awaiting_shipment"})
+ITEM_CANCEL_REASONS = frozenset({"out_of_stock"})
+
+REQUEST_DEADLINE = timedelta(hours=24)  # TikTok API: SELLER_RESPOND_CANCEL
+
+
+# -- verdicts -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "may this actor do this?", ready for a screen or the CLI."""
+
+    allowed: bool
+    code: str | None = None  # stable refusal code
+    why_not: str | None = None  # what a person reads, with what to do next
+    next_step: str | None = None  # contact_seller | refuse_delivery | update_app | buy_again
+    mode: str | None = None  # buyer cancel: "cancel" (at once) or "request" (seller answers)
+    max_quantity: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"allowed": self.allowed, "max_quantity": self.max_quantity, "why_not": self.why_not}
+
+
+def _no(code: str, why: str, next_step: str | None = None, **kw) -> Verdict:
+    return Verdict(False, code, why, next_step, **kw)
+
+
+_BUYER_CANNOT = {
+    "awaiting_collection": _no(
+        "order_packed",
+        "The seller has packed this order and it is waiting for the carrier, so it can't be "
+        "cancelled here any more. Contact the seller to ask them to cancel it.",
+        "contact_seller",
+    ),
+    "partially_shipping": _no(
+        "order_shipped",
+        "Part of this order is already with the carrier. The only way to cancel now is to "
+        "refuse the delivery when it arrives.",
+        "refuse_delivery",
+    ),
+    "in_transit": _no(
+        "order_shipped",
+        "This order is with the carrier. The only way to cancel now is to refuse the delivery "
+        "when it arrives.",
+        "refuse_delivery",
+    ),
+    "delivered": _no(
+        "order_delivered",
+        "This order has been delivered, so it can't be cancelled. Ask for a return or refund instead.",
+    ),
+    "completed": _no(
+        "order_delivered",
+        "This order is completed, so it can't be cancelled.",
+    ),
+    "cancelled": _no(
+        "order_cancelled", "This order is already cancelled. You can buy the items again.", "buy_again"
+    ),
+}
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.strip().split("."))
+    except ValueError:
+        raise ValueError(f"{version!r} is not an app version like 34.1.0") from None
+
+
+def buyer_cancel(order, shop, now: datetime, *, app_version: str | None = None,
+                 request_pending: bool = False) -> Verdict:
+    """Seed 000: Cancel works until the order is packed; after the shop's
+    auto-approve window it becomes a request the seller answers."""
+    if order.status in _BUYER_CANNOT:
+        return _BUYER_CANNOT[order.status]
+    if request_pending:
+        return _no("request_pending",
+                   "You already asked the seller to cancel this order; wait for their answer.")
+    if app_version is not None and version_tuple(app_version) < version_tuple(shop.min_app_version):
+        return _no(
+            "app_outdated",
+            f"Cancelling an order needs app version {shop.min_app_version} or newer, and this app "
+            f"is {app_version}. Update the app from your app store, then cancel again.",
+            "update_app",
+        )
+    mode = "cancel"
+    if (order.status == "awaiting_shipment" and shop.auto_approve_hours is not None
+            and order.paid_at is not None
+            and now > order.paid_at + timedelta(hours=shop.auto_approve_hours)):
+        mode = "request"
+    return Verdict(True, mode=mode)
+
+
+def buyer_request(order, *, request_pending: bool = False) -> Verdict:
+    """Seed 000: a packaged order can only be cancelled by asking the seller."""
+    if request_pending:
+        return _no("request_pending",
+                   "You already asked the seller to cancel this order; wait for their answer.")
+    if order.status != "awaiting_collection":
+        if order.status in BUYER_CANCEL_STATUSES:
+            return _no("not_packed",
+                       "This order isn't packed yet, so you can cancel it yourself: choose Cancel.")
+        return _BUYER_CANNOT[order.status]
+    return Verdict(True)
+
+
+def refuse_delivery(order, package) -> Verdict:
+    """Seed 000: an order in transit can only be cancelled by refusing the delivery."""
+    if package.status != "in_transit":
+        return _no("not_in_transit",
+                   f"Package {package.id} is {STATUS_LABELS[package.status]}; only a package "
+                   "on its way (In Transit) can be refused.")
+    return Verdict(True)
+
+
+def seller_cancel_order(order) -> Verdict:
+    """Seed 003: whole orders can be cancelled while Awaiting Shipment or Awaiting Collection."""
+    if order.status in SELLER_ORDER_CANCEL_STATUSES:
+        return Verdict(True)
+    why = {
+        "unpaid": "The buyer hasn't paid yet; unpaid orders are cancelled by the system when "
+                  "payment is overdue.",
+        "partially_shipping": "Part of this order is with the carrier. Cancel the packages that "
+                              "haven't been collected instead.",
+        "cancelled": "This order is already cancelled.",
+    }.get(order.status, f"The order is {STATUS_LABELS[order.status]}: the carrier has it, so it "
+                        "can no longer be cancelled.")
+    return _no("not_cancellable", why)
+
+
+def seller_cancel_package(order, package) -> Verdict:
+    """Seed 003: a package can be cancelled while Awaiting Shipment or Awaiting Collection."""
+    if package.status not in SELLER_PACKAGE_CANCEL_STATUSES:
+        return _no("not_cancellable",
+                   f"Package {package.id} is {STATUS_LABELS[package.status]}; only packages "
+                   "Awaiting Shipment or Awaiting Collection can be cancelled.")
+    if order.status not in SELLER_PACKAGE_CANCEL_ORDER_STATUSES:
+        return _no("not_cancellable", f"The order is {STATUS_LABELS[order.status]}; its packages "
+                                      "can't be cancelled.")
+    return Verdict(True)
+
+
+def item_cancel(order, package, line) -> Verdict:
+    """Seed 003: items (quantities) only in Awaiting Shipment orders and packages,
+    and only with Out of Stock; other lines are greyed out with why."""
+    live = line.quantity - line.cancelled_quantity
+    if live <= 0:
+        return _no("line_cancelled", "All units of this item are already cancelled.", max_quantity=0)
+    if order.status not in ITEM_CANCEL_ORDER_STATUSES:
+        return _no("not_awaiting_shipment",
+                   f"Items can only be cancelled in orders Awaiting Shipment; this order is "
+                   f"{STATUS_LABELS[order.status]}.", max_quantity=0)
+    if package.status not in ITEM_CANCEL_PACKAGE_STATUSES:
+        return _no("package_not_eligible",
+                   f"This item's package is {STATUS_LABELS[package.status]}; items can only be "
+                   "cancelled in packages Awaiting Shipment. Cancel the whole package instead.",
+                   max_quantity=0)
+    return Verdict(True, max_quantity=live)
+
+
+def reason_fits(actor: str, reason: str, order_status: str, *, scope: str = "order") -> Verdict:
+    """TikTok API 25001021 "Reason not match order status": a reason must fit
+    the actor, the order status and (for sellers) the scope."""
+    if reason not in REASON_TEXT:
+        return _no("unknown_reason", f"There is no cancellation reason {reason!r}. "
+                   f"Run `orderdesk reasons --as {actor}` to see the reasons.")
+    own = REASONS_BY_ROLE[actor]
+    if reason not in own:
+        return _no("reason_not_match",
+                   f"{REASON_TEXT[reason]!r} is not a {actor}'s reason. "
+                   f"Choose one of: {', '.join(own)}.")
+    if actor == "buyer" and order_status not in BUYER_REASON_STATUSES.get(reason, BUYER_CANCEL_STATUSES):
+        return _no("reason_not_match",
+                   f"{REASON_TEXT[reason]!r} doesn't fit an order that is "
+                   f"{STATUS_LABELS[order_status]}. Choose another reason.")
+    if actor == "seller" and scope == "items" and reason not in ITEM_CANCEL_REASONS:
+        return _no("reason_not_match",
+                   "Items can only be cancelled with the reason Out of Stock (seed 003). "
+                   "To cancel for another reason, cancel the whole order or a package.")
+    return Verdict(True)
+
+
+def reject_reason_fits(reason: str, order, packages) -> Verdict:
+    """A seller's reject reason must be true of the order."""
+    if reason not in REASON_TEXT:
+        return _no("unknown_reason", f"There is no reject reason {reason!r}. "
+                   "Run `orderdesk reasons --as reject` to see them.")
+    if reason not in REJECT_REASONS:
+        return _no("reason_not_match", f"{REASON_TEXT[reason]!r} is not a reject reason. "
+                   f"Choose one of: {', '.join(REJECT_REASONS)}.")
+    live = [p for p in packages if p.status != "cancelled"]
+    if reason == "multiple_packages" and len(live) < 2:
+        return _no("reason_not_match", "This order has a single package. Choose another reject reason.")
+    if reason == "already_packed" and not any(p.status != "awaiting_shipment" for p in live):
+        return _no("reason_not_match", "No package of this order is packed yet. Choose another "
+                   "reject reason, or approve the request.")
+    return Verdict(True)
+
+
+def buyer_reasons_for(order_status: str) -> dict[str, str]:
+    return {k: v for k, v in BUYER_REASONS.items()
+            if order_status in BUYER_REASON_STATUSES.get(k, BUYER_CANCEL_STATUSES)}
+
+
+def reasons_for(actor: str, order=None, packages=()) -> dict[str, str]:
+    """The reasons that fit this actor (and this order, when given)."""
+    if order is None:
+        return dict(REASONS_BY_ROLE[actor])
+    if actor == "buyer":
+        return buyer_reasons_for(order.status)
+    if actor == "seller":
+        return dict(SELLER_REASONS) if order.status in SELLER_PACKAGE_CANCEL_ORDER_STATUSES else {}
+    return {k: v for k, v in REJECT_REASONS.items() if reject_reason_fits(k, order, packages).allowed}
+
+
+# -- logistics ----------------------------------------------------------------
+_LOGISTICS = {  # action: (package status it needs, the status it leads to)
+    "pack": ("awaiting_shipment", "awaiting_collection"),
+    "handover": ("awaiting_collection", "in_transit"),
+    "deliver": ("in_transit", "delivered"),
+    "refuse": ("in_transit", "returned"),
+    "receive_return": ("returned", "cancelled"),
+}
+_LOGISTICS_WORDS = {
+    "pack": "packed", "handover": "handed to the carrier", "deliver": "marked delivered",
+    "refuse": "refused", "receive_return": "received back",
+}
+
+
+def logistics(action: str, order, package) -> Verdict:
+    """Pack, hand over, deliver, refuse, receive a return: each needs one package status."""
+    needed, _ = _LOGISTICS[action]
+    if package.status != needed:
+        return _no("wrong_package_status",
+                   f"Package {package.id} is {STATUS_LABELS[package.status]}; it can be "
+                   f"{_LOGISTICS_WORDS[action]} only when {STATUS_LABELS[needed]}.")
+    if action == "pack" and order.status in ("unpaid", "on_hold"):
+        return _no("not_ready_to_ship",
+                   f"The order is {STATUS_LABELS[order.status]}; it can be packed once it is "
+                   "Awaiting Shipment.")
+    return Verdict(True)
+
+
+def next_package_status(action: str) -> str:
+    return _LOGISTICS[action][1]
+
+
+# -- what each side may do now ---------------------------------------------------
+def buyer_actions(order, shop, now, *, request_pending=False) -> list[str]:
+    verdict = buyer_cancel(order, shop, now, request_pending=request_pending)
+    if verdict.allowed:
+        return ["cancel"]
+    return {"contact_seller": [] if request_pending else ["request_cancel"],
+            "refuse_delivery": ["refuse_delivery"], "buy_again": ["buy_again"]}.get(verdict.next_step, [])
+
+
+def seller_actions(order, packages, lines) -> list[str]:
+    actions = []
+    if seller_cancel_order(order).allowed:
+        actions.append("cancel_order")
+    if any(seller_cancel_package(order, p).allowed for p in packages):
+        actions.append("cancel_package")
+    by_id = {p.id: p for p in packages}
+    if any(item_cancel(order, by_id[line.package_id], line).allowed for line in lines):
+        actions.append("cancel_items")
+    for action in ("pack", "handover", "deliver"):
+        if any(logistics(action, order, p).allowed for p in packages):
+            actions.append(action)
+    return actions

@@ -1,0 +1,630 @@
+"""Commands: each one transaction that either does everything or nothing.
+
+Every command takes plain arguments (IDs, keys, quantities, `now`) and returns a
+`Success` with its record or a `Refusal` with a stable code and a message a
+person can act on. The order row is locked first (SELECT ... FOR UPDATE on
+PostgreSQL; BEGIN IMMEDIATE on SQLite), then the rules are asked, then the
+effects are written together.
+
+Concurrency: callers that drew a screen pass the `expected_version` they saw. If
+the order changed since, the rules are asked again: when they no longer allow the
+action the answer is "Cancellation of order failed" (code `cancellation_failed`)
+with what happened; when they do but the refund differs from the one the seller
+reviewed (`expected_refund`), the answer is `conflict`, never a silent other figure.
+
+Idempotency: a cancellation command given a key that was used before returns the
+first result and changes nothing (a retry after a lost response never cancels twice).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from core import refunds, rules
+from core.db import Database
+from core.ids import new_id
+from core.models import (
+    Buyer, Cancellation, CancellationLine, Notification, Order, OrderEvent, OrderLine,
+    OutboxEmail, Package, Product, Shop,
+)
+from core.money import format_money
+from core.queries import cancellation_view
+from core.results import Refusal, Refused, Result, Success
+
+
+def command(fn):
+    """Run `fn(session, ...)` as one write transaction; `Refused` rolls it back."""
+
+    @functools.wraps(fn)
+    def run(db: Database, *args, **kwargs) -> Result:
+        try:
+            with db.write() as session:
+                out = fn(session, *args, **kwargs)
+        except Refused as refused:
+            return refused.refusal
+        except IntegrityError as exc:
+            if "idempotency_key" in str(exc):
+                return Refusal("idempotency_key_reused",
+                               "That idempotency key was already used for another order. "
+                               "Use a new key for a new cancellation.")
+            raise
+        return out if isinstance(out, Success) else Success(out)
+
+    return run
+
+
+# -- loading an order's state ---------------------------------------------------
+@dataclass
+class OrderState:
+    order: Order
+    shop: Shop
+    buyer: Buyer
+    packages: list[Package]
+    lines: list[OrderLine]
+    pending: Cancellation | None
+
+    def package(self, package_id: str) -> Package:
+        for package in self.packages:
+            if package.id == package_id:
+                return package
+        raise Refused("unknown_package", f"Order {self.order.id} has no package {package_id}. "
+                      f"Its packages: {', '.join(p.id for p in self.packages)}.")
+
+    def package_of(self, line: OrderLine) -> Package:
+        return next(p for p in self.packages if p.id == line.package_id)
+
+
+def load_order(session: Session, order_id: str, *, lock: bool = True) -> OrderState:
+    query = select(Order).where(Order.id == order_id)
+    if lock:
+        query = query.with_for_update()
+    order = session.exec(query).first()
+    if order is None:
+        raise Refused("unknown_order", f"There is no order {order_id}. "
+                      "Run `orderdesk orders list` to see the orders.")
+    packages = list(session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)))
+    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)))
+    pending = session.exec(select(Cancellation).where(
+        Cancellation.order_id == order_id, Cancellation.status == "request_pending")).first()
+    return OrderState(order, session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id),
+                      packages, lines, pending)
+
+
+def _check_buyer(state: OrderState, user: str | None) -> None:
+    """CONTRACT.md: a buyer can never act on someone else's order."""
+    if user is not None and user != state.buyer.username:
+        raise Refused("forbidden", f"Order {state.order.id} is not {user}'s order; "
+                      "a buyer can only act on their own orders.")
+
+
+def _check_shop(state: OrderState, shop: str | None) -> None:
+    if shop is not None and shop != state.shop.name:
+        raise Refused("forbidden", f"Order {state.order.id} belongs to another shop; "
+                      f"{shop} can only act on its own orders.")
+
+
+def _refuse(state: OrderState, verdict: rules.Verdict, expected_version: int | None) -> Refused:
+    """A refusal; seed 000's "Cancellation of order failed" when the order moved on."""
+    if expected_version is not None and expected_version != state.order.version:
+        return Refused(
+            "cancellation_failed",
+            f"Cancellation of order failed: the order changed since you opened it and is now "
+            f"{rules.STATUS_LABELS[state.order.status]}. {verdict.why_not}",
+            status=state.order.status, version=state.order.version, next_step=verdict.next_step,
+        )
+    return Refused(verdict.code, verdict.why_not, status=state.order.status, next_step=verdict.next_step)
+
+
+def _require(state: OrderState, verdict: rules.Verdict, expected_version: int | None = None) -> None:
+    if not verdict.allowed:
+        raise _refuse(state, verdict, expected_version)
+
+
+def _require_reason(state: OrderState, actor: str, reason: str, scope: str = "order") -> None:
+    verdict = rules.reason_fits(actor, reason, state.order.status, scope=scope)
+    if not verdict.allowed:
+        raise Refused(verdict.code, verdict.why_not)
+
+
+def _replay(session: Session, key: str | None, order_id: str) -> Success | None:
+    if key is None:
+        return None
+    earlier = session.exec(select(Cancellation).where(Cancellation.idempotency_key == key)).first()
+    if earlier is None:
+        return None
+    if earlier.order_id != order_id:
+        raise Refused("idempotency_key_reused", "That idempotency key was already used for "
+                      f"order {earlier.order_id}. Use a new key for a new cancellation.")
+    return Success(cancellation_view(session, earlier), "This cancellation was already done.",
+                   replayed=True)
+
+
+def _event(session: Session, order: Order, now: datetime, actor: str, kind: str, **detail) -> None:
+    session.add(OrderEvent(order_id=order.id, at=now, actor=actor, kind=kind,
+                           detail=json.dumps(detail, sort_keys=True)))
+
+
+def _touch(state: OrderState, now: datetime) -> None:
+    """Re-derive the order's status from its packages and bump its version."""
+    order = state.order
+    order.status = rules.derive_order_status(
+        [p.status for p in state.packages],
+        paid=order.paid_at is not None,
+        on_hold=order.hold_until is not None and now < order.hold_until,
+        completed=order.completed_at is not None,
+    )
+    order.version += 1
+    order.updated_at = now
+
+
+def _notify(session: Session, state: OrderState, now: datetime, title: str, body: str,
+            cancellation: Cancellation | None = None) -> None:
+    session.add(Notification(buyer_id=state.buyer.id, order_id=state.order.id,
+                             cancellation_id=cancellation.id if cancellation else None,
+                             title=title, body=body, created_at=now))
+
+
+# -- the cancellation itself ---------------------------------------------------
+def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, int], *,
+                  now: datetime, role: str, scope: str, reason: str, actor: str,
+                  idempotency_key: str | None = None, package_id: str | None = None,
+                  expected_refund: int | None = None,
+                  record: Cancellation | None = None) -> Cancellation:
+    """Every effect of a successful cancellation (DOMAIN.md), in the caller's transaction."""
+    order = state.order
+    refund = refunds.refund_for(order, state.lines, quantities)
+    if expected_refund is not None and expected_refund != refund.total:
+        raise Refused(
+            "conflict",
+            f"The order changed since you reviewed it: the refund is now "
+            f"{format_money(refund.total, order.currency)}, not "
+            f"{format_money(expected_refund, order.currency)}. Review the refund again.",
+            refund=refund.as_dict(), version=order.version, status=order.status)
+    if record is None:
+        record = Cancellation(
+            id=new_id("cancellation"), order_id=order.id,
+            type="buyer_cancel" if role == "buyer" else "cancel", role=role, scope=scope,
+            package_id=package_id, reason=reason, status="success",
+            idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    record.status = "success"
+    record.updated_at = now
+    record.refund_subtotal, record.refund_shipping = refund.subtotal, refund.shipping
+    record.refund_tax, record.refund_total = refund.tax, refund.total
+    session.add(record)
+    session.flush()
+
+    lines = {line.id: line for line in state.lines}
+    for part in refund.lines:
+        line = lines[part.line_id]
+        line.cancelled_quantity += part.quantity
+        session.add(CancellationLine(cancellation_id=record.id, line_id=line.id, quantity=part.quantity,
+                                     refund_subtotal=part.subtotal, refund_tax=part.tax))
+        if reason != "out_of_stock" and line.product_id is not None:
+            product = session.get(Product, line.product_id)
+            product.stock += part.quantity  # units go back to stock (DOMAIN.md)
+    for package in state.packages:
+        own = [line for line in state.lines if line.package_id == package.id]
+        if package.status != "cancelled" and all(l.cancelled_quantity == l.quantity for l in own):
+            package.status = "cancelled"
+    _touch(state, now)
+    if order.status == "cancelled" and state.pending is not None and state.pending is not record:
+        state.pending.status, state.pending.updated_at = "closed", now  # nothing left to ask for
+        state.pending = None
+
+    whole = order.status == "cancelled"
+    what = "Your order was cancelled" if whole else "Some items in your order were cancelled"
+    money = format_money(refund.total, order.currency)
+    _notify(session, state, now, "Order cancelled" if whole else "Items cancelled",
+            f"{what} ({rules.REASON_TEXT[reason]}). A refund of {money} goes back to your "
+            "original payment method.", record)
+    session.add(OutboxEmail(
+        order_id=order.id, cancellation_id=record.id, message_id=f"<{record.id}@orderdesk>",
+        to_address=state.buyer.email,
+        subject=f"{what}: order {order.id}",
+        body=_email_body(state, record, refund), created_at=now))
+    _event(session, order, now, actor, "cancelled", cancellation_id=record.id, scope=scope,
+           reason=reason, refund_total=refund.total)
+    return record
+
+
+def _email_body(state: OrderState, record: Cancellation, refund: refunds.RefundBreakdown) -> str:
+    cur = state.order.currency
+    lines = {line.id: line for line in state.lines}
+    rows = [f"  {part.quantity} x {lines[part.line_id].title} ({lines[part.line_id].sku}): "
+            f"{format_money(part.total, cur)}" for part in refund.lines]
+    return "\n".join([
+        f"Hello {state.buyer.name},",
+        "",
+        f"{state.shop.name} cancelled the following from your order {state.order.id}"
+        if record.role != "buyer" else f"As you asked, we cancelled your order {state.order.id}:",
+        *rows,
+        "",
+        f"Reason: {rules.REASON_TEXT[record.reason]}",
+        f"Refund: {format_money(refund.total, cur)} (items {format_money(refund.subtotal, cur)}, "
+        f"shipping {format_money(refund.shipping, cur)}, tax {format_money(refund.tax, cur)})",
+        refunds.SHIPPING_NOTE if refund.shipping == 0 else "",
+        "The refund goes back to your original payment method.",
+        "",
+        f"{state.shop.name}",
+    ])
+
+
+def _all_live_units(state: OrderState, package_id: str | None = None) -> dict[str, int]:
+    return {line.id: line.quantity - line.cancelled_quantity for line in state.lines
+            if line.quantity > line.cancelled_quantity
+            and (package_id is None or line.package_id == package_id)}
+
+
+def _unknown_reason(reason: str, actor: str) -> None:
+    if reason not in rules.REASON_TEXT:
+        raise Refused("unknown_reason", f"There is no cancellation reason {reason!r}. "
+                      f"Run `orderdesk reasons --as {actor}` to see the reasons.")
+
+
+# -- buyer ----------------------------------------------------------------------
+@command
+def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
+                 user: str | None = None, app_version: str | None = None,
+                 idempotency_key: str | None = None, expected_version: int | None = None):
+    """Seed 000: Cancel → reason → Send. Whole order, at once, while it isn't packed;
+    after the shop's auto-approve window it becomes a request instead."""
+    _unknown_reason(reason, "buyer")
+    state = load_order(session, order_id)
+    _check_buyer(state, user)
+    if replay := _replay(session, idempotency_key, order_id):
+        return replay
+    try:
+        verdict = rules.buyer_cancel(state.order, state.shop, now, app_version=app_version,
+                                     request_pending=state.pending is not None)
+    except ValueError as exc:
+        raise Refused("bad_input", str(exc)) from None
+    _require(state, verdict, expected_version)
+    _require_reason(state, "buyer", reason)
+    if verdict.mode == "request":
+        return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key)
+    record = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+                           scope="order", reason=reason, actor="buyer",
+                           idempotency_key=idempotency_key)
+    return Success(cancellation_view(session, record), "Order cancelled.")
+
+
+def _open_request(session, state: OrderState, reason: str, *, now, idempotency_key):
+    record = Cancellation(
+        id=new_id("cancellation"), order_id=state.order.id, type="buyer_cancel", role="buyer",
+        scope="order", reason=reason, status="request_pending", idempotency_key=idempotency_key,
+        created_at=now, updated_at=now, deadline_at=now + rules.REQUEST_DEADLINE)
+    session.add(record)
+    session.flush()
+    state.pending = record
+    _touch(state, now)
+    _event(session, state.order, now, "buyer", "cancellation_requested", cancellation_id=record.id,
+           reason=reason)
+    return Success(cancellation_view(session, record),
+                   "Cancellation requested: the seller has 24 hours to answer.")
+
+
+@command
+def request_cancellation(session: Session, order_id: str, reason: str, *, now: datetime,
+                         user: str | None = None, idempotency_key: str | None = None,
+                         expected_version: int | None = None):
+    """Seed 000: a packed order can only be cancelled by asking the seller ("Contact seller")."""
+    _unknown_reason(reason, "buyer")
+    state = load_order(session, order_id)
+    _check_buyer(state, user)
+    if replay := _replay(session, idempotency_key, order_id):
+        return replay
+    _require(state, rules.buyer_request(state.order, request_pending=state.pending is not None),
+             expected_version)
+    _require_reason(state, "buyer", reason)
+    return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key)
+
+
+@command
+def refuse_delivery(session: Session, package_id: str, *, now: datetime, user: str | None = None):
+    """Seed 000: an order in transit is cancelled only by refusing it at the door.
+    The package goes back; the buyer's refusal count (the seller's caution mark) goes up."""
+    state = _load_by_package(session, package_id)
+    _check_buyer(state, user)
+    package = state.package(package_id)
+    _require(state, rules.refuse_delivery(state.order, package))
+    package.status, package.returned_at = "returned", now
+    state.buyer.refusal_count += 1
+    session.add(state.buyer)
+    _touch(state, now)
+    _event(session, state.order, now, "buyer", "delivery_refused", package_id=package_id)
+    _notify(session, state, now, "Delivery refused",
+            f"You refused package {package_id}. When it is back with the seller, its items are "
+            "cancelled and refunded.")
+    return Success(package_view(package), "Delivery refused.")
+
+
+@command
+def buy_again(session: Session, order_id: str, *, now: datetime, user: str | None = None,
+              quantities: Mapping[str, int] | None = None, address: str | None = None):
+    """Seed 000: after cancelling, place a new order with the same items (quantities
+    and address editable). The new order is paid at once and starts on hold."""
+    state = load_order(session, order_id, lock=False)
+    _check_buyer(state, user)
+    if state.order.status != "cancelled":
+        raise Refused("not_cancelled", "Buy again is offered for cancelled orders; "
+                      f"this order is {rules.STATUS_LABELS[state.order.status]}.")
+    wanted: dict[str, int] = {}
+    for line in state.lines:
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+    for sku, qty in (quantities or {}).items():
+        if sku not in wanted:
+            raise Refused("unknown_line", f"Order {order_id} has no item {sku}; "
+                          f"its items: {', '.join(wanted)}.")
+        if not isinstance(qty, int) or qty < 0:
+            raise Refused("bad_quantity", f"The quantity for {sku} must be a whole number, 0 or more.")
+        wanted[sku] = qty
+    wanted = {sku: qty for sku, qty in wanted.items() if qty}
+    if not wanted:
+        raise Refused("bad_quantity", "Choose at least one item to buy again.")
+    old = state.order
+    order = Order(id=new_id("order"), shop_id=old.shop_id, buyer_id=old.buyer_id, status="on_hold",
+                  currency=old.currency, created_at=now, paid_at=now,
+                  hold_until=now + timedelta(minutes=state.shop.hold_window_minutes),
+                  ship_by=now + timedelta(hours=state.shop.ship_within_hours),
+                  recipient=old.recipient, address=address or old.address,
+                  original_shipping_fee=old.original_shipping_fee,
+                  shipping_fee_seller_discount=old.shipping_fee_seller_discount,
+                  shipping_fee_platform_discount=old.shipping_fee_platform_discount,
+                  shipping_tax=old.shipping_tax, updated_at=now)
+    package = Package(id=new_id("package"), order_id=order.id, status="awaiting_shipment")
+    session.add(order)
+    session.add(package)
+    session.flush()
+    for sku, qty in wanted.items():
+        product = session.exec(select(Product).where(Product.shop_id == old.shop_id,
+                                                     Product.sku == sku).with_for_update()).first()
+        if product is None:
+            raise Refused("product_gone", f"{sku} is no longer sold by {state.shop.name}.")
+        if product.stock < qty:
+            raise Refused("out_of_stock", f"Only {product.stock} of {product.title} ({sku}) left; "
+                          f"lower the quantity to {product.stock} or less.")
+        product.stock -= qty
+        original = next(line for line in state.lines if line.sku == sku)
+        paid = product.price * qty
+        old_paid = refunds.line_paid(original)
+        session.add(OrderLine(id=new_id("line"), order_id=order.id, package_id=package.id,
+                              product_id=product.id, sku=sku, title=product.title, quantity=qty,
+                              unit_original_price=product.price,
+                              tax=original.tax * paid // old_paid if old_paid else 0))
+    _event(session, order, now, "buyer", "placed", bought_again_from=old.id)
+    return Success({"id": order.id, "status": order.status}, f"New order {order.id} placed.")
+
+
+# -- seller ---------------------------------------------------------------------
+@command
+def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
+                  shop: str | None = None, package_id: str | None = None,
+                  items: Mapping[str, int] | None = None, idempotency_key: str | None = None,
+                  expected_version: int | None = None, expected_refund: int | None = None):
+    """Seed 003: cancel the whole order, one package, or (Out of Stock only) some
+    units of items in Awaiting Shipment packages."""
+    _unknown_reason(reason, "seller")
+    if items and package_id:
+        raise Refused("bad_input", "Give either items or a package, not both.")
+    state = load_order(session, order_id)
+    _check_shop(state, shop)
+    if replay := _replay(session, idempotency_key, order_id):
+        return replay
+    scope = "items" if items else "package" if package_id else "order"
+    if scope == "order":
+        _require(state, rules.seller_cancel_order(state.order), expected_version)
+        quantities = _all_live_units(state)
+    elif scope == "package":
+        _require(state, rules.seller_cancel_package(state.order, state.package(package_id)),
+                 expected_version)
+        quantities = _all_live_units(state, package_id)
+    else:
+        quantities = _item_quantities(state, items, expected_version)
+    _require_reason(state, "seller", reason, scope)
+    record = _cancel_units(session, state, quantities, now=now, role="seller", scope=scope,
+                           reason=reason, actor="seller", idempotency_key=idempotency_key,
+                           package_id=package_id, expected_refund=expected_refund)
+    return Success(cancellation_view(session, record),
+                   "Cancelled; the customer's email is in the outbox.")
+
+
+def _item_quantities(state: OrderState, items: Mapping[str, int], expected_version) -> dict[str, int]:
+    lines = {line.id: line for line in state.lines}
+    quantities = {}
+    for line_id, qty in items.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise Refused("unknown_line", f"Order {state.order.id} has no line {line_id}. "
+                          f"Its lines: {', '.join(lines)}.")
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+            raise Refused("bad_quantity", f"The quantity for line {line_id} must be a whole "
+                          f"number of 1 or more, not {qty!r}.")
+        verdict = rules.item_cancel(state.order, state.package_of(line), line)
+        _require(state, verdict, expected_version)
+        if qty > verdict.max_quantity:
+            raise Refused("bad_quantity", f"Line {line_id} ({line.title}) has {verdict.max_quantity} "
+                          f"unit(s) that can be cancelled; {qty} is too many.",
+                          max_quantity=verdict.max_quantity)
+        quantities[line_id] = qty
+    return quantities
+
+
+def _load_request(session: Session, cancellation_id: str) -> tuple[Cancellation, OrderState]:
+    request = session.get(Cancellation, cancellation_id)
+    if request is None:
+        raise Refused("unknown_request", f"There is no cancellation request {cancellation_id}. "
+                      "Run `orderdesk requests list` to see the pending ones.")
+    state = load_order(session, request.order_id)
+    session.refresh(request)
+    if request.status != "request_pending":
+        raise Refused("request_answered", f"Request {cancellation_id} was already answered "
+                      f"(it is {request.status}).", status=request.status)
+    return request, state
+
+
+@command
+def approve_request(session: Session, cancellation_id: str, *, now: datetime,
+                    shop: str | None = None, actor: str = "seller"):
+    """The seller approves a buyer's request: the whole order is cancelled with the buyer's reason."""
+    request, state = _load_request(session, cancellation_id)
+    _check_shop(state, shop)
+    state.pending = request
+    _require(state, rules.seller_cancel_order(state.order))
+    record = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+                           scope="order", reason=request.reason, actor=actor, record=request)
+    return Success(cancellation_view(session, record), "Request approved; the order is cancelled.")
+
+
+@command
+def reject_request(session: Session, cancellation_id: str, reason: str, *, now: datetime,
+                   shop: str | None = None):
+    """The seller rejects a buyer's request with a reject reason."""
+    request, state = _load_request(session, cancellation_id)
+    _check_shop(state, shop)
+    verdict = rules.reject_reason_fits(reason, state.order, state.packages)
+    if not verdict.allowed:
+        raise Refused(verdict.code, verdict.why_not)
+    _close_request(session, state, request, reason, now=now, actor="seller")
+    return Success(cancellation_view(session, request), "Request rejected; the buyer is told why.")
+
+
+def _close_request(session, state: OrderState, request: Cancellation, reject_reason: str, *,
+                   now: datetime, actor: str) -> None:
+    request.status, request.reject_reason, request.updated_at = "closed", reject_reason, now
+    session.add(request)
+    state.pending = None
+    _touch(state, now)
+    _event(session, state.order, now, actor, "request_rejected", cancellation_id=request.id,
+           reason=reject_reason)
+    _notify(session, state, now, "Cancellation request declined",
+            f"Your request to cancel order {state.order.id} was declined: "
+            f"{rules.REASON_TEXT[reject_reason]}.", request)
+
+
+# -- logistics ------------------------------------------------------------------
+def _load_by_package(session: Session, package_id: str) -> OrderState:
+    package = session.get(Package, package_id)
+    if package is None:
+        raise Refused("unknown_package", f"There is no package {package_id}. "
+                      "`orderdesk orders show ORDER_ID` lists an order's packages.")
+    state = load_order(session, package.order_id)
+    for p in state.packages:
+        session.refresh(p)
+    return state
+
+
+def _move_package(session, package_id: str, action: str, *, now: datetime, shop: str | None):
+    state = _load_by_package(session, package_id)
+    _check_shop(state, shop)
+    package = state.package(package_id)
+    _require(state, rules.logistics(action, state.order, package))
+    package.status = rules.next_package_status(action)
+    return state, package
+
+
+@command
+def pack(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
+    """Pack / arrange shipment: Awaiting Shipment → Awaiting Collection."""
+    state, package = _move_package(session, package_id, "pack", now=now, shop=shop)
+    package.packed_at = now
+    package.tracking_number = package.tracking_number or f"TT{package.id[-12:]}"
+    _touch(state, now)
+    _event(session, state.order, now, "seller", "packed", package_id=package_id)
+    return Success(package_view(package), "Packed: waiting for the carrier.")
+
+
+@command
+def handover(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
+    """Hand over to the carrier: → In Transit. A pending buyer request is rejected
+    by the system (shipping counts as a rejection)."""
+    state, package = _move_package(session, package_id, "handover", now=now, shop=shop)
+    package.collected_at = now
+    _touch(state, now)
+    _event(session, state.order, now, "seller", "handed_over", package_id=package_id)
+    if state.pending is not None:
+        _close_request(session, state, state.pending, "already_shipped", now=now, actor="system")
+    return Success(package_view(package), "Handed over to the carrier.")
+
+
+@command
+def deliver(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
+    """Mark a package delivered."""
+    state, package = _move_package(session, package_id, "deliver", now=now, shop=shop)
+    package.delivered_at = now
+    _touch(state, now)
+    if state.order.status == "delivered":
+        state.order.completes_at = now + timedelta(days=state.shop.return_window_days)
+    _event(session, state.order, now, "system", "delivered", package_id=package_id)
+    return Success(package_view(package), "Delivered.")
+
+
+@command
+def receive_return(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
+    """A refused package is back: the system cancels its units ("Package rejected") and refunds them."""
+    state = _load_by_package(session, package_id)
+    _check_shop(state, shop)
+    package = state.package(package_id)
+    _require(state, rules.logistics("receive_return", state.order, package))
+    record = _cancel_units(session, state, _all_live_units(state, package_id), now=now,
+                           role="system", scope="package", reason="package_rejected",
+                           actor="system", package_id=package_id)
+    return Success(cancellation_view(session, record), "Return received; its items are refunded.")
+
+
+def package_view(package: Package) -> dict:
+    return {"id": package.id, "order_id": package.order_id, "status": package.status,
+            "tracking_number": package.tracking_number}
+
+
+# -- time -----------------------------------------------------------------------
+@command
+def process_due(session: Session, *, now: datetime, limit: int = 1000):
+    """What time alone does: hold windows end; unanswered requests past their
+    deadline are approved by the system; delivered orders complete after the
+    return window. Returns counts."""
+    done = {"released": 0, "auto_approved": 0, "completed": 0}
+    held = session.exec(select(Order.id).where(Order.status == "on_hold", Order.hold_until <= now)
+                        .limit(limit)).all()
+    for order_id in held:
+        state = load_order(session, order_id)
+        _touch(state, now)
+        _event(session, state.order, now, "system", "hold_ended")
+        done["released"] += 1
+    overdue = session.exec(select(Cancellation.id).where(
+        Cancellation.status == "request_pending", Cancellation.deadline_at <= now).limit(limit)).all()
+    for request_id in overdue:
+        request, state = _load_request(session, request_id)
+        state.pending = request
+        if rules.seller_cancel_order(state.order).allowed:
+            _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+                          scope="order", reason=request.reason, actor="system", record=request)
+            _event(session, state.order, now, "system", "request_auto_approved",
+                   cancellation_id=request.id, reason="seller_no_response")
+            done["auto_approved"] += 1
+    finished = session.exec(select(Order.id).where(Order.status == "delivered",
+                                                   Order.completes_at <= now).limit(limit)).all()
+    for order_id in finished:
+        state = load_order(session, order_id)
+        state.order.completed_at = now
+        _touch(state, now)
+        _event(session, state.order, now, "system", "completed")
+        done["completed"] += 1
+    return done
+
+
+def has_due(db: Database, now: datetime) -> bool:
+    """A cheap read: is there anything for `process_due` to do?"""
+    with db.read() as session:
+        return any(session.exec(query).first() for query in (
+            select(Order.id).where(Order.status == "on_hold", Order.hold_until <= now).limit(1),
+            select(Cancellation.id).where(Cancellation.status == "request_pending",
+                                          Cancellation.deadline_at <= now).limit(1),
+            select(Order.id).where(Order.status == "delivered", Order.completes_at <= now).limit(1),
+        ))

@@ -1,0 +1,518 @@
+"""The `orderdesk` command line: the scriptable contract (../shared/CONTRACT.md).
+
+Exit codes: 0 done, 1 refused by a rule, 2 bad input. With --json a refusal
+prints {"error": {"code", "message"}} on stdout. Nothing changes on exit 1 or 2.
+Textual is imported only by the commands that open the TUI.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import click
+
+from core import queries, rules, services
+from core.clock import BadTime, current_time, parse_duration, parse_instant
+from core.db import Database, DatabaseError, resolve_url
+from core.money import format_money
+from core.results import Refusal, Success
+from tui.format import order_text
+
+
+class CliExit(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+@dataclass
+class Context:
+    db_path: str | None
+    url: str | None
+    now_text: str | None
+    as_json: bool = False
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            try:
+                self._db = Database(resolve_url(self.db_path, self.url))
+            except DatabaseError as exc:
+                self.fail("database", str(exc))
+        return self._db
+
+    @property
+    def now(self) -> datetime:
+        with self.db.read() as session:
+            return current_time(session, self.now_text)
+
+    def settle(self) -> datetime:
+        """Let time do its work first (hold windows, request deadlines), then return now."""
+        now = self.now
+        if services.has_due(self.db, now):
+            services.process_due(self.db, now=now)
+        return now
+
+    # -- output -------------------------------------------------------------
+    def emit(self, data, human: str | None = None) -> None:
+        if self.as_json:
+            click.echo(json.dumps(data, indent=2, default=str))
+        elif human is not None:
+            click.echo(human)
+
+    def fail(self, code: str, message: str, exit_code: int = 2) -> None:
+        report(self.as_json, Refusal(code, message), exit_code)
+
+    def finish(self, result, human=None) -> None:
+        """Print a command's result and exit with the contract's code."""
+        if isinstance(result, Refusal):
+            report(self.as_json, result, 2 if result.is_bad_input else 1)
+        record = result.record
+        self.emit(record, human(record, result) if human else result.message)
+
+
+def report(as_json: bool, refusal: Refusal, exit_code: int) -> None:
+    if as_json:
+        click.echo(json.dumps(refusal.as_dict(), indent=2))
+    else:
+        click.echo(f"Error: {refusal.message}", err=True)
+    raise CliExit(exit_code)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def with_json(fn):
+    """Every command accepts --json."""
+    @json_option
+    @click.pass_obj
+    def wrapper(ctx: Context, as_json: bool, **kwargs):
+        ctx.as_json = ctx.as_json or as_json
+        return fn(ctx, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(invoke_without_command=True)
+@click.option("--db", "db_path", metavar="PATH", help="SQLite file (default: the user data dir).")
+@click.option("--database-url", metavar="URL", envvar="ORDERDESK_DATABASE_URL",
+              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk.")
+@click.option("--now", "now_text", metavar="ISO8601", envvar="ORDERDESK_NOW",
+              help="Fix the clock (default: the database's demo clock, else real time).")
+@json_option
+@click.version_option(package_name="orderdesk")
+@click.pass_context
+def cli(click_ctx, db_path, database_url, now_text, as_json):
+    """orderdesk: orders and their cancellation, for buyers and sellers.
+
+    Without a command, opens the app."""
+    if now_text:
+        try:
+            parse_instant(now_text)
+        except BadTime as exc:
+            report(as_json, Refusal("bad_input", f"--now: {exc}"), 2)
+    click_ctx.obj = Context(db_path, database_url, now_text, as_json)
+    if click_ctx.invoked_subcommand is None:
+        open_tui(click_ctx.obj)
+
+
+def open_tui(ctx: Context, **start) -> None:
+    from tui.app import OrderDeskApp
+
+    ctx.settle()
+    OrderDeskApp(ctx.db, now_text=ctx.now_text, **start).run()
+
+
+# -- the app ----------------------------------------------------------------------
+@cli.command()
+@with_json
+def demo(ctx: Context):
+    """Load the demo data into a fresh database and open the app."""
+    from core.demo import load_demo
+
+    result = load_demo(ctx.db, reset=True)
+    if isinstance(result, Refusal):
+        ctx.finish(result)
+    open_tui(ctx)
+
+
+@cli.command()
+@click.option("--user", help="The buyer's username (default: the first buyer).")
+@click.option("--app-version", help="Pretend the buyer's app is this version (e.g. 33.0.0).")
+@with_json
+def buyer(ctx: Context, user, app_version):
+    """Open the app on the buyer's Profile."""
+    with ctx.db.read() as session:
+        names = [b.username for b in queries.buyers(session)]
+    if user and user not in names:
+        ctx.fail("unknown_buyer", f"There is no buyer {user!r}. Buyers: {', '.join(names) or 'none'}.")
+    open_tui(ctx, role="buyer", identity=user or (names[0] if names else None), app_version=app_version)
+
+
+@cli.command()
+@click.option("--shop", help="The shop's name (default: the first shop).")
+@with_json
+def seller(ctx: Context, shop):
+    """Open the app on the seller's To Ship board."""
+    with ctx.db.read() as session:
+        names = [s.name for s in queries.shops(session)]
+    if shop and shop not in names:
+        ctx.fail("unknown_shop", f"There is no shop {shop!r}. Shops: {', '.join(names) or 'none'}.")
+    open_tui(ctx, role="seller", identity=shop or (names[0] if names else None))
+
+
+# -- seeding ------------------------------------------------------------------------
+@cli.group()
+def seed():
+    """Fill the database: the demo fixtures, or synthetic orders in bulk."""
+
+
+@seed.command("demo")
+@click.option("--reset", is_flag=True, help="Replace whatever the database holds.")
+@with_json
+def seed_demo(ctx: Context, reset):
+    """Load data/demo's fixtures (shops, products, buyers, orders in every state)."""
+    from core.demo import load_demo
+
+    ctx.finish(load_demo(ctx.db, reset=reset))
+
+
+@seed.command("synthetic")
+@click.option("--orders", type=click.IntRange(min=1), required=True, help="How many orders.")
+@click.option("--seed", "seed_value", type=int, default=0, show_default=True, help="Random seed.")
+@with_json
+def seed_synthetic(ctx: Context, orders, seed_value):
+    """Generate realistic orders in bulk (all statuses, split orders)."""
+    from core.synthetic import generate
+
+    counts = generate(ctx.db, orders, seed=seed_value, now=ctx.now)
+    ctx.emit(counts, f"Generated {counts['orders']:,} orders in {counts['seconds']:.1f} s.")
+
+
+# -- orders ----------------------------------------------------------------------------
+@cli.group()
+def orders():
+    """List and show orders."""
+
+
+def _order_line(o: dict) -> str:
+    total = format_money(o["totals"]["total"], o["currency"])
+    flag = " [request pending]" if o.get("pending_request") else ""
+    return f"{o['id']}  {o['status']:<20} {o['shop']:<18} {o['buyer']:<16} {total:>10}{flag}"
+
+
+@orders.command("list")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(rules.ORDER_STATUSES),
+              help="Only these statuses (repeatable).")
+@click.option("--product", metavar="SKU", help="Only orders with this SKU.")
+@click.option("--buyer", metavar="NAME", help="Only this buyer's orders.")
+@click.option("--shop", metavar="NAME", help="Only this shop's orders.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@with_json
+def orders_list(ctx: Context, statuses, product, buyer, shop, limit):
+    """Orders, newest first."""
+    now = ctx.settle()
+    with ctx.db.read() as session:
+        found = queries.list_orders(session, now, statuses=statuses, sku=product, buyer=buyer,
+                                    shop=shop, limit=limit)
+    ctx.emit(found, "\n".join(map(_order_line, found)) or "No orders match.")
+
+
+def _resolve_order(ctx: Context, text: str) -> str:
+    with ctx.db.read() as session:
+        order_id = queries.find_order_id(session, text)
+    if order_id is None:
+        ctx.fail("unknown_order", f"There is no order {text} (a full ID or a unique ending of "
+                 "one). Run `orderdesk orders list` to see the orders.")
+    return order_id
+
+
+@orders.command("show")
+@click.argument("order_id")
+@with_json
+def orders_show(ctx: Context, order_id):
+    """One order, whole (a unique ending of its ID works too)."""
+    now = ctx.settle()
+    order_id = _resolve_order(ctx, order_id)
+    with ctx.db.read() as session:
+        view = queries.order_view(session, order_id, now)
+    ctx.emit(view, order_text(view))
+
+
+@cli.command()
+@click.option("--as", "actor", type=click.Choice(["buyer", "seller", "reject"]), required=True)
+@click.option("--order", "order_id", metavar="ORDER_ID", help="Only the reasons that fit this order.")
+@with_json
+def reasons(ctx: Context, actor, order_id):
+    """Reason keys and texts."""
+    if order_id:
+        now = ctx.settle()
+        order_id = _resolve_order(ctx, order_id)
+        with ctx.db.read() as session:
+            state = services.load_order(session, order_id, lock=False)
+            found = rules.reasons_for(actor, state.order, state.packages)
+    else:
+        found = rules.reasons_for(actor)
+    ctx.emit([{"key": k, "text": v} for k, v in found.items()],
+             "\n".join(f"{k:<22} {v}" for k, v in found.items()) or "No reason fits this order now.")
+
+
+# -- cancelling --------------------------------------------------------------------------
+def _parse_items(ctx: Context, pairs, what="LINE_ID") -> dict[str, int]:
+    items: dict[str, int] = {}
+    for pair in pairs:
+        key, sep, qty = pair.partition("=")
+        if not sep or not key:
+            ctx.fail("bad_input", f"--item {pair!r}: write it as {what}=QUANTITY, e.g. --item 1729...=1.")
+        try:
+            number = int(qty)
+        except ValueError:
+            ctx.fail("bad_quantity", f"--item {pair!r}: the quantity {qty!r} is not a whole number.")
+        if key in items:
+            ctx.fail("bad_input", f"--item: {key} is given twice; give each once.")
+        items[key] = number
+    return items
+
+
+def _cancellation_text(c: dict, result: Success) -> str:
+    lead = "Already done earlier with this idempotency key; nothing changed. " if result.replayed else ""
+    if c["status"] == "request_pending":
+        return f"{lead}Cancellation requested ({c['id']}); the seller must answer by {c['deadline_at']}."
+    r = c["refund"]
+    done = "" if result.replayed else f"{result.message} "
+    return (f"{lead}{done}Cancellation {c['id']}: refund {r['total']} "
+            f"(subtotal {r['subtotal']}, shipping {r['shipping']}, tax {r['tax']}; minor units).")
+
+
+@cli.command()
+@click.argument("order_id")
+@click.option("--as", "actor", type=click.Choice(["buyer", "seller"]), required=True)
+@click.option("--reason", required=True, metavar="KEY", help="See `orderdesk reasons`.")
+@click.option("--item", "items", multiple=True, metavar="LINE_ID=QTY", help="Seller: cancel units of a line.")
+@click.option("--package", "package_id", metavar="PACKAGE_ID", help="Seller: cancel one package.")
+@click.option("--idempotency-key", metavar="K", help="A retry with the same key never cancels twice.")
+@click.option("--user", metavar="NAME", help="Buyer: act as this buyer (must be the order's).")
+@click.option("--shop", metavar="NAME", help="Seller: act as this shop (must be the order's).")
+@click.option("--app-version", metavar="V", help="Buyer: the app's version (checked against the shop's minimum).")
+@click.option("--expected-version", type=int, metavar="N", help="Refuse if the order changed since version N.")
+@click.option("--expected-refund", type=int, metavar="MINOR", help="Seller: refuse unless the refund total is this.")
+@with_json
+def cancel(ctx: Context, order_id, actor, reason, items, package_id, idempotency_key, user, shop,
+           app_version, expected_version, expected_refund):
+    """Cancel a whole order, a package, or (seller, Out of Stock) some items."""
+    now = ctx.settle()
+    if actor == "buyer":
+        if items or package_id or shop:
+            ctx.fail("bad_input", "A buyer cancels the whole order: --item, --package and --shop "
+                     "are for --as seller.")
+        result = services.buyer_cancel(ctx.db, order_id, reason, now=now, user=user,
+                                       app_version=app_version, idempotency_key=idempotency_key,
+                                       expected_version=expected_version)
+    else:
+        if user or app_version:
+            ctx.fail("bad_input", "--user and --app-version are for --as buyer.")
+        result = services.seller_cancel(
+            ctx.db, order_id, reason, now=now, shop=shop, package_id=package_id,
+            items=_parse_items(ctx, items) or None, idempotency_key=idempotency_key,
+            expected_version=expected_version, expected_refund=expected_refund)
+    ctx.finish(result, _cancellation_text)
+
+
+@cli.command("request-cancel")
+@click.argument("order_id")
+@click.option("--reason", required=True, metavar="KEY")
+@click.option("--user", metavar="NAME", help="Act as this buyer (must be the order's).")
+@click.option("--idempotency-key", metavar="K")
+@with_json
+def request_cancel(ctx: Context, order_id, reason, user, idempotency_key):
+    """The buyer's "Contact seller": ask the seller to cancel a packed order."""
+    now = ctx.settle()
+    ctx.finish(services.request_cancellation(ctx.db, order_id, reason, now=now, user=user,
+                                             idempotency_key=idempotency_key), _cancellation_text)
+
+
+@cli.group()
+def requests():
+    """Buyers' cancellation requests: list, approve, reject."""
+
+
+@requests.command("list")
+@click.option("--shop", metavar="NAME", help="Only this shop's requests.")
+@with_json
+def requests_list(ctx: Context, shop):
+    """Pending requests, the nearest deadline first."""
+    ctx.settle()
+    with ctx.db.read() as session:
+        found = queries.requests_list(session, shop=shop)
+    ctx.emit(found, "\n".join(f"{c['id']}  order {c['order_id']}  {c['reason_text']:<32} "
+                              f"answer by {c['deadline_at']}" for c in found) or "No pending requests.")
+
+
+@requests.command("approve")
+@click.argument("cancel_id")
+@click.option("--shop", metavar="NAME", help="Act as this shop (must be the order's).")
+@with_json
+def requests_approve(ctx: Context, cancel_id, shop):
+    """Approve: the whole order is cancelled with the buyer's reason."""
+    now = ctx.settle()
+    ctx.finish(services.approve_request(ctx.db, cancel_id, now=now, shop=shop), _cancellation_text)
+
+
+@requests.command("reject")
+@click.argument("cancel_id")
+@click.option("--reason", required=True, metavar="KEY", help="See `orderdesk reasons --as reject`.")
+@click.option("--shop", metavar="NAME", help="Act as this shop (must be the order's).")
+@with_json
+def requests_reject(ctx: Context, cancel_id, reason, shop):
+    """Reject with a reject reason; the buyer is told why."""
+    now = ctx.settle()
+    ctx.finish(services.reject_request(ctx.db, cancel_id, reason, now=now, shop=shop))
+
+
+@cli.command("buy-again")
+@click.argument("order_id")
+@click.option("--item", "items", multiple=True, metavar="SKU=QTY", help="Change a quantity (0 drops it).")
+@click.option("--address", help="Ship the new order here instead.")
+@click.option("--user", metavar="NAME", help="Act as this buyer (must be the order's).")
+@with_json
+def buy_again_cmd(ctx: Context, order_id, items, address, user):
+    """Place a new order with a cancelled order's items."""
+    now = ctx.settle()
+    ctx.finish(services.buy_again(ctx.db, order_id, now=now, user=user, address=address,
+                                  quantities=_parse_items(ctx, items, "SKU") or None))
+
+
+# -- logistics ------------------------------------------------------------------------------
+def _logistics_command(name: str, service, doc: str, actor_option: str = "--shop"):
+    @cli.command(name, help=doc)
+    @click.argument("package_id")
+    @click.option(actor_option, "actor", metavar="NAME", help="Act as this shop/buyer (must be the order's).")
+    @with_json
+    def run(ctx: Context, package_id, actor):
+        now = ctx.settle()
+        key = "user" if actor_option == "--user" else "shop"
+        ctx.finish(service(ctx.db, package_id, now=now, **{key: actor}))
+
+    run.__name__ = name.replace("-", "_")
+    return run
+
+
+_logistics_command("pack", services.pack, "Pack: Awaiting Shipment → Awaiting Collection.")
+_logistics_command("handover", services.handover, "Hand over to the carrier: → In Transit.")
+_logistics_command("deliver", services.deliver, "Mark delivered.")
+_logistics_command("refuse", services.refuse_delivery, "The buyer refuses delivery: → Returned.", "--user")
+_logistics_command("receive-return", services.receive_return,
+                   "A refused package is back: its items are cancelled and refunded.")
+
+
+# -- the clock --------------------------------------------------------------------------------
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def clock(click_ctx):
+    """Show the clock, or advance the demo clock."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(clock_show)
+
+
+@clock.command("show")
+@with_json
+def clock_show(ctx: Context):
+    """What time the app thinks it is."""
+    now = ctx.now
+    ctx.emit({"now": now.isoformat()}, now.isoformat())
+
+
+@clock.command("advance")
+@click.argument("duration")
+@with_json
+def clock_advance(ctx: Context, duration):
+    """Move the database's clock forward (e.g. 2h, 90m, 1d); hold windows end and
+    unanswered requests past their deadline are approved by the system."""
+    from core.clock import set_stored_clock
+
+    try:
+        delta = parse_duration(duration)
+    except BadTime as exc:
+        ctx.fail("bad_input", str(exc))
+    if ctx.now_text:
+        ctx.fail("bad_input", "The clock is fixed by --now/ORDERDESK_NOW; unset it to advance the clock.")
+    with ctx.db.write() as session:
+        new = current_time(session) + delta
+        set_stored_clock(session, new)
+    done = services.process_due(ctx.db, now=new).record
+    ctx.emit({"now": new.isoformat(), **done},
+             f"Clock now {new.isoformat()}: {done['released']} hold(s) ended, "
+             f"{done['auto_approved']} request(s) auto-approved, {done['completed']} order(s) completed.")
+
+
+# -- outbox --------------------------------------------------------------------------------------
+@cli.group()
+def outbox():
+    """The customer emails: list them, send them."""
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent"]))
+@with_json
+def outbox_list(ctx: Context, status):
+    """Emails, newest first."""
+    with ctx.db.read() as session:
+        found = queries.outbox_list(session, status=status)
+    ctx.emit(found, "\n".join(f"{e['id']:>5}  {e['status']:<8} {e['to']:<28} {e['subject']}"
+                              for e in found) or "The outbox is empty.")
+
+
+@outbox.command("send")
+@click.option("--smtp", "address", metavar="HOST:PORT", envvar="ORDERDESK_SMTP",
+              default="localhost:25", show_default=True)
+@click.option("--security", type=click.Choice(["none", "starttls", "tls"]), default="none",
+              envvar="ORDERDESK_SMTP_SECURITY", show_default=True)
+@click.option("--user", envvar="ORDERDESK_SMTP_USER", help="SMTP login.")
+@click.option("--password", envvar="ORDERDESK_SMTP_PASSWORD", help="SMTP password (better: the env var).")
+@click.option("--sender", envvar="ORDERDESK_SMTP_SENDER", default="orderdesk@localhost", show_default=True)
+@with_json
+def outbox_send(ctx: Context, address, security, user, password, sender):
+    """Deliver pending emails over SMTP; failures stay pending with their error."""
+    from core.outbox import SmtpSettings, send_pending
+
+    try:
+        settings = SmtpSettings.parse_address(address, security=security, user=user,
+                                              password=password, sender=sender)
+    except ValueError as exc:
+        ctx.fail("bad_input", f"--smtp: {exc}")
+    done = send_pending(ctx.db, settings, now=ctx.now)
+    if done["error"] and not done["sent"]:
+        ctx.emit(done, f"Sent nothing: {done['error']} The emails stay pending; try again later.")
+        raise CliExit(1)
+    ctx.emit(done, f"Sent {done['sent']} email(s); {done['pending']} still pending.")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
+    except CliExit as done:
+        return done.code
+    except click.exceptions.Abort:
+        return 130
+    except click.ClickException as exc:  # malformed options: exit 2, JSON when asked
+        if "--json" in argv:
+            click.echo(json.dumps(Refusal("bad_input", exc.format_message()).as_dict(), indent=2))
+        else:
+            exc.show()
+        return 2
+    except DatabaseError as exc:
+        try:
+            report("--json" in argv, Refusal("database", str(exc)), 2)
+        except CliExit as done:
+            return done.code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Who are you? A buyer (the buyer app) or a shop (the seller's board)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from core import queries
+from tui.screens.orders import OrdersScreen
+
+
+class LauncherScreen(Screen):
+    BINDINGS = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Open orderdesk as…", id="launcher-title")
+        yield Static("↑/↓ choose · Enter open · Ctrl+Q quit", classes="hint")
+        yield OptionList(id="identities")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        with self.app.db.read() as session:
+            shops, buyers = queries.shops(session), queries.buyers(session)
+        options = [Option(f"Seller · {shop.name}", id=f"seller:{shop.name}") for shop in shops]
+        options += [Option(f"Buyer  · {b.name} ({b.username})", id=f"buyer:{b.username}") for b in buyers]
+        identities = self.query_one(OptionList)
+        if options:
+            identities.add_options(options)
+        else:
+            identities.add_option(Option("The database is empty: run `orderdesk seed demo`.", disabled=True))
+        identities.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        role, identity = event.option.id.split(":", 1)
+        self.app.push_screen(OrdersScreen(role, identity))
