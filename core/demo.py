@@ -20,7 +20,7 @@ from core.clock import parse_instant, set_stored_clock
 from core.db import Database
 from core.models import Buyer, Order, OrderEvent, OrderLine, Package, Product, Shop
 from core.paths import data_dir
-from core.results import Refused, Refusal, Success
+from core.results import Refusal, Refused, Success
 
 
 class DemoError(Exception):
@@ -35,10 +35,11 @@ def load_demo(db: Database, *, reset: bool = False, path=None) -> Success | Refu
     fixture = tomllib.loads((path or demo_file()).read_text())
     try:
         with db.write() as session:
-            if session.exec(select(func.count()).select_from(Order)).one():
+            if any(session.exec(select(func.count()).select_from(table)).one()
+                   for table in (Order, Shop, Buyer)):
                 if not reset:
-                    raise Refused("not_empty", "This database already has orders. Use "
-                                  "`orderdesk seed demo --reset` to replace them with the demo data.")
+                    raise Refused("not_empty", "This database already has data. Use "
+                                  "`orderdesk seed demo --reset` to replace it with the demo data.")
                 wipe(session)
             with ids.deterministic(20231019):
                 counts = _load(session, fixture)
@@ -157,8 +158,9 @@ def _add_order(session, spec, shops, products, buyers, clock):
         completed=order.completed_at is not None)
     session.flush()
     for action in spec.get("then", []):
-        now = parse_instant(action["at"])
-        result = _SERVICES[action["do"]](session, order, action, now)
-        if isinstance(result, Refusal):  # pragma: no cover - a broken fixture
-            raise DemoError(f"demo order {order.id}: {action['do']} refused: {result.message}")
+        try:
+            _SERVICES[action["do"]](session, order, action, parse_instant(action["at"]))
+        except Refused as refused:  # a broken fixture: say which order and step
+            raise DemoError(f"demo order {order.id}: {action['do']} was refused: "
+                            f"{refused.refusal.message}") from None
         session.flush()

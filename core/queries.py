@@ -94,7 +94,7 @@ def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
         "packages": [{"id": p.id, "status": p.status, "tracking_number": p.tracking_number,
                       "line_ids": [l.id for l in lines if l.package_id == p.id]} for p in packages],
         "actions": {
-            "buyer": rules.buyer_actions(order, shop, now, request_pending=pending is not None),
+            "buyer": rules.buyer_actions(order, shop, packages, now, request_pending=pending is not None),
             "seller": rules.seller_actions(order, packages, lines),
         },
         "pending_request": cancellation_view(session, pending) if pending else None,

@@ -5,7 +5,8 @@ platform_discount, its tax T. Cancelling k more of its n units, c already
 cancelled, refunds floor(P*(c+k)/n) - floor(P*c/n) of P, and the same of T, so
 cancelling every unit in any number of steps refunds exactly P and T.
 Shipping (after its discounts) and its tax are refunded only by the cancellation
-that leaves no live unit in the order. All amounts are integer minor units.
+that leaves no live unit in the order. An order never paid refunds nothing (the
+units are still cancelled). All amounts are integer minor units.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class RefundBreakdown:
 def refund_for(order, lines: Iterable, quantities: Mapping[str, int]) -> RefundBreakdown:
     """What cancelling `quantities` (line id -> units) of `order` refunds now."""
     lines = list(lines)
+    paid = order.paid_at is not None
     per_line = []
     live_after = 0
     for line in lines:
@@ -71,11 +73,11 @@ def refund_for(order, lines: Iterable, quantities: Mapping[str, int]) -> RefundB
         if k:
             per_line.append(LineRefund(
                 line.id, k,
-                share(line_paid(line), line.quantity, line.cancelled_quantity, k),
-                share(line.tax, line.quantity, line.cancelled_quantity, k),
+                share(line_paid(line), line.quantity, line.cancelled_quantity, k) if paid else 0,
+                share(line.tax, line.quantity, line.cancelled_quantity, k) if paid else 0,
             ))
     shipping = shipping_tax = 0
-    if live_after == 0 and per_line:
+    if live_after == 0 and per_line and paid:
         shipping, shipping_tax = order_shipping(order), order.shipping_tax
     return RefundBreakdown(
         subtotal=sum(r.subtotal for r in per_line),

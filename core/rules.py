@@ -356,12 +356,14 @@ def next_package_status(action: str) -> str:
 
 
 # -- what each side may do now ---------------------------------------------------
-def buyer_actions(order, shop, now, *, request_pending=False) -> list[str]:
+def buyer_actions(order, shop, packages, now, *, request_pending=False) -> list[str]:
     verdict = buyer_cancel(order, shop, now, request_pending=request_pending)
     if verdict.allowed:
         return ["cancel"]
+    if verdict.next_step == "refuse_delivery":  # only while something is on its way
+        return ["refuse_delivery"] if any(refuse_delivery(order, p).allowed for p in packages) else []
     return {"contact_seller": [] if request_pending else ["request_cancel"],
-            "refuse_delivery": ["refuse_delivery"], "buy_again": ["buy_again"]}.get(verdict.next_step, [])
+            "buy_again": ["buy_again"]}.get(verdict.next_step, [])
 
 
 def seller_actions(order, packages, lines) -> list[str]:

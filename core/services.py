@@ -160,6 +160,12 @@ def _touch(state: OrderState, now: datetime) -> None:
         on_hold=order.hold_until is not None and now < order.hold_until,
         completed=order.completed_at is not None,
     )
+    if order.status == "delivered":
+        # The return window runs from the last delivery, however the order got here
+        # (delivering its last package, or receiving back a refused one).
+        last = max((p.delivered_at for p in state.packages if p.status == "delivered" and p.delivered_at),
+                   default=now)
+        order.completes_at = last + timedelta(days=state.shop.return_window_days)
     order.version += 1
     order.updated_at = now
 
@@ -411,13 +417,14 @@ def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime
     """Seed 003: cancel the whole order, one package, or (Out of Stock only) some
     units of items in Awaiting Shipment packages."""
     _unknown_reason(reason, "seller")
-    if items and package_id:
+    if items is not None and package_id:
         raise Refused("bad_input", "Give either items or a package, not both.")
     state = load_order(session, order_id)
     _check_shop(state, shop)
     if replay := _replay(session, idempotency_key, order_id):
         return replay
-    scope = "items" if items else "package" if package_id else "order"
+    # items={} is an empty selection, refused below; never a whole-order cancel
+    scope = "items" if items is not None else "package" if package_id else "order"
     if scope == "order":
         _require(state, rules.seller_cancel_order(state.order), expected_version)
         quantities = _all_live_units(state)
@@ -437,6 +444,8 @@ def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime
 
 def _item_quantities(state: OrderState, items: Mapping[str, int], expected_version) -> dict[str, int]:
     lines = {line.id: line for line in state.lines}
+    if not items:
+        raise Refused("bad_quantity", "Choose at least one item and how many of its units to cancel.")
     quantities = {}
     for line_id, qty in items.items():
         line = lines.get(line_id)
@@ -559,8 +568,6 @@ def deliver(session: Session, package_id: str, *, now: datetime, shop: str | Non
     state, package = _move_package(session, package_id, "deliver", now=now, shop=shop)
     package.delivered_at = now
     _touch(state, now)
-    if state.order.status == "delivered":
-        state.order.completes_at = now + timedelta(days=state.shop.return_window_days)
     _event(session, state.order, now, "system", "delivered", package_id=package_id)
     return Success(package_view(package), "Delivered.")
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import click
 
 from core import queries, rules, services
-from core.clock import BadTime, current_time, parse_duration, parse_instant
+from core.clock import BadTime, current_time, parse_duration
 from core.db import Database, DatabaseError, resolve_url
 from core.money import format_money
 from core.results import Refusal, Success
@@ -44,10 +44,17 @@ class Context:
                 self.fail("database", str(exc))
         return self._db
 
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
     @property
     def now(self) -> datetime:
-        with self.db.read() as session:
-            return current_time(session, self.now_text)
+        try:
+            with self.db.read() as session:
+                return current_time(session, self.now_text)
+        except BadTime as exc:
+            self.fail("bad_input", f"--now / ORDERDESK_NOW: {exc}")
 
     def settle(self) -> datetime:
         """Let time do its work first (hold windows, request deadlines), then return now."""
@@ -111,12 +118,8 @@ def cli(click_ctx, db_path, database_url, now_text, as_json):
     """orderdesk: orders and their cancellation, for buyers and sellers.
 
     Without a command, opens the app."""
-    if now_text:
-        try:
-            parse_instant(now_text)
-        except BadTime as exc:
-            report(as_json, Refusal("bad_input", f"--now: {exc}"), 2)
     click_ctx.obj = Context(db_path, database_url, now_text, as_json)
+    click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
         open_tui(click_ctx.obj)
 

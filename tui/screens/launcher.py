@@ -29,6 +29,7 @@ class LauncherScreen(Screen):
         identities = self.query_one(OptionList)
         if options:
             identities.add_options(options)
+            identities.highlighted = 0
         else:
             identities.add_option(Option("The database is empty: run `orderdesk seed demo`.", disabled=True))
         identities.focus()
