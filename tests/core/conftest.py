@@ -1,0 +1,24 @@
+"""Shared fixtures for the core tests; the builders live in builders.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.core.builders import World, build_world
+
+
+@pytest.fixture
+def make_world(tmp_path):
+    """make_world(order(...), ..., shop_settings={...}) -> a loaded World on a fresh DB."""
+    made = []
+
+    def make(*orders, **kw) -> World:
+        directory = tmp_path / f"w{len(made)}"
+        directory.mkdir()
+        world = build_world(directory, orders, **kw)
+        made.append(world)
+        return world
+
+    yield make
+    for world in made:
+        world.db.dispose()
