@@ -351,6 +351,25 @@ def logistics(action: str, order, package) -> Verdict:
     return Verdict(True)
 
 
+def split_line(order, package, line, quantity: int) -> Verdict:
+    """Moving `quantity` units of a line into a new package (TikTok: split an order).
+    Only from an Awaiting Shipment package. A line with cancelled units moves whole
+    or not at all, so its refunds stay exact; any other line may be divided."""
+    if package.status != "awaiting_shipment":
+        return _no("wrong_package_status",
+                   f"Package {package.id} is {STATUS_LABELS[package.status]}; only packages "
+                   "Awaiting Shipment can be split.")
+    live = line.quantity - line.cancelled_quantity
+    if quantity < 1 or quantity > live:
+        return _no("bad_quantity", f"{line.title} has {live} unit(s) to move; {quantity} won't do.",
+                   max_quantity=live)
+    if line.cancelled_quantity and quantity != live:
+        return _no("line_partly_cancelled",
+                   f"{line.title} has cancelled units, so it moves whole: move all {live} "
+                   "live unit(s) or none.", max_quantity=live)
+    return Verdict(True, max_quantity=live)
+
+
 def next_package_status(action: str) -> str:
     return _LOGISTICS[action][1]
 

@@ -573,6 +573,55 @@ def deliver(session: Session, package_id: str, *, now: datetime, shop: str | Non
 
 
 @command
+def split_package(session: Session, package_id: str, moves: Mapping[str, int], *, now: datetime,
+                  shop: str | None = None):
+    """Split: move units of some lines (line id -> units) into a new package.
+    A line moved in part becomes two lines of the same SKU; its discounts and tax
+    are divided in proportion (the parts add up exactly to the whole)."""
+    state = _load_by_package(session, package_id)
+    _check_shop(state, shop)
+    source = state.package(package_id)
+    own = {line.id: line for line in state.lines if line.package_id == package_id}
+    if not moves:
+        raise Refused("bad_quantity", "Choose at least one item and how many units go to the new package.")
+    for line_id, qty in moves.items():
+        if line_id not in own:
+            raise Refused("unknown_line", f"Package {package_id} has no line {line_id}. "
+                          f"Its lines: {', '.join(own)}.")
+        if not isinstance(qty, int) or isinstance(qty, bool):
+            raise Refused("bad_quantity", f"The quantity for line {line_id} must be a whole number.")
+        verdict = rules.split_line(state.order, source, own[line_id], qty)
+        if not verdict.allowed:
+            raise Refused("bad_quantity" if verdict.code == "bad_quantity" else verdict.code,
+                          verdict.why_not)
+    staying = sum(l.quantity - l.cancelled_quantity for l in own.values()) - sum(moves.values())
+    if staying <= 0:
+        raise Refused("nothing_left", "Leave at least one unit in the original package; "
+                      "moving everything would just rename it.")
+    package = Package(id=new_id("package"), order_id=state.order.id, status="awaiting_shipment")
+    session.add(package)
+    session.flush()
+    for line_id, qty in moves.items():
+        line = own[line_id]
+        if qty == line.quantity - line.cancelled_quantity:
+            line.package_id = package.id
+            continue
+        part = {name: getattr(line, name) * qty // line.quantity
+                for name in ("seller_discount", "platform_discount", "tax")}
+        session.add(OrderLine(id=new_id("line"), order_id=line.order_id, package_id=package.id,
+                              product_id=line.product_id, sku=line.sku, title=line.title,
+                              quantity=qty, unit_original_price=line.unit_original_price, **part))
+        line.quantity -= qty
+        for name, value in part.items():
+            setattr(line, name, getattr(line, name) - value)
+    state.packages.append(package)
+    _touch(state, now)
+    _event(session, state.order, now, "seller", "split", from_package=package_id,
+           new_package=package.id, moves=dict(moves))
+    return Success(package_view(package), f"Split: new package {package.id}.")
+
+
+@command
 def receive_return(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
     """A refused package is back: the system cancels its units ("Package rejected") and refunds them."""
     state = _load_by_package(session, package_id)

@@ -413,6 +413,18 @@ _logistics_command("receive-return", services.receive_return,
                    "A refused package is back: its items are cancelled and refunded.")
 
 
+@cli.command()
+@click.argument("package_id")
+@click.option("--item", "items", multiple=True, required=True, metavar="LINE_ID=QTY",
+              help="Units of a line that go to the new package (repeatable).")
+@click.option("--shop", metavar="NAME", help="Act as this shop (must be the order's).")
+@with_json
+def split(ctx: Context, package_id, items, shop):
+    """Split a package: move some items (units) into a new package."""
+    now = ctx.settle()
+    ctx.finish(services.split_package(ctx.db, package_id, _parse_items(ctx, items), now=now, shop=shop))
+
+
 # -- the clock --------------------------------------------------------------------------------
 @cli.group(invoke_without_command=True)
 @click.pass_context

@@ -252,3 +252,15 @@ def test_clock_advance_approves_overdue_requests(od):
     assert od.ok("requests", "list") == []
     order = od.ok("orders", "show", pending[0]["order_id"])
     assert order["status"] == "cancelled"
+
+
+def test_split_moves_units_into_a_new_package(od):
+    order = next(o for o in od.orders("awaiting_shipment") if len(o["packages"]) == 1
+                 and any(l["quantity"] >= 2 and l["cancelled_quantity"] == 0 for l in o["lines"]))
+    line = next(l for l in order["lines"] if l["quantity"] >= 2 and l["cancelled_quantity"] == 0)
+    package = od.ok("split", order["packages"][0]["id"], "--item", f"{line['id']}=1")
+    shown = od.ok("orders", "show", order["id"])
+    assert package["id"] in {p["id"] for p in shown["packages"]} and len(shown["packages"]) == 2
+    assert shown["totals"] == order["totals"]
+    bad = od("split", order["packages"][0]["id"], "--item", f"{line['id']}=99", "--json")
+    assert bad.code == 2 and bad.json["error"]["code"] == "bad_quantity"
