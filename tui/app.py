@@ -1,20 +1,38 @@
-"""The Textual app: a launcher to pick who you are, then that identity's orders.
+"""The Textual app: a launcher to pick who you are, then that identity's screens.
 
 Screens ask `core.queries` for read models and call `core.services` commands;
-they hold no business rules.
+they hold no business rules. Every binding has an id (for a future keymap) and a
+description; `?` lists the current screen's keys and the command palette (Ctrl+P)
+offers every one of them as an action. Twice a second the app asks whether the
+database changed (another station, or time passing) and tells the active screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
+from importlib import import_module
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
+from core import services
 from core.clock import current_time
 from core.db import Database
+from core.watch import ChangeWatcher
+from tui.messages import DataChanged
+from tui.screens.help import HelpScreen, key_label
 from tui.screens.launcher import LauncherScreen
-from tui.screens.orders import OrdersScreen
+
+# Which screen each identity starts on: "module:Class", built with the identity.
+START_SCREENS = {
+    "buyer": "tui.screens.orders:OrdersScreen",
+    "seller": "tui.screens.orders:OrdersScreen",
+}
+WATCH_INTERVAL = 0.5  # seconds: other stations' changes show within a second
+DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) every 5 s
 
 
 class OrderDeskApp(App):
@@ -22,15 +40,20 @@ class OrderDeskApp(App):
     TITLE = "orderdesk"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave orderdesk"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key of this screen"),
     ]
 
     def __init__(self, db: Database, *, now_text: str | None = None, role: str | None = None,
-                 identity: str | None = None, app_version: str | None = None):
+                 identity: str | None = None, app_version: str | None = None,
+                 simulate: str | None = None, watch: bool = True):
         super().__init__()
         self.db = db
         self.now_text = now_text
         self.start = (role, identity)
         self.app_version = app_version
+        self.simulate = simulate
+        self.watch = watch
+        self._ticks = 0
 
     def now(self) -> datetime:
         with self.db.read() as session:
@@ -40,4 +63,40 @@ class OrderDeskApp(App):
         self.push_screen(LauncherScreen())
         role, identity = self.start
         if role and identity:
-            self.push_screen(OrdersScreen(role, identity))
+            self.open_identity(role, identity)
+        if self.watch:
+            self.watcher = ChangeWatcher(self.db)
+            self.set_interval(WATCH_INTERVAL, self.check_for_changes)
+
+    def open_identity(self, role: str, identity: str) -> None:
+        module, name = START_SCREENS[role].split(":")
+        self.push_screen(getattr(import_module(module), name)(role, identity))
+
+    def check_for_changes(self) -> None:
+        self._ticks += 1
+        if self._ticks % DUE_EVERY == 0:
+            now = self.now()
+            if services.has_due(self.db, now):
+                services.process_due(self.db, now=now)
+        if self.watcher.changed():
+            self.screen.post_message(DataChanged())
+
+    def on_unmount(self) -> None:
+        if self.watch:
+            self.watcher.close()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen = {"quit", "help", "command_palette"}
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(binding.description,
+                                f"{binding.tooltip or binding.description} ({key_label(self, key)})",
+                                partial(self.run_action, binding.action, active.node))

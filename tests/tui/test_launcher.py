@@ -58,3 +58,60 @@ def test_buyer_start_opens_that_buyers_orders(demo_db):
 
 def test_launcher_snapshot(demo_db, snap_compare):
     assert snap_compare(OrderDeskApp(demo_db), terminal_size=SIZE)
+
+
+def test_question_mark_lists_the_keys_of_the_screen(demo_db):
+    async def drive():
+        app = OrderDeskApp(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")  # the first shop's orders
+            await pilot.press("question_mark")
+            from tui.screens.help import HelpScreen
+            assert isinstance(app.screen, HelpScreen)
+            rows = [app.screen.query_one(DataTable).get_row_at(i)
+                    for i in range(app.screen.query_one(DataTable).row_count)]
+            described = {row[1] for row in rows}
+            assert {"Back", "Refresh", "Quit"} <= described
+            await pilot.press("escape")
+            assert isinstance(app.screen, OrdersScreen)
+
+    asyncio.run(drive())
+
+
+def test_the_command_palette_offers_the_screens_actions(demo_db):
+    async def drive():
+        app = OrderDeskApp(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            titles = {command.title for command in app.get_system_commands(app.screen)}
+            assert {"Back", "Refresh"} <= titles
+
+    asyncio.run(drive())
+
+
+def test_a_change_made_elsewhere_shows_within_a_second(demo_db):
+    """Another station packs an order: the open list shows it without a key press."""
+    from core import services
+    from core.db import Database
+
+    with demo_db.read() as session:
+        shop = queries.shops(session)[0]
+        row = next(r for r in queries.board_page(session, shop.id, limit=100).rows
+                   if r["status"] == "awaiting_shipment")
+        view = queries.order_view(session, row["id"], parse_instant(DEMO_NOW))
+    other_station = Database(demo_db.url)
+
+    async def drive():
+        app = OrderDeskApp(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            table = app.screen.query_one(DataTable)
+            assert table.get_row(row["id"])[1] == "Awaiting Shipment"
+            for package in view["packages"]:
+                if package["status"] == "awaiting_shipment":
+                    assert services.pack(other_station, package["id"], now=parse_instant(DEMO_NOW)).ok
+            await pilot.pause(1.0)
+            assert app.screen.query_one(DataTable).get_row(row["id"])[1] == "Awaiting Collection"
+
+    asyncio.run(drive())
+    other_station.dispose()

@@ -8,7 +8,6 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import queries
-from tui.screens.orders import OrdersScreen
 
 
 class LauncherScreen(Screen):
@@ -17,7 +16,7 @@ class LauncherScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Open orderdesk as…", id="launcher-title")
-        yield Static("↑/↓ choose · Enter open · Ctrl+Q quit", classes="hint")
+        yield Static("↑/↓ choose · Enter open · ? keys · Ctrl+Q quit", classes="hint")
         yield OptionList(id="identities")
         yield Footer()
 
@@ -36,4 +35,4 @@ class LauncherScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         role, identity = event.option.id.split(":", 1)
-        self.app.push_screen(OrdersScreen(role, identity))
+        self.app.open_identity(role, identity)

@@ -54,5 +54,8 @@ class OrdersScreen(Screen):
         for order_id, status, placed, items in rows:
             table.add_row(order_id, rules.STATUS_LABELS[status], placed, items, key=order_id)
 
+    def on_data_changed(self) -> None:
+        self.action_refresh()
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.app.push_screen(OrderScreen(event.row_key.value))
