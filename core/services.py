@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -213,8 +214,7 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
         session.add(CancellationLine(cancellation_id=record.id, line_id=line.id, quantity=part.quantity,
                                      refund_subtotal=part.subtotal, refund_tax=part.tax))
         if reason != "out_of_stock" and line.product_id is not None:
-            product = session.get(Product, line.product_id)
-            product.stock += part.quantity  # units go back to stock (DOMAIN.md)
+            _restock(session, line.product_id, part.quantity)  # units go back (DOMAIN.md)
     for package in state.packages:
         own = [line for line in state.lines if line.package_id == package.id]
         if package.status != "cancelled" and all(l.cancelled_quantity == l.quantity for l in own):
@@ -238,6 +238,13 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
     _event(session, order, now, actor, "cancelled", cancellation_id=record.id, scope=scope,
            reason=reason, refund_total=refund.total)
     return record
+
+
+def _restock(session: Session, product_id: int, units: int) -> None:
+    """Change stock in the database itself (stock = stock + units), so two stations
+    restocking the same product at once never lose one of the changes."""
+    session.exec(update(Product).where(Product.id == product_id)
+                 .values(stock=Product.stock + units).execution_options(synchronize_session=False))
 
 
 def _email_body(state: OrderState, record: Cancellation, refund: refunds.RefundBreakdown) -> str:
@@ -396,7 +403,7 @@ def buy_again(session: Session, order_id: str, *, now: datetime, user: str | Non
         if product.stock < qty:
             raise Refused("out_of_stock", f"Only {product.stock} of {product.title} ({sku}) left; "
                           f"lower the quantity to {product.stock} or less.")
-        product.stock -= qty
+        _restock(session, product.id, -qty)
         original = next(line for line in state.lines if line.sku == sku)
         paid = product.price * qty
         old_paid = refunds.line_paid(original)
