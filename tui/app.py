@@ -9,12 +9,14 @@ database changed (another station, or time passing) and tells the active screen.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from importlib import import_module
 
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -45,7 +47,7 @@ class OrderDeskApp(App):
 
     def __init__(self, db: Database, *, now_text: str | None = None, role: str | None = None,
                  identity: str | None = None, app_version: str | None = None,
-                 simulate: str | None = None, watch: bool = True):
+                 simulate: str | None = None, watch: bool = True, locked: bool = False):
         super().__init__()
         self.db = db
         self.now_text = now_text
@@ -53,20 +55,29 @@ class OrderDeskApp(App):
         self.app_version = app_version
         self.simulate = simulate
         self.watch = watch
+        self.locked = locked  # serve ssh: one identity, no launcher, no way back past its start
         self._ticks = 0
+        self.watcher: ChangeWatcher | None = None
 
     def now(self) -> datetime:
         with self.db.read() as session:
             return current_time(session, self.now_text)
 
     def on_mount(self) -> None:
-        self.push_screen(LauncherScreen())
         role, identity = self.start
+        if not self.locked:
+            self.push_screen(LauncherScreen())
         if role and identity:
             self.open_identity(role, identity)
         if self.watch:
             self.watcher = ChangeWatcher(self.db)
             self.set_interval(WATCH_INTERVAL, self.check_for_changes)
+
+    def pop_screen(self) -> AwaitComplete:
+        if self.locked and len(self.screen_stack) <= 2:  # the start screen stays
+            self.bell()
+            return AwaitComplete(asyncio.sleep(0))
+        return super().pop_screen()
 
     def open_identity(self, role: str, identity: str) -> None:
         module, name = START_SCREENS[role].split(":")
@@ -82,7 +93,7 @@ class OrderDeskApp(App):
             self.screen.post_message(DataChanged())
 
     def on_unmount(self) -> None:
-        if self.watch:
+        if self.watcher is not None:
             self.watcher.close()
 
     def action_help(self) -> None:

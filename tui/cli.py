@@ -11,6 +11,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -33,6 +34,7 @@ class Context:
     url: str | None
     now_text: str | None
     as_json: bool = False
+    locked: bool = False
     _db: Database | None = field(default=None, repr=False)
 
     @property
@@ -111,14 +113,16 @@ def with_json(fn):
               help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk.")
 @click.option("--now", "now_text", metavar="ISO8601", envvar="ORDERDESK_NOW",
               help="Fix the clock (default: the database's demo clock, else real time).")
+@click.option("--locked", is_flag=True, hidden=True,
+              help="Stay on the identity given (used by `serve ssh`): no launcher.")
 @json_option
 @click.version_option(package_name="orderdesk")
 @click.pass_context
-def cli(click_ctx, db_path, database_url, now_text, as_json):
+def cli(click_ctx, db_path, database_url, now_text, locked, as_json):
     """orderdesk: orders and their cancellation, for buyers and sellers.
 
     Without a command, opens the app."""
-    click_ctx.obj = Context(db_path, database_url, now_text, as_json)
+    click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked)
     click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
         open_tui(click_ctx.obj)
@@ -128,7 +132,7 @@ def open_tui(ctx: Context, **start) -> None:
     from tui.app import OrderDeskApp
 
     ctx.settle()
-    OrderDeskApp(ctx.db, now_text=ctx.now_text, **start).run()
+    OrderDeskApp(ctx.db, now_text=ctx.now_text, locked=ctx.locked, **start).run()
 
 
 # -- the app ----------------------------------------------------------------------
@@ -147,14 +151,23 @@ def demo(ctx: Context):
 @cli.command()
 @click.option("--user", help="The buyer's username (default: the first buyer).")
 @click.option("--app-version", help="Pretend the buyer's app is this version (e.g. 33.0.0).")
+@click.option("--simulate", type=click.Choice(["slow-network", "no-network", "system-error"]),
+              help="Demo: make the buyer's Send meet a slow network, no network or a system error "
+                   "(switch it in the app with ctrl+n or the command palette).")
 @with_json
-def buyer(ctx: Context, user, app_version):
+def buyer(ctx: Context, user, app_version, simulate):
     """Open the app on the buyer's Profile."""
     with ctx.db.read() as session:
         names = [b.username for b in queries.buyers(session)]
     if user and user not in names:
         ctx.fail("unknown_buyer", f"There is no buyer {user!r}. Buyers: {', '.join(names) or 'none'}.")
-    open_tui(ctx, role="buyer", identity=user or (names[0] if names else None), app_version=app_version)
+    if app_version:
+        try:
+            rules.version_tuple(app_version)
+        except ValueError as exc:
+            ctx.fail("bad_input", f"--app-version: {exc}.")
+    open_tui(ctx, role="buyer", identity=user or (names[0] if names else None), app_version=app_version,
+             simulate=simulate)
 
 
 @cli.command()
@@ -465,6 +478,80 @@ def clock_advance(ctx: Context, duration):
              f"{done['auto_approved']} request(s) auto-approved, {done['completed']} order(s) completed.")
 
 
+# -- serving ---------------------------------------------------------------------------------------
+@cli.group()
+def serve():
+    """Serve the app over SSH or in a browser."""
+
+
+def _app_args(ctx: Context) -> list[str]:
+    """The global options the served app processes need to open the same database."""
+    args = []
+    if ctx.url:
+        args += ["--database-url", ctx.url]
+    elif ctx.db_path:
+        args += ["--db", str(Path(ctx.db_path).expanduser().resolve())]
+    if ctx.now_text:
+        args += ["--now", ctx.now_text]
+    return args
+
+
+@serve.command("ssh")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=2222, show_default=True)
+@click.option("--users", "users_file", type=click.Path(path_type=Path), metavar="FILE",
+              default=lambda: str(_config_dir() / "ssh_users.toml"), show_default="~/.config/orderdesk/ssh_users.toml",
+              help="Logins, their role (buyer/seller), identity and public keys (TOML).")
+@click.option("--host-key", type=click.Path(path_type=Path), metavar="FILE",
+              default=lambda: str(_config_dir() / "ssh_host_ed25519_key"), show_default="created on first run",
+              help="The server's private host key.")
+@click.option("--allow-passwords", is_flag=True, help="Also accept the users file's passwords (demos only).")
+@click.option("--idle-timeout", type=click.FloatRange(min=1), default=900, show_default=True,
+              help="Seconds without a key press before a session ends.")
+@click.option("--max-sessions", type=click.IntRange(min=1), default=50, show_default=True)
+@with_json
+def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions):
+    """One app per SSH connection, by public key, as a buyer or a shop's seller.
+
+    Users file (TOML), one [[user]] per login:
+
+    \b
+    [[user]]
+    login = "seller-anna"
+    role = "seller"
+    identity = "Lakehouse Home"
+    keys = ["ssh-ed25519 AAAA... anna@laptop"]
+    """
+    from tui.serve import ServeError, SshSettings, load_users, serve_ssh
+
+    ctx.db  # open (and upgrade) the database once, before any session starts
+    try:
+        settings = SshSettings(load_users(users_file), _app_args(ctx), allow_passwords=allow_passwords,
+                               idle_timeout=idle_timeout, max_sessions=max_sessions)
+        serve_ssh(host, port, host_key, settings)
+    except (ServeError, OSError) as exc:
+        ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
+
+
+@serve.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--public-url", help="The address browsers use, when behind a proxy.")
+@with_json
+def serve_web_cmd(ctx: Context, host, port, public_url):
+    """The app in a browser (textual-serve): one app per browser tab."""
+    from tui.serve import serve_web
+
+    ctx.db
+    serve_web(host, port, _app_args(ctx), public_url)
+
+
+def _config_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("orderdesk")
+
+
 # -- outbox --------------------------------------------------------------------------------------
 @cli.group()
 def outbox():
@@ -505,6 +592,131 @@ def outbox_send(ctx: Context, address, security, user, password, sender):
         ctx.emit(done, f"Sent nothing: {done['error']} The emails stay pending; try again later.")
         raise CliExit(1)
     ctx.emit(done, f"Sent {done['sent']} email(s); {done['pending']} still pending.")
+
+
+# -- importing and exporting ----------------------------------------------------------------------
+@cli.group("import")
+def import_group():
+    """Import orders: TikTok Seller Center order exports."""
+
+
+def _import_text(s: dict) -> str:
+    what = f"{s['format'].upper()}" + (f", {s['encoding']}" if s["encoding"] else "")
+    dates = "DD/MM/YYYY" if s["date_order"] == "dmy" else "MM/DD/YYYY"
+    lines = [
+        f"{'Checked' if s['dry_run'] else 'Imported'} {s['file']} ({what}, dates read as {dates}) "
+        f"into shop {s['shop']!r}{' (new)' if s['shop_created'] else ''}: {s['rows']:,} rows, "
+        f"{s['orders_in_file']:,} orders.",
+        f"  orders added {s['added']:,}, updated {s['updated']:,}, unchanged {s['unchanged']:,}, "
+        f"skipped {s['skipped']:,}; buyers created {s['buyers_created']:,}, products created "
+        f"{s['products_created']:,}; {s['seconds']:.1f} s.",
+    ]
+    if s["problems"]:
+        lines.append(f"Rows with problems ({len(s['problems'])}; an order with a bad row is skipped whole):")
+        lines += [f"  row {p['row']}: " + (f"order {p['order_id']}: " if p["order_id"] else "")
+                  + p["problem"] for p in s["problems"]]
+    if s["notes"]:
+        lines.append(f"Notes ({len(s['notes'])}):")
+        lines += [f"  row {n['row']}: order {n['order_id']}: {n['note']}" for n in s["notes"]]
+    if s["dry_run"]:
+        lines.append("Dry run: nothing was written.")
+    return "\n".join(lines)
+
+
+@import_group.command("tiktok")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--shop", metavar="NAME",
+              help="The shop the orders belong to (created if new; needed when there are several).")
+@click.option("--dry-run", is_flag=True, help="Check and count everything; change nothing.")
+@click.option("--dates", "date_order", type=click.Choice(["auto", "dmy", "mdy"]), default="auto",
+              show_default=True, help="How to read 01/02/2026: auto-detect, day first or month first.")
+@with_json
+def import_tiktok(ctx: Context, file, shop, dry_run, date_order):
+    """Import a Seller Center order export (CSV or XLSX, one row per SKU line).
+
+    Orders are matched by Order ID: new ones are added, changed ones updated in place.
+    An order with a bad row is skipped whole and reported with its row numbers."""
+    from core.tiktok_import import ImportFileError, import_file
+
+    bars: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():
+                other.render_finish()
+            label = {"read": "Reading rows  ", "write": "Writing orders"}[stage]
+            bar = bars[stage] = click.progressbar(length=total, label=label, file=sys.stderr)
+        bar.update(done - bar.pos)
+
+    show_progress = not ctx.as_json and sys.stderr.isatty()
+    now = ctx.now
+    try:
+        summary = import_file(ctx.db, file, shop=shop, dry_run=dry_run, now=now,
+                              date_order=None if date_order == "auto" else date_order,
+                              progress=progress if show_progress else None)
+    except ImportFileError as exc:
+        ctx.fail("bad_input", str(exc))
+    finally:
+        for bar in bars.values():
+            bar.render_finish()
+    ctx.emit(summary, _import_text(summary))
+
+
+@cli.group("export")
+def export_group():
+    """Export data for the seller's bookkeeping."""
+
+
+@export_group.command("cancellations")
+@click.option("--since", metavar="DATE", help="Only cancellations from this date (YYYY-MM-DD) or time on.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+              help="csv: one row per cancelled line (default); json: nested.")
+@click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write to FILE instead of standard output.")
+@with_json
+def export_cancellations(ctx: Context, since, fmt, output):
+    """Every cancellation with its order, role, reason, lines, refund and times."""
+    from core.export import cancellations_json, parse_since, write_csv
+
+    when = None
+    if since:
+        try:
+            when = parse_since(since)
+        except ValueError as exc:
+            ctx.fail("bad_input", f"--since: {exc}")
+    if fmt is None:
+        fmt = "json" if ctx.as_json and not output else "csv"
+    if ctx.as_json and not output and fmt == "csv":
+        ctx.fail("bad_input", "--json prints JSON: use --format json, or write the CSV with -o FILE.")
+    with ctx.db.read() as session:
+        found = cancellations_json(session, when)
+    document = {"exported_at": ctx.now.isoformat(), "since": when.isoformat() if when else None,
+                "count": len(found), "cancellations": found}
+    try:
+        out = open(output, "w", encoding="utf-8", newline="") if output else None
+    except OSError as exc:
+        ctx.fail("bad_input", f"Cannot write {output}: {exc.strerror or exc}.")
+    if out is None:
+        if fmt == "json":
+            click.echo(json.dumps(document, indent=2))
+        else:
+            import io
+
+            buffer = io.StringIO()
+            write_csv(buffer, found)
+            click.echo(buffer.getvalue(), nl=False)
+        return
+    with out:
+        if fmt == "json":
+            json.dump(document, out, indent=2)
+            out.write("\n")
+            rows = len(found)
+        else:
+            rows = write_csv(out, found)
+    ctx.emit({"file": output, "format": fmt, "cancellations": len(found), "rows": rows},
+             f"Wrote {len(found):,} cancellation(s) ({rows:,} {'rows' if fmt == 'csv' else 'records'}) "
+             f"to {output}.")
 
 
 def main(argv=None) -> int:

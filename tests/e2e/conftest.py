@@ -1,0 +1,168 @@
+"""A real `orderdesk serve ssh` on localhost, the demo data, and keys for its users."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import asyncssh
+import pyte
+import pytest
+
+from core.db import Database
+from core.demo import load_demo
+
+DEMO_NOW = "2026-11-20T12:00:00Z"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {process.stdout.read()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+@pytest.fixture(scope="session")
+def e2e_demo_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "demo.db"
+    db = Database(f"sqlite:///{path}")
+    assert load_demo(db).ok
+    db.dispose()
+    return path
+
+
+class Keys:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.private = {}
+        for name in ("buyer", "seller", "stranger"):
+            key = asyncssh.generate_private_key("ssh-ed25519", comment=f"{name}@test")
+            self.private[name] = key
+
+    def public(self, name: str) -> str:
+        return self.private[name].export_public_key().decode().strip()
+
+
+class SshServer:
+    def __init__(self, tmp_path: Path, db_path: Path, keys: Keys, *extra: str):
+        self.port = free_port()
+        self.db_path = db_path
+        users = tmp_path / "users.toml"
+        users.write_text(f'''
+[[user]]
+login = "aisha"
+role = "buyer"
+identity = "aisha.johnson"
+keys = ["{keys.public('buyer')}"]
+
+[[user]]
+login = "seller-anna"
+role = "seller"
+identity = "Lakehouse Home"
+keys = ["{keys.public('seller')}"]
+password = "demo-only"
+''')
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", "--db", str(db_path), "--now", DEMO_NOW, "serve", "ssh",
+             "--host", "127.0.0.1", "--port", str(self.port), "--users", str(users),
+             "--host-key", str(tmp_path / "host_key"), *extra],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Terminal:
+    """An SSH client session rendered by a terminal emulator, read as a person would."""
+
+    def __init__(self, conn, process, width: int, height: int):
+        self.conn, self.process = conn, process
+        self.screen = pyte.Screen(width, height)
+        self.stream = pyte.ByteStream(self.screen)
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while True:
+            data = await self.process.stdout.read(65536)
+            if not data:
+                return
+            self.stream.feed(data)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    async def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.text:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.text}")
+            if self.reader.done():
+                raise AssertionError(f"the session ended before {text!r}; the screen shows:\n{self.text}")
+            await asyncio.sleep(0.05)
+
+    def press(self, *keys: str) -> None:
+        codes = {"enter": "\r", "escape": "\x1b", "down": "\x1b[B", "up": "\x1b[A", "tab": "\t"}
+        for key in keys:
+            self.process.stdin.write(codes.get(key, key).encode())
+
+    async def resize(self, width: int, height: int) -> None:
+        self.screen.resize(height, width)
+        self.process.change_terminal_size(width, height)
+
+    async def close(self) -> None:
+        self.conn.close()
+        await self.conn.wait_closed()
+        self.reader.cancel()
+
+
+async def login(server: SshServer, username: str, key, *, width=100, height=32, **kw) -> Terminal:
+    conn = await asyncssh.connect("127.0.0.1", server.port, username=username, client_keys=[key] if key else None,
+                                  known_hosts=None, **kw)
+    process = await conn.create_process(term_type="xterm-256color", term_size=(width, height), encoding=None)
+    return Terminal(conn, process, width, height)
+
+
+@pytest.fixture
+def keys(tmp_path):
+    return Keys(tmp_path)
+
+
+@pytest.fixture
+def ssh_server(tmp_path, keys, e2e_demo_template):
+    db_path = tmp_path / "demo.db"
+    shutil.copy(e2e_demo_template, db_path)
+    servers = []
+
+    def start(*extra: str) -> SshServer:
+        server = SshServer(tmp_path, db_path, keys, *extra)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

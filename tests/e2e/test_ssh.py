@@ -1,0 +1,148 @@
+"""`orderdesk serve ssh` end to end, with a real SSH client (asyncssh's)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncssh
+import pytest
+
+from tests.e2e.conftest import login
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_a_seller_logs_in_by_key_and_sees_only_their_shop(ssh_server, keys):
+    server = ssh_server()
+
+    async def session():
+        term = await login(server, "seller-anna", keys.private["seller"])
+        await term.wait_for("Lakehouse Home")
+        assert "Open orderdesk as" not in term.text
+        term.press("escape")  # locked: there is nothing behind the start screen
+        await asyncio.sleep(0.5)
+        assert "Lakehouse Home" in term.text
+        assert "Metro Kit" not in term.text and "Rosewater" not in term.text
+        await term.close()
+
+    run(session())
+
+
+def test_a_buyer_logs_in_and_opens_their_orders_by_keys(ssh_server, keys):
+    server = ssh_server()
+
+    async def session():
+        term = await login(server, "aisha", keys.private["buyer"])
+        await term.wait_for("aisha")
+        await term.close()
+
+    run(session())
+
+
+@pytest.mark.parametrize("login_name, key", [("aisha", "stranger"), ("seller-anna", "buyer"),
+                                             ("nobody", "buyer")])
+def test_unknown_or_someone_elses_keys_are_refused(ssh_server, keys, login_name, key):
+    server = ssh_server()
+
+    async def attempt():
+        with pytest.raises(asyncssh.PermissionDenied):
+            await login(server, login_name, keys.private[key])
+
+    run(attempt())
+
+
+def test_passwords_are_refused_unless_allowed(ssh_server, keys):
+    closed, open_ = ssh_server(), ssh_server("--allow-passwords")
+
+    async def attempt():
+        with pytest.raises(asyncssh.PermissionDenied):
+            await login(closed, "seller-anna", None, password="demo-only", preferred_auth="password")
+        with pytest.raises(asyncssh.PermissionDenied):
+            await login(open_, "seller-anna", None, password="wrong", preferred_auth="password")
+        term = await login(open_, "seller-anna", None, password="demo-only", preferred_auth="password")
+        await term.wait_for("Lakehouse Home")
+        await term.close()
+
+    run(attempt())
+
+
+def test_commands_and_port_forwarding_are_refused(ssh_server, keys):
+    server = ssh_server()
+
+    async def attempt():
+        async with asyncssh.connect("127.0.0.1", server.port, username="aisha",
+                                    client_keys=[keys.private["buyer"]], known_hosts=None) as conn:
+            result = await conn.run("cat /etc/passwd")
+            assert result.exit_status == 1
+            assert "commands are not allowed" in result.stderr
+            assert "root:" not in result.stdout
+            shell = await conn.run()  # a shell without a terminal
+            assert shell.exit_status == 1 and "needs a terminal" in shell.stderr
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", server.port)
+
+    run(attempt())
+
+
+def test_a_window_resize_reaches_the_app(ssh_server, keys):
+    server = ssh_server()
+
+    async def session():
+        term = await login(server, "seller-anna", keys.private["seller"], width=80, height=24)
+        await term.wait_for("palette")
+        assert term.screen.display[-1].rstrip().endswith("palette") and len(term.screen.display[-1]) == 80
+        await term.resize(120, 36)
+        await asyncio.sleep(1.5)
+        footer = term.screen.display[-1].rstrip()
+        assert footer.endswith("palette") and len(footer) > 100, footer
+        await term.close()
+
+    run(session())
+
+
+def test_twenty_sessions_at_once(ssh_server, keys):
+    server = ssh_server()
+
+    async def one(n):
+        term = await login(server, "seller-anna" if n % 2 else "aisha",
+                           keys.private["seller" if n % 2 else "buyer"])
+        await term.wait_for("Lakehouse Home" if n % 2 else "aisha", timeout=90)
+        return term
+
+    async def many():
+        terms = await asyncio.gather(*(one(n) for n in range(20)))
+        for term in terms:
+            await term.close()
+
+    run(many())
+
+
+def test_past_the_session_cap_a_connection_is_told_the_server_is_full(ssh_server, keys):
+    server = ssh_server("--max-sessions", "1")
+
+    async def attempt():
+        first = await login(server, "seller-anna", keys.private["seller"])
+        await first.wait_for("Lakehouse Home")
+        second = await login(server, "aisha", keys.private["buyer"])
+        await second.wait_for("the server is full")
+        await second.close()
+        await first.close()
+
+    run(attempt())
+
+
+def test_an_idle_session_ends_and_the_server_keeps_serving(ssh_server, keys):
+    server = ssh_server("--idle-timeout", "3")
+
+    async def attempt():
+        term = await login(server, "seller-anna", keys.private["seller"])
+        await term.wait_for("Lakehouse Home")
+        await term.wait_for("session ended after being idle", timeout=15)
+        await term.close()
+        again = await login(server, "seller-anna", keys.private["seller"])
+        await again.wait_for("Lakehouse Home")
+        await again.close()
+
+    run(attempt())
