@@ -1,0 +1,1198 @@
+"""Importing TikTok Seller Center order exports: `orderdesk import tiktok FILE`.
+
+Seller Center's order export (Orders → Export) has one row per SKU line. This
+module reads it (CSV in any common encoding, or XLSX), turns rows into orders,
+packages, lines and the cancellations the export already records, and writes
+them in one transaction. `import_file(db, path, ...)` returns a summary dict.
+
+Decisions (also in the README, "Importing Seller Center exports"):
+
+Reading
+- Encoding: a BOM decides (UTF-8, UTF-16 LE/BE); without one, a file with many
+  NUL bytes is UTF-16, else strict UTF-8, else cp1252 (latin-1 for the few
+  bytes cp1252 leaves undefined). The delimiter is the one of `,` `;` tab that
+  splits the header line most. XLSX: the first sheet, via openpyxl.
+- Headers are matched case- and spacing-insensitively, punctuation ignored
+  ("Cancelation/Return Type" = "cancellation return type"). Missing optional
+  columns count as empty; unknown columns are ignored. Required: Order ID, Order
+  Status, Quantity, Created Time and one of Seller SKU / SKU ID (else the file is
+  refused, nothing is written). A second row that describes the columns (Seller
+  Center writes one) is recognised and skipped.
+- Row numbers are a spreadsheet's: the header is row 1.
+
+Values
+- Money becomes integer hundredths of the currency unit. Currency symbols and
+  codes are stripped ($ → USD, € → EUR, £ → GBP, or a 3-letter code) and must
+  match the shop's currency. With both `,` and `.` the rightmost is the decimal
+  separator ("$1,234.50", "1.234,50 €"); a lone separator followed by exactly 3
+  digits groups thousands ("1,234" is 1234), by 1-2 digits it is the decimal
+  point ("12,5" is 12.50). Spaces and apostrophes group thousands. More than 2
+  decimals, or a negative amount, is a bad row. Empty amounts are 0.
+- Times: ISO 8601, YYYY/MM/DD, or day and month in either order with `/`, `-`
+  or `.` ("05/03/2026 14:03:22"). The order of day and month is decided once per
+  file: a first number above 12 anywhere means DD/MM, a second number above 12
+  means MM/DD; the side with more such evidence wins; no evidence means DD/MM
+  (Seller Center's own format). `date_order` ("dmy"/"mdy") overrides it. Times
+  without an offset are taken as UTC. A time that does not fit is a bad row.
+- Order IDs must be 1-18 digits (a leading apostrophe or tab, Excel's text
+  markers, is dropped); "5.76E+17" is refused as rounded by a spreadsheet.
+
+Mapping
+- Order Status / Substatus: Unpaid; On hold; To ship / Awaiting shipment;
+  Awaiting collection; Partially shipping; Shipped / In transit; Delivered;
+  Completed; Cancelled (also TikTok's numeric codes 100...140). The substatus
+  refines the group statuses "To ship" and "Shipped" ("To ship" + "Awaiting
+  collection" is awaiting_collection); an unknown substatus is ignored, an
+  unknown status is a bad row.
+- Packages: rows with the same Package ID form a package; without one, the
+  order has one package. A package's own times say how far it got (RTS Time:
+  packed, Shipped Time: collected, Delivered Time: delivered); they are used when
+  they agree with the order's status, else every live package takes the status
+  the order's status implies. Packages whose units are all cancelled are
+  cancelled. The order's stored status is `rules.derive_order_status` of its
+  packages and must equal the export's (else the order is skipped).
+- Cancellations: a Cancelled order has every unit cancelled; otherwise "Sku
+  Quantity of return" counts as cancelled units when the row is a cancellation
+  (Cancelation/Return Type says cancel, or is empty while Cancel By, Cancel
+  Reason or Cancelled Time is set, or the order has not shipped). Returns after
+  delivery ("Return/Refund") are not cancellations and are only noted. Each order
+  gets at most one imported Cancellation (role from Cancel By, reason key from the
+  TikTok reason text; an unknown text gets the role's fallback key and a note,
+  and the original text stays in the order's "imported" event). Its refund is
+  this product's refund rule (`core.refunds.refund_for`); an Order Refund Amount
+  that differs is noted, not used. Imported cancellations send no email and
+  move no stock (TikTok already did both).
+- "Taxes" is the order's tax (repeated on each row); it is spread over the lines
+  in proportion to their paid subtotals (the remainder to the first lines).
+- The shop: --shop NAME (created if new), else the only shop, else a new shop
+  "TikTok Shop" in an empty database. Products (by Seller SKU, else SKU ID, with
+  stock 0) and buyers (by Buyer Username; exports carry no email, so a new buyer
+  gets USERNAME@buyers.invalid) are created as needed; existing ones are kept.
+- Not stored: phone numbers, buyer messages, seller notes, warehouse, delivery
+  option (the product has no place for them, and phone numbers are personal data
+  it does not need).
+
+Idempotency and safety
+- An order is found by its Order ID. New: added. Already imported and unchanged
+  (same content digest, kept in its "imported" event): unchanged. Changed:
+  updated in place (its packages, lines and imported cancellation are replaced;
+  IDs are derived from the Order ID, so they stay the same). An order changed in
+  orderdesk since its import (a cancellation, packing, a split...; time-driven
+  changes such as a hold ending do not count), an order orderdesk created itself,
+  or one of another shop is never overwritten: it is skipped and reported.
+- An order with any bad row is skipped whole; every bad row is reported with its
+  row number and why. Everything else is written in one transaction, so an
+  import never half-writes an order; `dry_run` does all the work and rolls back.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gc
+import hashlib
+import io
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import delete, func, select, update
+
+from core import refunds, rules
+from core.db import Database
+from core.ids import PREFIX
+from core.models import (
+    Buyer, Cancellation, CancellationLine, Order, OrderEvent, OrderLine, Package, Product, Shop,
+)
+
+DEFAULT_SHOP = "TikTok Shop"
+IMPORT_KEY = "tiktok-import:"  # idempotency_key prefix of imported cancellations
+TIME_ONLY_EVENTS = frozenset({"imported", "hold_ended", "completed"})
+_CHUNK = 500  # IDs per IN (...) query
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (unreadable, wrong format, required column
+    missing, no shop chosen); nothing was written. The message says what to do."""
+
+
+class RowProblem(ValueError):
+    pass
+
+
+# -- headers ----------------------------------------------------------------------
+def _norm(text) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text or "").lower()).split())
+
+
+_FIELDS = {
+    "order_id": ("order id", "order no", "order number"),
+    "status": ("order status",),
+    "substatus": ("order substatus", "order sub status"),
+    "return_type": ("cancelation return type", "cancellation return type", "cancel return type"),
+    "sku_id": ("sku id",),
+    "seller_sku": ("seller sku",),
+    "product_name": ("product name",),
+    "variation": ("variation",),
+    "quantity": ("quantity", "sku quantity"),
+    "return_quantity": ("sku quantity of return", "quantity of return"),
+    "unit_price": ("sku unit original price", "unit original price"),
+    "subtotal_before": ("sku subtotal before discount",),
+    "platform_discount": ("sku platform discount",),
+    "seller_discount": ("sku seller discount",),
+    "subtotal_after": ("sku subtotal after discount",),
+    "shipping_after": ("shipping fee after discount",),
+    "shipping_original": ("original shipping fee",),
+    "shipping_seller_discount": ("shipping fee seller discount",),
+    "shipping_platform_discount": ("shipping fee platform discount",),
+    "taxes": ("taxes", "tax"),
+    "order_amount": ("order amount",),
+    "refund_amount": ("order refund amount",),
+    "created": ("created time",),
+    "paid": ("paid time",),
+    "rts": ("rts time",),
+    "shipped": ("shipped time",),
+    "delivered": ("delivered time",),
+    "cancelled": ("cancelled time", "canceled time"),
+    "cancel_by": ("cancel by",),
+    "cancel_reason": ("cancel reason",),
+    "tracking": ("tracking id",),
+    "provider": ("shipping provider name", "shipping provider"),
+    "buyer": ("buyer username",),
+    "recipient": ("recipient",),
+    "zipcode": ("zipcode", "zip code", "postcode"),
+    "country": ("country",),
+    "state": ("state",),
+    "city": ("city",),
+    "address": ("detail address",),
+    "package_id": ("package id",),
+}
+_HEADER_OF = {variant: name for name, variants in _FIELDS.items() for variant in variants}
+_LABEL = {"order_id": "Order ID", "status": "Order Status", "quantity": "Quantity",
+          "created": "Created Time", "return_quantity": "Sku Quantity of return",
+          "unit_price": "SKU Unit Original Price", "subtotal_before": "SKU Subtotal Before Discount",
+          "platform_discount": "SKU Platform Discount", "seller_discount": "SKU Seller Discount",
+          "subtotal_after": "SKU Subtotal After Discount",
+          "shipping_after": "Shipping Fee After Discount", "shipping_original": "Original Shipping Fee",
+          "shipping_seller_discount": "Shipping Fee Seller Discount",
+          "shipping_platform_discount": "Shipping Fee Platform Discount", "taxes": "Taxes",
+          "order_amount": "Order Amount", "refund_amount": "Order Refund Amount",
+          "paid": "Paid Time", "rts": "RTS Time", "shipped": "Shipped Time",
+          "delivered": "Delivered Time", "cancelled": "Cancelled Time"}
+_MONEY_FIELDS = ("unit_price", "subtotal_before", "platform_discount", "seller_discount",
+                 "subtotal_after", "shipping_after", "shipping_original", "shipping_seller_discount",
+                 "shipping_platform_discount", "taxes", "order_amount", "refund_amount")
+_TIME_FIELDS = ("created", "paid", "rts", "shipped", "delivered", "cancelled")
+_TEXT_FIELDS = ("status", "substatus", "return_type", "sku_id", "seller_sku", "product_name",
+                "variation", "cancel_by", "cancel_reason", "tracking", "provider", "buyer",
+                "recipient", "zipcode", "country", "state", "city", "address", "package_id")
+
+
+# -- statuses and reasons ------------------------------------------------------------
+_STATUS_TEXT = {
+    "unpaid": "unpaid", "awaiting payment": "unpaid", "pending payment": "unpaid", "100": "unpaid",
+    "on hold": "on_hold", "105": "on_hold",
+    "to ship": "awaiting_shipment", "awaiting shipment": "awaiting_shipment", "111": "awaiting_shipment",
+    "awaiting collection": "awaiting_collection", "112": "awaiting_collection",
+    "partially shipping": "partially_shipping", "partially shipped": "partially_shipping",
+    "114": "partially_shipping",
+    "shipped": "in_transit", "in transit": "in_transit", "121": "in_transit",
+    "delivered": "delivered", "122": "delivered",
+    "completed": "completed", "complete": "completed", "130": "completed",
+    "cancelled": "cancelled", "canceled": "cancelled", "140": "cancelled",
+}
+_GROUP_STATUSES = frozenset({"to ship", "shipped"})  # refined by the substatus
+
+_REASON_TEXT = {_norm(text): key for key, text in rules.REASON_TEXT.items()}
+_REASON_TEXT.update({_norm(text): key for text, key in {
+    "Change of mind": "no_longer_needed", "Changed my mind": "no_longer_needed",
+    "Don't need it anymore": "no_longer_needed", "No longer need": "no_longer_needed",
+    "Change shipping address": "change_address", "Wrong address": "incorrect_address",
+    "Found a better price": "better_price", "Better price": "better_price",
+    "Ordered by mistake": "bought_by_mistake", "Duplicate order": "bought_by_mistake",
+    "Shipping fee too high": "high_shipping_fee", "Shipping cost too high": "high_shipping_fee",
+    "Delivery time is too long": "dont_want_to_wait", "Long delivery time": "dont_want_to_wait",
+    "Forgot to use coupon": "forgot_coupon", "Forgot to use coupons": "forgot_coupon",
+    "Add or change items": "add_items", "Payment method": "change_payment",
+    "Product out of stock": "out_of_stock", "Item out of stock": "out_of_stock",
+    "Sold out": "out_of_stock", "Wrong price": "pricing_error", "Price error": "pricing_error",
+    "Address not serviceable": "unable_to_deliver", "Unable to deliver to buyer address": "unable_to_deliver",
+    "Customer requested": "buyer_requested", "Buyer requested": "buyer_requested",
+    "Package rejected": "package_rejected", "Delivery refused": "package_rejected",
+    "Buyer refused delivery": "package_rejected", "Delivery failed": "delivery_failed",
+    "Package collection timeout": "collection_timeout", "Package scan timeout": "collection_timeout",
+    "Payment overdue": "payment_overdue", "Payment timeout": "payment_overdue",
+    "Unpaid order timeout": "payment_overdue", "Order unpaid timeout": "payment_overdue",
+    "Seller did not respond": "seller_no_response", "Seller response timeout": "seller_no_response",
+}.items()})
+_ROLE_OF_KEY = {**{k: "buyer" for k in rules.BUYER_REASONS}, **{k: "seller" for k in rules.SELLER_REASONS},
+                **{k: "system" for k in rules.SYSTEM_REASONS}}
+_CANCEL_BY = {"buyer": "buyer", "customer": "buyer", "user": "buyer", "seller": "seller",
+              "system": "system", "platform": "system", "tiktok": "system", "tiktok shop": "system",
+              "operator": "system"}
+
+
+@functools.lru_cache(maxsize=1024)
+def map_status(status: str, substatus: str = "") -> str | None:
+    """Seller Center's Order Status (and Substatus) as this product's order status, or None."""
+    main, sub = _norm(status), _norm(substatus)
+    mapped = _STATUS_TEXT.get(main)
+    if mapped is None:
+        return None
+    if main in _GROUP_STATUSES and _STATUS_TEXT.get(sub):
+        return _STATUS_TEXT[sub]
+    return mapped
+
+
+def map_reason(text: str) -> str | None:
+    """A TikTok cancel reason text as a reason key (core.rules), or None when unknown."""
+    return _REASON_TEXT.get(_norm(text))
+
+
+def _fallback_reason(role: str, status: str, partial: bool, collected: bool) -> str:
+    if role == "buyer":
+        return "no_longer_needed"
+    if role == "seller":
+        return "out_of_stock" if partial else "unable_to_deliver"
+    if status == "unpaid":
+        return "payment_overdue"
+    return "delivery_failed" if collected else "collection_timeout"
+
+
+# -- values ---------------------------------------------------------------------------
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₫": "VND", "RM": "MYR",
+            "Rp": "IDR", "₱": "PHP", "฿": "THB", "S$": "SGD"}
+_PLAIN_MONEY = re.compile(r"(\d+)(?:\.(\d{1,2}))?")
+_CURRENCY_CODE = re.compile(r"\b([A-Z]{3})\b")
+_SYMBOL_RE = re.compile("|".join(sorted(map(re.escape, _SYMBOLS), key=len, reverse=True)))
+
+
+def parse_money(value, label: str = "amount") -> tuple[int | None, str | None]:
+    """(minor units, currency or None); (None, None) when empty. See the module doc."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        raise RowProblem(f"{label} {value!r} is not an amount")
+    if isinstance(value, (int, float, Decimal)):
+        amount = Decimal(str(value))
+        if amount < 0:
+            raise RowProblem(f"{label} is negative ({value}); amounts must be 0 or more")
+        minor = amount * 100
+        if minor != minor.to_integral_value():
+            raise RowProblem(f"{label} {value} has more than two decimals")
+        return int(minor), None
+    text = str(value)
+    cached = _MONEY_CACHE.get(text)
+    if cached is not None:
+        return cached
+    text = text.strip()
+    if not text or text in ("-", "--", "N/A", "n/a"):
+        return None, None
+    match = _PLAIN_MONEY.fullmatch(text)
+    if match:
+        cents = match[2] or "0"
+        result = int(match[1]) * 100 + int(cents.ljust(2, "0")), None
+    else:
+        result = _parse_money_slow(text, label)
+    if len(_MONEY_CACHE) < 200_000:
+        _MONEY_CACHE[str(value)] = result
+    return result
+
+
+_MONEY_CACHE: dict[str, tuple[int, str | None]] = {}  # amounts repeat a lot (prices, fees)
+
+
+def _parse_money_slow(text: str, label: str) -> tuple[int, str | None]:
+    original = text
+    currency = None
+    code = _CURRENCY_CODE.search(text)
+    if code:
+        currency = code[1]
+        text = text[:code.start()] + text[code.end():]
+    symbol = _SYMBOL_RE.search(text)
+    if symbol:
+        currency = currency or _SYMBOLS[symbol[0]]
+        text = text[:symbol.start()] + text[symbol.end():]
+    text = text.replace("\u2212", "-").strip()
+    negative = text.startswith("-") or text.endswith("-") or (text.startswith("(") and text.endswith(")"))
+    text = re.sub(r"[\s\u00a0\u202f'’()+-]", "", text)
+    if not text or not re.fullmatch(r"[\d.,]+", text) or not re.search(r"\d", text):
+        raise RowProblem(f"{label} {original!r} is not an amount")
+    if negative:
+        raise RowProblem(f"{label} is negative ({original}); amounts must be 0 or more")
+    decimal_sep = None
+    if "," in text and "." in text:
+        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+    elif "," in text or "." in text:
+        sep = "," if "," in text else "."
+        if text.count(sep) == 1 and len(text) - text.rfind(sep) - 1 != 3:
+            decimal_sep = sep
+    if decimal_sep:
+        whole, _, frac = text.rpartition(decimal_sep)
+        whole = whole.replace(",", "").replace(".", "")
+    else:
+        whole, frac = text.replace(",", "").replace(".", ""), ""
+    if len(frac) > 2:
+        raise RowProblem(f"{label} {original!r} has more than two decimals")
+    if not whole.isdigit() and whole != "":
+        raise RowProblem(f"{label} {original!r} is not an amount")
+    return int(whole or 0) * 100 + int(frac.ljust(2, "0") or 0), currency
+
+
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+                  r"(?:\.\d+)?\s*([AaPp][Mm])?)?")
+_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def parse_time(value, label: str = "time", date_order: str = "dmy") -> datetime | None:
+    """A Seller Center time as an aware UTC datetime; None when empty. See the module doc."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20_000 < value < 80_000:  # an Excel serial date
+            return datetime(1899, 12, 30, tzinfo=UTC) + timedelta(days=float(value))
+        raise RowProblem(f"{label} {value!r} is not a time")
+    text = str(value).strip()
+    if not text or text in ("-", "--"):
+        return None
+    try:
+        if match := _DMY.fullmatch(text):
+            a, b, year, hh, mm, ss, ampm = match.groups()
+            day, month = (int(a), int(b)) if date_order == "dmy" else (int(b), int(a))
+            hour = int(hh or 0)
+            if ampm:
+                if not 1 <= hour <= 12:
+                    raise ValueError
+                hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+            return datetime(int(year), month, day, hour, int(mm or 0), int(ss or 0), tzinfo=UTC)
+        if match := _YMD.fullmatch(text):
+            year, month, day, hh, mm, ss = match.groups()
+            return datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0),
+                            tzinfo=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        order = "DD/MM/YYYY" if date_order == "dmy" else "MM/DD/YYYY"
+        raise RowProblem(f"{label} {text!r} is not a time (this file's dates read as {order})") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _date_evidence(value) -> tuple[int, int]:
+    if isinstance(value, str) and (match := _DMY.match(value.strip())):
+        return int(int(match[1]) > 12), int(int(match[2]) > 12)
+    return 0, 0
+
+
+def parse_quantity(value, label: str = "Quantity", *, minimum: int = 1) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError
+            number = int(value)
+        else:
+            number = int(str(value).strip().replace(",", ""))
+    except ValueError:
+        raise RowProblem(f"{label} {value!r} is not a whole number") from None
+    if number < minimum:
+        raise RowProblem(f"{label} is {number}; it must be {minimum} or more")
+    return number
+
+
+def parse_order_id(value) -> str:
+    if value is None:
+        raise RowProblem("Order ID is missing")
+    if isinstance(value, float):
+        if value.is_integer() and value < 2**53:
+            value = int(value)
+        else:
+            raise RowProblem(f"Order ID {value!r} was rounded by a spreadsheet; export the file again "
+                             "and keep Order ID as text")
+    text = str(value).strip().lstrip("'\t").strip()
+    if not text:
+        raise RowProblem("Order ID is missing")
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+        raise RowProblem(f"Order ID {text!r} was rounded by a spreadsheet; export the file again "
+                         "and keep Order ID as text")
+    if not text.isdigit() or len(text) > 18:
+        raise RowProblem(f"Order ID {text!r} is not a TikTok order ID (up to 18 digits)")
+    return text
+
+
+# -- reading the file -----------------------------------------------------------------
+def detect_encoding(data: bytes) -> str:
+    """BOM, else NUL bytes (UTF-16), else strict UTF-8, else cp1252, else latin-1."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4000]
+    if head and head.count(b"\x00") > len(head) // 4:
+        return "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+@dataclass
+class _Table:
+    kind: str
+    encoding: str | None
+    header: list
+    rows: Callable  # () -> iterator of (row number, cells)
+    count: int
+
+
+def _read_table(path: Path) -> _Table:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(path)
+    if not data.strip():
+        raise ImportFileError(f"{path} is empty.")
+    encoding = detect_encoding(data)
+    text = data.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    if "\x00" in text[:1000]:
+        raise ImportFileError(f"{path} is not a CSV or XLSX file.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, [])
+
+    def rows():
+        it = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        next(it, None)
+        for n, cells in enumerate(it, start=2):
+            if any(c.strip() for c in cells):
+                yield n, cells
+
+    count = text.count("\n")
+    return _Table("csv", encoding, header, rows, count)
+
+
+def _read_xlsx(path: Path) -> _Table:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency
+        raise ImportFileError("Reading XLSX needs openpyxl: pip install openpyxl.") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        all_rows = list(sheet.iter_rows(values_only=True))
+        book.close()
+    except Exception as exc:
+        raise ImportFileError(f"Cannot read {path} as XLSX: {exc}.") from None
+    if not all_rows:
+        raise ImportFileError(f"{path} has no rows.")
+    header = [("" if c is None else str(c)) for c in all_rows[0]]
+
+    def rows():
+        for n, cells in enumerate(all_rows[1:], start=2):
+            if any(c is not None and str(c).strip() for c in cells):
+                yield n, [c.strip() if isinstance(c, str) else c for c in cells]
+
+    return _Table("xlsx", None, header, rows, len(all_rows) - 1)
+
+
+# -- parsed rows and orders -------------------------------------------------------------
+class _Row:
+    __slots__ = ("n", "order_id", "problem", "v")
+
+    def __init__(self, n: int, order_id: str | None, problem: str | None, v: dict):
+        self.n, self.order_id, self.problem, self.v = n, order_id, problem, v
+
+
+_ORDER_LEVEL = ("status", "substatus", "buyer", "created", "paid", "cancelled", "cancel_by",
+                "cancel_reason", "shipping_original", "shipping_seller_discount",
+                "shipping_platform_discount", "shipping_after", "taxes", "order_amount",
+                "refund_amount", "recipient", "address", "city", "state", "zipcode", "country")
+_ORDER_LEVEL_LABEL = {**_LABEL, "substatus": "Order Substatus", "buyer": "Buyer Username",
+                      "cancel_by": "Cancel By", "cancel_reason": "Cancel Reason",
+                      "recipient": "Recipient", "address": "Detail Address", "city": "City",
+                      "state": "State", "zipcode": "Zipcode", "country": "Country"}
+
+
+def _parse_row(n: int, cells: list, cols: dict, date_order: str) -> _Row:
+    width = len(cells)
+
+    def cell(name):
+        i = cols.get(name, width)
+        return cells[i] if i < width else None
+
+    order_id = None
+    try:
+        order_id = parse_order_id(cell("order_id"))
+        v: dict = {}
+        for name in _TEXT_FIELDS:
+            raw = cell(name)
+            v[name] = "" if raw is None else (raw.strip() if isinstance(raw, str) else
+                                               str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw))
+        currencies = set()
+        for name in _MONEY_FIELDS:
+            amount, currency = parse_money(cell(name), _LABEL[name])
+            v[name] = amount
+            if currency:
+                currencies.add(currency)
+        v["currencies"] = currencies
+        for name in _TIME_FIELDS:
+            v[name] = parse_time(cell(name), _LABEL[name], date_order)
+        v["quantity"] = parse_quantity(cell("quantity"), "Quantity")
+        if v["quantity"] is None:
+            raise RowProblem("Quantity is missing")
+        v["return_quantity"] = parse_quantity(cell("return_quantity"), "Sku Quantity of return",
+                                              minimum=0) or 0
+        if v["return_quantity"] > v["quantity"]:
+            raise RowProblem(f"Sku Quantity of return ({v['return_quantity']}) is more than the "
+                             f"Quantity ({v['quantity']})")
+        v["mapped_status"] = map_status(v["status"], v["substatus"])
+        if v["mapped_status"] is None:
+            raise RowProblem(
+                f"Order Status {v['status']!r} is not a Seller Center order status (known: Unpaid, "
+                "On hold, To ship, Awaiting shipment, Awaiting collection, Partially shipping, "
+                "Shipped, In transit, Delivered, Completed, Cancelled)"
+                if v["status"] else "Order Status is missing")
+        if v["created"] is None:
+            raise RowProblem("Created Time is missing")
+        if not (v["seller_sku"] or v["sku_id"]):
+            raise RowProblem("the row has neither a Seller SKU nor a SKU ID")
+        return _Row(n, order_id, None, v)
+    except RowProblem as problem:
+        return _Row(n, order_id, str(problem), {})
+
+
+def _digits(*parts: str) -> str:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return f"{int.from_bytes(digest, 'big') % 10**15:015d}"
+
+
+@dataclass
+class _OrderSpec:
+    id: str
+    rows: list[int]
+    buyer: str
+    recipient: str
+    status: str
+    order: dict
+    packages: list[dict]
+    lines: list[dict]
+    cancellation: dict | None
+    cancellation_lines: list[dict]
+    currency: str | None
+    products: dict  # sku -> (title, price)
+    notes: list[tuple[int, str]]
+    digest: str = ""
+    reason_text: str = ""
+
+
+def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _OrderSpec:
+    """Every row of one order as an order spec; RowProblem(row number, why) when they don't fit."""
+    first = rows[0].v
+    for row in rows[1:]:
+        for name in _ORDER_LEVEL:
+            if row.v[name] != first[name] and row.v[name] not in (None, "") and first[name] not in (None, ""):
+                raise _OrderProblem(row.n, f"{_ORDER_LEVEL_LABEL[name]} {_show(row.v[name])} differs "
+                                           f"from row {rows[0].n}'s {_show(first[name])} for the same order")
+    merged = {name: next((r.v[name] for r in rows if r.v[name] not in (None, "")), first[name])
+              for name in _ORDER_LEVEL}
+    currencies = set().union(*(r.v["currencies"] for r in rows))
+    if len(currencies) > 1:
+        raise _OrderProblem(rows[0].n, f"the order's amounts are in several currencies ({', '.join(sorted(currencies))})")
+    currency = next(iter(currencies), None)
+    if currency and currency != shop.currency:
+        raise _OrderProblem(rows[0].n, f"amounts are in {currency} but the shop {shop.name} sells in "
+                                       f"{shop.currency}")
+    status = merged["mapped_status"] = first["mapped_status"]
+    notes: list[tuple[int, str]] = []
+    created = merged["created"]
+    paid = merged["paid"]
+    if status == "unpaid":
+        paid = None
+    elif paid is None and status != "cancelled":
+        paid = created  # paid, but the export has no Paid Time: take Created Time
+    # -- packages and lines
+    package_keys: dict[str, dict] = {}
+    lines: list[dict] = []
+    products: dict = {}
+    occurrences: dict = {}
+    cancelling = _is_cancellation(merged, status, rows)
+    for row in rows:
+        v = row.v
+        key = v["package_id"] or ""
+        pk = package_keys.get(key)
+        if pk is None:
+            pid = key if re.fullmatch(r"\d{1,18}", key) else PREFIX["package"] + _digits("package", order_id, key)
+            pk = package_keys[key] = {"id": pid, "key": key, "rows": [], "rts": None, "shipped": None,
+                                      "delivered": None, "tracking": None, "provider": None}
+        pk["rows"].append(row.n)
+        for name in ("rts", "shipped", "delivered"):
+            if v[name] and (pk[name] is None or v[name] > pk[name]):
+                pk[name] = v[name]
+        pk["tracking"] = pk["tracking"] or v["tracking"] or None
+        pk["provider"] = pk["provider"] or v["provider"] or None
+        sku = v["seller_sku"] or v["sku_id"]
+        title = v["product_name"] or sku
+        if v["variation"]:
+            title = f"{title}, {v['variation']}"
+        qty = v["quantity"]
+        unit = v["unit_price"]
+        if unit is None:
+            before = v["subtotal_before"]
+            if before is None:
+                raise _OrderProblem(row.n, "the row has neither SKU Unit Original Price nor SKU "
+                                           "Subtotal Before Discount")
+            if before % qty:
+                raise _OrderProblem(row.n, f"SKU Subtotal Before Discount ({before / 100:.2f}) does not "
+                                           f"divide into {qty} equal unit prices")
+            unit = before // qty
+        seller_d, platform_d = v["seller_discount"], v["platform_discount"]
+        if seller_d is None and platform_d is None and v["subtotal_after"] is not None:
+            seller_d = unit * qty - v["subtotal_after"]  # the split is unknown: the seller's
+        seller_d, platform_d = seller_d or 0, platform_d or 0
+        if unit * qty - seller_d - platform_d < 0:
+            raise _OrderProblem(row.n, "the SKU's discounts are more than its price")
+        n = occurrences[(key, sku)] = occurrences.get((key, sku), 0) + 1
+        cancelled = qty if status == "cancelled" else (v["return_quantity"] if cancelling else 0)
+        if not cancelling and v["return_quantity"] and status != "cancelled":
+            notes.append((row.n, f"{v['return_quantity']} unit(s) returned after delivery; returns "
+                                 "are not cancellations and are not imported"))
+        lines.append({"id": PREFIX["line"] + _digits("line", order_id, key, sku, str(n)),
+                      "order_id": order_id, "package_id": pk["id"], "sku": sku, "title": title,
+                      "quantity": qty, "unit_original_price": unit, "seller_discount": seller_d,
+                      "platform_discount": platform_d, "tax": 0, "cancelled_quantity": cancelled,
+                      "row": row.n})
+        products.setdefault(sku, (title, unit))
+    lines.sort(key=lambda l: l["id"])  # the same order whatever the rows' order
+    # -- tax: the order's Taxes, spread over the lines by paid subtotal
+    taxes = merged["taxes"] or 0
+    paid_subtotals = [l["unit_original_price"] * l["quantity"] - l["seller_discount"] - l["platform_discount"]
+                      for l in lines]
+    base = sum(paid_subtotals)
+    shipping_tax = 0
+    if taxes and base:
+        shares = [taxes * p // base for p in paid_subtotals]
+        for i in range(taxes - sum(shares)):
+            shares[i % len(shares)] += 1
+        for line, share in zip(lines, shares):
+            line["tax"] = share
+    else:
+        shipping_tax = taxes
+    # -- shipping
+    original = merged["shipping_original"]
+    s_seller, s_platform = merged["shipping_seller_discount"] or 0, merged["shipping_platform_discount"] or 0
+    if original is None:
+        original, s_seller, s_platform = merged["shipping_after"] or 0, 0, 0
+    if original - s_seller - s_platform < 0:
+        raise _OrderProblem(rows[0].n, "the shipping fee's discounts are more than the shipping fee")
+    # -- package statuses
+    packages = sorted(package_keys.values(), key=lambda pk: pk["id"])
+    statuses = _package_statuses(status, packages, lines)
+    if statuses is None:
+        raise _OrderProblem(rows[0].n, "Order Status says Partially shipping but the packages' "
+                                       "Shipped Times show no mix of shipped and unshipped packages")
+    for pk, st in zip(packages, statuses):
+        pk["status"] = st
+    derived = rules.derive_order_status(statuses, paid=paid is not None, on_hold=status == "on_hold",
+                                        completed=status == "completed")
+    if derived != status:
+        why = ("every unit is cancelled (Sku Quantity of return)" if derived == "cancelled"
+               else f"its packages make it {rules.STATUS_LABELS[derived]}")
+        raise _OrderProblem(rows[0].n, f"Order Status says {rules.STATUS_LABELS[status]} but {why}")
+    # -- the order row
+    hold_until = paid + timedelta(minutes=shop.hold_window_minutes) if paid else None
+    delivered = max((pk["delivered"] for pk in packages if pk["delivered"]), default=None)
+    completes_at = completed_at = None
+    if status in ("delivered", "completed"):
+        last = delivered or max(t for t in (created, paid, *(pk["shipped"] for pk in packages)) if t)
+        completes_at = last + timedelta(days=shop.return_window_days)
+        if status == "completed":
+            completed_at = completes_at
+    address = ", ".join(part for part in (merged["address"], merged["city"],
+                                          f"{merged['state']} {merged['zipcode']}".strip(),
+                                          merged["country"]) if part)
+    order = {"id": order_id, "status": status, "created_at": created, "paid_at": paid,
+             "hold_until": hold_until,
+             "ship_by": paid + timedelta(hours=shop.ship_within_hours) if paid else None,
+             "completes_at": completes_at, "completed_at": completed_at,
+             "recipient": merged["recipient"], "address": address,
+             "original_shipping_fee": original, "shipping_fee_seller_discount": s_seller,
+             "shipping_fee_platform_discount": s_platform, "shipping_tax": shipping_tax}
+    package_rows = [{"id": pk["id"], "order_id": order_id, "status": pk["status"],
+                     "tracking_number": pk["tracking"], "shipping_provider": pk["provider"],
+                     "packed_at": pk["rts"] if pk["status"] != "awaiting_shipment" else None,
+                     "collected_at": pk["shipped"] if pk["status"] in rules.COLLECTED else None,
+                     "delivered_at": pk["delivered"] if pk["status"] == "delivered" else None,
+                     "returned_at": None, "rows": pk["rows"]} for pk in packages]
+    spec = _OrderSpec(order_id, [r.n for r in rows], merged["buyer"], merged["recipient"], status,
+                      order, package_rows, lines, None, [], currency, products, notes,
+                      reason_text=merged["cancel_reason"] or "")
+    _add_cancellation(spec, merged, rows, packages)
+    content = [spec.buyer, order, [{k: v for k, v in p.items() if k != "rows"} for p in package_rows],
+               [{k: v for k, v in l.items() if k != "row"} for l in lines], spec.cancellation,
+               spec.cancellation_lines, sorted(products.items())]
+    spec.digest = hashlib.sha256(repr(content).encode()).hexdigest()[:32]
+    return spec
+
+
+class _OrderProblem(Exception):
+    def __init__(self, row: int, why: str):
+        super().__init__(why)
+        self.row, self.why = row, why
+
+
+def _show(value) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, int):
+        return f"{value / 100:.2f}"
+    return repr(value)
+
+
+def _is_cancellation(merged: dict, status: str, rows: list[_Row]) -> bool:
+    kinds = {_norm(r.v["return_type"]) for r in rows} - {""}
+    if any("cancel" in k for k in kinds):
+        return True
+    if kinds:  # Return/Refund, Refund only...
+        return False
+    if merged["cancel_by"] or merged["cancel_reason"] or merged["cancelled"]:
+        return True
+    return status not in ("in_transit", "delivered", "completed")
+
+
+_DEFAULT_PACKAGE_STATUS = {
+    "unpaid": "awaiting_shipment", "on_hold": "awaiting_shipment",
+    "awaiting_shipment": "awaiting_shipment", "awaiting_collection": "awaiting_collection",
+    "in_transit": "in_transit", "delivered": "delivered", "completed": "delivered",
+    "cancelled": "cancelled",
+}
+
+
+def _package_statuses(status: str, packages: list[dict], lines: list[dict]) -> list[str] | None:
+    dead = []
+    for pk in packages:
+        own = [l for l in lines if l["package_id"] == pk["id"]]
+        dead.append(all(l["cancelled_quantity"] == l["quantity"] for l in own))
+    if status in ("unpaid", "on_hold", "cancelled"):
+        default = _DEFAULT_PACKAGE_STATUS[status]
+        return ["cancelled" if d else default for d in dead]
+    by_time = []
+    for pk, d in zip(packages, dead):
+        if d:
+            by_time.append("cancelled")
+        elif pk["delivered"]:
+            by_time.append("delivered")
+        elif pk["shipped"]:
+            by_time.append("in_transit")
+        elif pk["rts"]:
+            by_time.append("awaiting_collection")
+        else:
+            by_time.append("awaiting_shipment")
+    if rules.derive_order_status(by_time, paid=True, completed=status == "completed") == status:
+        return by_time
+    if status == "partially_shipping":
+        return None
+    default = _DEFAULT_PACKAGE_STATUS[status]
+    return ["cancelled" if d else default for d in dead]
+
+
+def _add_cancellation(spec: _OrderSpec, merged: dict, rows: list[_Row], packages: list[dict]) -> None:
+    quantities = {l["id"]: l["cancelled_quantity"] for l in spec.lines if l["cancelled_quantity"]}
+    if not quantities:
+        return
+    role = _CANCEL_BY.get(_norm(merged["cancel_by"]))
+    reason = map_reason(merged["cancel_reason"]) if merged["cancel_reason"] else None
+    if role is None:
+        role = _ROLE_OF_KEY.get(reason, "system" if spec.status in ("unpaid", "cancelled") else "seller")
+    if reason is None:
+        collected = any(pk.get("shipped") for pk in packages)
+        reason = _fallback_reason(role, spec.status, spec.status != "cancelled", collected)
+        said = f"Cancel Reason {merged['cancel_reason']!r} is not a known TikTok reason" \
+            if merged["cancel_reason"] else "Cancel Reason is empty"
+        spec.notes.append((rows[0].n, f"{said}; recorded as {reason!r} ({rules.REASON_TEXT[reason]})"))
+    order = SimpleNamespace(**spec.order)
+    lines = [SimpleNamespace(**{**l, "cancelled_quantity": 0}) for l in spec.lines]
+    refund = refunds.refund_for(order, lines, quantities)
+    if merged["refund_amount"] is not None and merged["refund_amount"] != refund.total:
+        spec.notes.append((rows[0].n, f"Order Refund Amount {merged['refund_amount'] / 100:.2f} differs "
+                                      f"from the refund rule's {refund.total / 100:.2f}; the rule's "
+                                      "figure is recorded"))
+    when = merged["cancelled"] or max(
+        t for t in (spec.order["created_at"], spec.order["paid_at"],
+                    *(pk["rts"] for pk in packages), *(pk["shipped"] for pk in packages)) if t)
+    cancel_id = PREFIX["cancellation"] + _digits("cancellation", spec.id)
+    spec.cancellation = {
+        "id": cancel_id, "order_id": spec.id, "type": "buyer_cancel" if role == "buyer" else "cancel",
+        "role": role, "scope": "order" if spec.status == "cancelled" else "items", "package_id": None,
+        "reason": reason, "status": "success", "reject_reason": None,
+        "refund_subtotal": refund.subtotal, "refund_shipping": refund.shipping,
+        "refund_tax": refund.tax, "refund_total": refund.total,
+        "idempotency_key": IMPORT_KEY + spec.id, "created_at": when, "updated_at": when,
+        "deadline_at": None}
+    spec.cancellation_lines = [{"cancellation_id": cancel_id, "line_id": part.line_id,
+                                "quantity": part.quantity, "refund_subtotal": part.subtotal,
+                                "refund_tax": part.tax} for part in refund.lines]
+
+
+# -- the import ---------------------------------------------------------------------------
+@dataclass
+class _Summary:
+    file: str
+    format: str
+    encoding: str | None
+    date_order: str
+    shop: str = ""
+    shop_created: bool = False
+    dry_run: bool = False
+    rows: int = 0
+    orders_in_file: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    buyers_created: int = 0
+    products_created: int = 0
+    problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    skipped_orders: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class _DryRun(Exception):
+    pass
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = False,
+                now: datetime | None = None, date_order: str | None = None,
+                progress: Progress | None = None) -> dict:
+    """Import a Seller Center order export. Returns the summary (see the module doc).
+    Raises ImportFileError when the file can't be imported at all (nothing written)."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    path = Path(path)
+    table = _read_table(path)
+    cols: dict[str, int] = {}
+    for i, name in enumerate(table.header):
+        key = _HEADER_OF.get(_norm(name))
+        if key and key not in cols:
+            cols[key] = i
+    missing = [label for key, label in (("order_id", "Order ID"), ("status", "Order Status"),
+                                        ("quantity", "Quantity"), ("created", "Created Time"))
+               if key not in cols]
+    if "seller_sku" not in cols and "sku_id" not in cols:
+        missing.append("Seller SKU or SKU ID")
+    if missing:
+        raise ImportFileError(
+            f"{path.name} is not a Seller Center order export: it has no {', '.join(missing)} "
+            f"column{'s' if len(missing) > 1 else ''}. Export the orders again from Seller Center "
+            "(Orders → Export).")
+    # The order of day and month, once for the whole file.
+    if date_order is None:
+        time_cols = [cols[name] for name in _TIME_FIELDS if name in cols]
+        day_first = month_first = 0
+        for _, cells in table.rows():
+            for i in time_cols:
+                if i < len(cells):
+                    d, m = _date_evidence(cells[i])
+                    day_first += d
+                    month_first += m
+        date_order = "mdy" if month_first > day_first else "dmy"
+    summary = _Summary(str(path), table.kind, table.encoding, date_order, dry_run=dry_run)
+    # Parse and group.
+    groups: dict[str, list[_Row]] = {}
+    bad_rows: list[_Row] = []
+    total = max(table.count, 1)
+    for k, (n, cells) in enumerate(table.rows()):
+        if k == 0 and _is_description_row(cells, cols):
+            continue
+        row = _parse_row(n, cells, cols, date_order)
+        summary.rows += 1
+        if row.order_id is None:
+            bad_rows.append(row)
+        else:
+            groups.setdefault(row.order_id, []).append(row)
+        if progress and summary.rows % 2000 == 0:
+            progress("read", summary.rows, total)
+    if progress:
+        progress("read", total, total)
+    summary.orders_in_file = len(groups)
+    for row in bad_rows:
+        summary.problems.append({"row": row.n, "order_id": None, "problem": row.problem})
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small dicts and no cycles
+    try:
+        with db.write() as session:
+            _big_cache(session, summary.rows)
+            _write(session, summary, groups, shop, now, path.name, progress)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    summary.problems.sort(key=lambda p: p["row"])
+    summary.notes.sort(key=lambda p: p["row"])
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary.as_dict()
+
+
+def _big_cache(session, rows: int) -> None:
+    """SQLite: a page cache big enough for what this transaction writes (about 2 kB a
+    row, at most 256 MB), so index pages are not spilled and rewritten half-way. It
+    lasts for this connection's life in the pool; the size is only an upper bound."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    wanted = -min(256 * 1024, max(2048, rows * 2))
+    if wanted < before:
+        raw.execute(f"PRAGMA cache_size={wanted}")
+
+
+def _is_description_row(cells, cols) -> bool:
+    value = cells[cols["order_id"]] if cols["order_id"] < len(cells) else None
+    return isinstance(value, str) and " " in value.strip() and not value.strip().lstrip("'").isdigit()
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _choose_shop(session, name: str | None, summary: _Summary, currency: str | None) -> Shop:
+    if name:
+        found = session.execute(select(Shop).where(Shop.name == name)).scalar_one_or_none()
+        if found:
+            return found
+    else:
+        shops = session.execute(select(Shop).order_by(Shop.id)).scalars().all()
+        if len(shops) == 1:
+            return shops[0]
+        if len(shops) > 1:
+            raise ImportFileError("This database has several shops; say which one the orders belong "
+                                  f"to with --shop NAME. Shops: {', '.join(s.name for s in shops)}.")
+        name = DEFAULT_SHOP
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "shop"
+    shop = Shop(name=name, email=f"seller@{slug}.invalid", currency=currency or "USD")
+    session.add(shop)
+    session.flush()
+    summary.shop_created = True
+    return shop
+
+
+def _write(session, summary: _Summary, groups: dict, shop_name, now, file_name, progress) -> None:
+    # The shop first: its currency and windows shape the orders.
+    currencies = {}
+    for rows in groups.values():
+        for row in rows:
+            for c in row.v.get("currencies", ()):
+                currencies[c] = currencies.get(c, 0) + 1
+    shop = _choose_shop(session, shop_name, summary,
+                        max(currencies, key=currencies.get) if currencies else None)
+    summary.shop = shop.name
+    shop_ns = SimpleNamespace(id=shop.id, name=shop.name, currency=shop.currency,
+                              hold_window_minutes=shop.hold_window_minutes,
+                              ship_within_hours=shop.ship_within_hours,
+                              return_window_days=shop.return_window_days)
+    specs: list[_OrderSpec] = []
+
+    def skip(order_id, rows, row_no, why):
+        summary.skipped += 1
+        summary.problems.append({"row": row_no, "order_id": order_id, "problem": why})
+        summary.skipped_orders.append({"order_id": order_id, "rows": [r.n for r in rows], "why": why})
+
+    package_owner: dict[str, tuple[str, int]] = {}
+    for order_id, rows in groups.items():
+        bad = [r for r in rows if r.problem]
+        if bad:
+            for r in bad[1:]:
+                summary.problems.append({"row": r.n, "order_id": order_id, "problem": r.problem})
+            skip(order_id, rows, bad[0].n, bad[0].problem)
+            continue
+        try:
+            spec = _build_order(order_id, rows, shop_ns)
+        except _OrderProblem as problem:
+            skip(order_id, rows, problem.row, problem.why)
+            continue
+        clash = next(((pk, package_owner[pk["id"]]) for pk in spec.packages
+                      if package_owner.get(pk["id"], (order_id,))[0] != order_id), None)
+        if clash:
+            pk, (other, row_no) = clash
+            skip(order_id, rows, pk["rows"][0], f"Package ID {pk['id']} is also used by order {other} "
+                                                f"(row {row_no})")
+            continue
+        for pk in spec.packages:
+            package_owner[pk["id"]] = (order_id, pk["rows"][0])
+        specs.append(spec)
+
+    # What the database already holds for these orders.
+    ids = [s.id for s in specs]
+    existing: dict[str, tuple[int, int]] = {}
+    last_import: dict[str, tuple[int, str]] = {}
+    last_local: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        for oid, shop_id, version in session.execute(
+                select(Order.id, Order.shop_id, Order.version).where(Order.id.in_(chunk))):
+            existing[oid] = (shop_id, version)
+    known = [i for i in ids if i in existing]
+    for chunk in _chunks(known):
+        for oid, eid, detail in session.execute(
+                select(OrderEvent.order_id, OrderEvent.id, OrderEvent.detail)
+                .where(OrderEvent.order_id.in_(chunk), OrderEvent.kind == "imported")):
+            if oid not in last_import or eid > last_import[oid][0]:
+                last_import[oid] = (eid, detail)
+        for oid, eid in session.execute(
+                select(OrderEvent.order_id, func.max(OrderEvent.id))
+                .where(OrderEvent.order_id.in_(chunk), OrderEvent.kind.notin_(TIME_ONLY_EVENTS))
+                .group_by(OrderEvent.order_id)):
+            last_local[oid] = eid
+    package_ids = [pk["id"] for s in specs for pk in s.packages]
+    foreign_packages: dict[str, str] = {}
+    for chunk in _chunks(package_ids):
+        for pkid, oid in session.execute(select(Package.id, Package.order_id).where(Package.id.in_(chunk))):
+            foreign_packages[pkid] = oid
+
+    new, changed = [], []
+    for spec in specs:
+        rows = groups[spec.id]
+        clash = next((pk for pk in spec.packages
+                      if foreign_packages.get(pk["id"], spec.id) != spec.id), None)
+        if clash:
+            skip(spec.id, rows, clash["rows"][0], f"Package ID {clash['id']} already belongs to order "
+                                                  f"{foreign_packages[clash['id']]}")
+            continue
+        if spec.id not in existing:
+            new.append(spec)
+        else:
+            shop_id, _ = existing[spec.id]
+            imported = last_import.get(spec.id)
+            if shop_id != shop.id:
+                skip(spec.id, rows, rows[0].n, "this Order ID belongs to another shop's order; not "
+                                               "overwritten")
+                continue
+            if imported is None:
+                skip(spec.id, rows, rows[0].n, "an order with this ID was created in orderdesk, not "
+                                               "imported; not overwritten")
+                continue
+            if last_local.get(spec.id, 0) > imported[0]:
+                skip(spec.id, rows, rows[0].n, "the order was changed in orderdesk since it was "
+                                               "imported (see its timeline); not overwritten")
+                continue
+            if json.loads(imported[1] or "{}").get("digest") == spec.digest:
+                summary.unchanged += 1
+                continue
+            changed.append(spec)
+        summary.notes.extend({"row": r, "order_id": spec.id, "note": note} for r, note in spec.notes)
+
+    # Buyers and products, created as needed.
+    buyer_ids = _ensure_buyers(session, {s.buyer or "tiktok-buyer": s.recipient for s in new + changed},
+                               summary)
+    product_ids = _ensure_products(session, shop.id, new + changed, summary)
+
+    # Replace what changed, then insert everything in bulk.
+    changed_ids = [s.id for s in changed]
+    for chunk in _chunks(changed_ids):
+        cancel_ids = select(Cancellation.id).where(Cancellation.order_id.in_(chunk))
+        session.execute(delete(CancellationLine).where(CancellationLine.cancellation_id.in_(cancel_ids)))
+        session.execute(delete(Cancellation).where(Cancellation.order_id.in_(chunk)))
+        session.execute(delete(OrderLine).where(OrderLine.order_id.in_(chunk)))
+        session.execute(delete(Package).where(Package.order_id.in_(chunk)))
+    orders, packages, lines, cancels, cancel_lines, events = [], [], [], [], [], []
+    total = len(new) + len(changed)
+    done = 0
+    for spec, is_new in [(s, True) for s in new] + [(s, False) for s in changed]:
+        row = {**spec.order, "shop_id": shop.id, "buyer_id": buyer_ids[spec.buyer or "tiktok-buyer"],
+               "currency": shop.currency, "updated_at": now}
+        if is_new:
+            orders.append({**row, "version": 1})
+            events.append({"order_id": spec.id, "at": spec.order["created_at"], "actor": "buyer",
+                           "kind": "placed", "detail": json.dumps({"source": "tiktok"})})
+        else:
+            values = {k: v for k, v in row.items() if k != "id"}
+            session.execute(update(Order).where(Order.id == spec.id)
+                            .values(**values, version=Order.version + 1))
+        packages.extend({k: v for k, v in pk.items() if k != "rows"} for pk in spec.packages)
+        lines.extend({**{k: v for k, v in l.items() if k != "row"},
+                      "product_id": product_ids.get(l["sku"])} for l in spec.lines)
+        if spec.cancellation:
+            cancels.append(spec.cancellation)
+            cancel_lines.extend(spec.cancellation_lines)
+        detail = {"source": "tiktok", "file": file_name, "digest": spec.digest,
+                  "status": spec.status, "rows": [spec.rows[0], spec.rows[-1]]}
+        if spec.reason_text:
+            detail["cancel_reason_text"] = spec.reason_text
+        events.append({"order_id": spec.id, "at": now, "actor": "system", "kind": "imported",
+                       "detail": json.dumps(detail, sort_keys=True)})
+        done += 1
+        if progress and done % 5000 == 0:
+            progress("write", done, total)
+    for table, rows in ((Order, orders), (Package, packages), (OrderLine, lines),
+                        (Cancellation, cancels), (CancellationLine, cancel_lines), (OrderEvent, events)):
+        for chunk in _chunks(rows, 20_000):
+            session.execute(table.__table__.insert(), chunk)
+    if progress:
+        progress("write", total, total)
+    summary.added, summary.updated = len(new), len(changed)
+
+
+def _ensure_buyers(session, wanted: dict[str, str], summary: _Summary) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    names = list(wanted)
+    for chunk in _chunks(names):
+        for bid, username in session.execute(select(Buyer.id, Buyer.username).where(Buyer.username.in_(chunk))):
+            ids[username] = bid
+    missing = [u for u in names if u not in ids]
+    if missing:
+        session.execute(Buyer.__table__.insert(), [
+            {"username": u, "name": wanted[u] or u, "email": f"{re.sub(r'[^A-Za-z0-9._-]+', '_', u)}@buyers.invalid",
+             "address": "", "refusal_count": 0} for u in missing])
+        for chunk in _chunks(missing):
+            for bid, username in session.execute(
+                    select(Buyer.id, Buyer.username).where(Buyer.username.in_(chunk))):
+                ids[username] = bid
+        summary.buyers_created = len(missing)
+    return ids
+
+
+def _ensure_products(session, shop_id: int, specs: list[_OrderSpec], summary: _Summary) -> dict[str, int]:
+    wanted: dict[str, tuple[str, int]] = {}
+    for spec in specs:
+        for sku, info in spec.products.items():
+            wanted.setdefault(sku, info)
+    ids = {sku: pid for pid, sku in session.execute(
+        select(Product.id, Product.sku).where(Product.shop_id == shop_id))}
+    missing = [sku for sku in wanted if sku not in ids]
+    if missing:
+        session.execute(Product.__table__.insert(), [
+            {"shop_id": shop_id, "sku": sku, "title": wanted[sku][0], "price": wanted[sku][1], "stock": 0}
+            for sku in missing])
+        ids = {sku: pid for pid, sku in session.execute(
+            select(Product.id, Product.sku).where(Product.shop_id == shop_id))}
+        summary.products_created = len(missing)
+    return ids
