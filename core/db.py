@@ -88,6 +88,11 @@ class Database:
         if upgrade:
             self.upgrade()
 
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     # -- schema ---------------------------------------------------------------
     def schema_revision(self) -> str | None:
         try:
@@ -114,8 +119,10 @@ class Database:
         except DatabaseError:
             raise
         except Exception as exc:
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise DatabaseError(
-                f"Cannot open the database at {self.url}: {exc.__class__.__name__}: {exc}"
+                f"Cannot open the database at {self.display_url}: {cause}. Check that the file is an "
+                "orderdesk database (or the server is running), or choose another with --db / --database-url."
             ) from exc
 
     # -- sessions ---------------------------------------------------------------
