@@ -208,13 +208,16 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
     session.flush()
 
     lines = {line.id: line for line in state.lines}
+    restock: dict[int, int] = {}
     for part in refund.lines:
         line = lines[part.line_id]
         line.cancelled_quantity += part.quantity
         session.add(CancellationLine(cancellation_id=record.id, line_id=line.id, quantity=part.quantity,
                                      refund_subtotal=part.subtotal, refund_tax=part.tax))
-        if reason != "out_of_stock" and line.product_id is not None:
-            _restock(session, line.product_id, part.quantity)  # units go back (DOMAIN.md)
+        if reason != "out_of_stock" and line.product_id is not None:  # units go back (DOMAIN.md)
+            restock[line.product_id] = restock.get(line.product_id, 0) + part.quantity
+    for product_id, units in restock.items():
+        _restock(session, product_id, units)
     for package in state.packages:
         own = [line for line in state.lines if line.package_id == package.id]
         if package.status != "cancelled" and all(l.cancelled_quantity == l.quantity for l in own):
@@ -243,8 +246,9 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
 def _restock(session: Session, product_id: int, units: int) -> None:
     """Change stock in the database itself (stock = stock + units), so two stations
     restocking the same product at once never lose one of the changes."""
-    session.exec(update(Product).where(Product.id == product_id)
-                 .values(stock=Product.stock + units).execution_options(synchronize_session=False))
+    with session.no_autoflush:
+        session.exec(update(Product).where(Product.id == product_id)
+                     .values(stock=Product.stock + units).execution_options(synchronize_session=False))
 
 
 def _email_body(state: OrderState, record: Cancellation, refund: refunds.RefundBreakdown) -> str:
