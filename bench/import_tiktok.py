@@ -7,7 +7,8 @@ cancelled and partly cancelled orders, "$1,234.50"-style amounts, DD/MM/YYYY
 times, UTF-8 with a BOM) to a temporary folder, creates a new SQLite database
 (WAL, as the app opens it) and times `core.tiktok_import.import_file` on it
 (reading, parsing, checking, every insert and the commit). Prints each run and
-the median seconds against the target. Exit status 0 when met, 1 when not.
+the median wall-clock seconds against the target (the CPU seconds too: on a busy
+machine the wall clock includes waiting for a CPU). Exit status 0 when met, 1 when not.
 """
 
 from __future__ import annotations
@@ -133,15 +134,15 @@ def write_export(path: Path, rows: int, seed: int = 0) -> None:
         writer.writerows(export_rows(rows, seed))
 
 
-def run_once(rows: int, seed: int) -> tuple[float, dict]:
+def run_once(rows: int, seed: int) -> tuple[float, float, dict]:
     with tempfile.TemporaryDirectory(prefix="orderdesk-bench-") as folder:
         export = Path(folder) / "orders.csv"
         write_export(export, rows, seed)
         db = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             summary = import_file(db, export, now=NOW)
-            return time.perf_counter() - started, summary
+            return time.perf_counter() - started, time.process_time() - cpu, summary
         finally:
             db.dispose()
 
@@ -156,12 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rows and --repeat must be 1 or more")
     times = []
     for n in range(1, args.repeat + 1):
-        seconds, s = run_once(args.rows, args.seed)
+        seconds, cpu, s = run_once(args.rows, args.seed)
         times.append(seconds)
         print(f"run {n}: {s['rows']:,} rows, {s['added']:,} orders added, {s['skipped']} skipped, "
-              f"{len(s['problems'])} problem rows in {seconds:.2f} s = {s['rows'] / seconds:,.0f} rows/s")
+              f"{len(s['problems'])} problem rows in {seconds:.2f} s (CPU {cpu:.2f} s) = "
+              f"{s['rows'] / seconds:,.0f} rows/s")
     median = statistics.median(times)
-    target = TARGET * args.rows / 100_000
+    target = TARGET * max(args.rows, 10_000) / 100_000  # small runs: fixed costs dominate
     met = median <= target
     print(f"median: {median:.2f} s for {args.rows:,} rows   target: <= {target:.1f} s   "
           f"{'met' if met else 'NOT met'}")

@@ -31,7 +31,8 @@ Values
 - Times: ISO 8601, YYYY/MM/DD, or day and month in either order with `/`, `-`
   or `.` ("05/03/2026 14:03:22"). The order of day and month is decided once per
   file: a first number above 12 anywhere means DD/MM, a second number above 12
-  means MM/DD; the side with more such evidence wins; no evidence means DD/MM
+  means MM/DD; the side with more such evidence wins (reading stops once one side
+  leads by 200); no evidence means DD/MM
   (Seller Center's own format). `date_order` ("dmy"/"mdy") overrides it. Times
   without an offset are taken as UTC. A time that does not fit is a bad row.
 - Order IDs must be 1-18 digits (a leading apostrophe or tab, Excel's text
@@ -543,18 +544,25 @@ def _parse_row(n: int, cells: list, cols: dict, date_order: str) -> _Row:
         order_id = parse_order_id(cell("order_id"))
         v: dict = {}
         for name in _TEXT_FIELDS:
-            raw = cell(name)
-            v[name] = "" if raw is None else (raw.strip() if isinstance(raw, str) else
-                                               str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw))
+            i = cols.get(name, width)
+            raw = cells[i] if i < width else None
+            if raw.__class__ is str:
+                v[name] = raw.strip()
+            else:
+                v[name] = "" if raw is None else str(
+                    int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
         currencies = set()
         for name in _MONEY_FIELDS:
-            amount, currency = parse_money(cell(name), _LABEL[name])
+            i = cols.get(name, width)
+            amount, currency = parse_money(cells[i] if i < width else None, _LABEL[name])
             v[name] = amount
             if currency:
                 currencies.add(currency)
         v["currencies"] = currencies
         for name in _TIME_FIELDS:
-            v[name] = parse_time(cell(name), _LABEL[name], date_order)
+            i = cols.get(name, width)
+            raw = cells[i] if i < width else None
+            v[name] = parse_time(raw, _LABEL[name], date_order) if raw else None
         v["quantity"] = parse_quantity(cell("quantity"), "Quantity")
         if v["quantity"] is None:
             raise RowProblem("Quantity is missing")
@@ -919,6 +927,8 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
                     d, m = _date_evidence(cells[i])
                     day_first += d
                     month_first += m
+            if abs(day_first - month_first) >= 200:  # settled; no need to read on
+                break
         date_order = "mdy" if month_first > day_first else "dmy"
     summary = _Summary(str(path), table.kind, table.encoding, date_order, dry_run=dry_run)
     # Parse and group.
@@ -1152,13 +1162,37 @@ def _write(session, summary: _Summary, groups: dict, shop_name, now, file_name, 
         done += 1
         if progress and done % 5000 == 0:
             progress("write", done, total)
+    insert = _inserter(session)
     for table, rows in ((Order, orders), (Package, packages), (OrderLine, lines),
                         (Cancellation, cancels), (CancellationLine, cancel_lines), (OrderEvent, events)):
         for chunk in _chunks(rows, 20_000):
-            session.execute(table.__table__.insert(), chunk)
+            insert(table.__table__, chunk)
     if progress:
         progress("write", total, total)
     summary.added, summary.updated = len(new), len(changed)
+
+
+def _inserter(session):
+    """insert(table, rows): on SQLite the driver's executemany with times converted by
+    SQLAlchemy's own DateTime bind processor (the same text it would store), which
+    skips SQLAlchemy's per-row parameter handling; elsewhere a Core insert."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return lambda table, rows: conn.execute(table.insert(), rows)
+    from sqlalchemy import DateTime
+
+    to_text = DateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    cursor = conn.connection.dbapi_connection.cursor()
+
+    def insert(table, rows: list[dict]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        cursor.executemany(sql, [tuple(to_text(v) if isinstance(v, datetime) else v for v in r.values())
+                                 for r in rows])
+
+    return insert
 
 
 def _ensure_buyers(session, wanted: dict[str, str], summary: _Summary) -> dict[str, int]:
