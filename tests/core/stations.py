@@ -129,6 +129,7 @@ def work(url: str, order_ids: list[str], seconds: float, seed: int) -> tuple[Cou
 
 
 def work_forever(url: str, order_ids: list[str], seed: int) -> None:  # pragma: no cover - killed
-    """For the crash test: cancel until killed."""
+    """For the crash test: say "ready", then cancel until killed."""
+    print("ready", flush=True)
     while True:
         work(url, order_ids, 3600, seed)

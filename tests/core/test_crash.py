@@ -42,8 +42,10 @@ def test_a_station_killed_mid_cancellation_leaves_nothing_half_written(backend, 
               "url, ids = json.loads(sys.argv[1]); work_forever(url, ids, int(sys.argv[2]))")
     rng = random.Random(7)
     for kill in range(KILLS):
-        station = subprocess.Popen([sys.executable, "-c", script, args, str(kill)], cwd=ROOT)
-        time.sleep(rng.uniform(1.0, 2.0))  # start-up, then some work, then the kill at a random moment
+        station = subprocess.Popen([sys.executable, "-c", script, args, str(kill)], cwd=ROOT,
+                                   stdout=subprocess.PIPE, text=True)
+        assert station.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.3, 1.2))  # some work, then the kill at a random moment
         station.send_signal(signal.SIGKILL)
         station.wait()
         assert station.returncode == -signal.SIGKILL
