@@ -63,6 +63,9 @@ Mapping
   this product's refund rule (`core.refunds.refund_for`); an Order Refund Amount
   that differs is noted, not used. Imported cancellations send no email and
   move no stock (TikTok already did both).
+- Delivered orders complete (by time, as any order) the shop's return window after
+  their last Delivered Time; a Completed order's completion time is its last known
+  time (the export has none).
 - "Taxes" is the order's tax (repeated on each row); it is spread over the lines
   in proportion to their paid subtotals (the remainder to the first lines).
 - The shop: --shop NAME (created if new), else the only shop, else a new shop
@@ -731,8 +734,8 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     if status in ("delivered", "completed"):
         last = delivered or max(t for t in (created, paid, *(pk["shipped"] for pk in packages)) if t)
         completes_at = last + timedelta(days=shop.return_window_days)
-        if status == "completed":
-            completed_at = completes_at
+        if status == "completed":  # the export has no completion time: its last known time
+            completes_at = completed_at = last
     address = ", ".join(part for part in (merged["address"], merged["city"],
                                           f"{merged['state']} {merged['zipcode']}".strip(),
                                           merged["country"]) if part)

@@ -600,6 +600,9 @@ def import_group():
     """Import orders: TikTok Seller Center order exports."""
 
 
+_IMPORT_SHOWN = 100  # problem rows and notes listed in the human summary
+
+
 def _import_text(s: dict) -> str:
     what = f"{s['format'].upper()}" + (f", {s['encoding']}" if s["encoding"] else "")
     dates = "DD/MM/YYYY" if s["date_order"] == "dmy" else "MM/DD/YYYY"
@@ -614,10 +617,14 @@ def _import_text(s: dict) -> str:
     if s["problems"]:
         lines.append(f"Rows with problems ({len(s['problems'])}; an order with a bad row is skipped whole):")
         lines += [f"  row {p['row']}: " + (f"order {p['order_id']}: " if p["order_id"] else "")
-                  + p["problem"] for p in s["problems"]]
+                  + p["problem"] for p in s["problems"][:_IMPORT_SHOWN]]
+        if len(s["problems"]) > _IMPORT_SHOWN:
+            lines.append(f"  ... and {len(s['problems']) - _IMPORT_SHOWN:,} more (--json lists them all)")
     if s["notes"]:
         lines.append(f"Notes ({len(s['notes'])}):")
-        lines += [f"  row {n['row']}: order {n['order_id']}: {n['note']}" for n in s["notes"]]
+        lines += [f"  row {n['row']}: order {n['order_id']}: {n['note']}" for n in s["notes"][:_IMPORT_SHOWN]]
+        if len(s["notes"]) > _IMPORT_SHOWN:
+            lines.append(f"  ... and {len(s['notes']) - _IMPORT_SHOWN:,} more (--json lists them all)")
     if s["dry_run"]:
         lines.append("Dry run: nothing was written.")
     return "\n".join(lines)

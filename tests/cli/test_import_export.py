@@ -181,3 +181,13 @@ def test_export_on_the_demo_data(od):
                 "created_at", "status", "source"} <= c.keys()
         assert c["refund"]["total"] == c["refund"]["subtotal"] + c["refund"]["shipping"] + c["refund"]["tax"]
         assert c["source"] == "orderdesk"
+
+
+def test_a_long_list_of_problems_is_cut_short_for_people_but_not_in_json(fresh, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", [row(oid(100 + n), Order_Status="Lost") for n in range(120)]
+                     + [row(oid(99))])
+    run = fresh("import", "tiktok", str(path))
+    assert run.code == 0 and "row 101:" in run.out and "row 102:" not in run.out
+    assert "... and 20 more (--json lists them all)" in run.out
+    s = fresh.ok("import", "tiktok", str(path))
+    assert len(s["problems"]) == 120 and s["unchanged"] == 1
