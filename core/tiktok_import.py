@@ -900,6 +900,7 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
                 now: datetime | None = None, date_order: str | None = None,
                 progress: Progress | None = None) -> dict:
     """Import a Seller Center order export. Returns the summary (see the module doc).
+    `progress(stage, done, total)` is called now and then; stages: read, check, write.
     Raises ImportFileError when the file can't be imported at all (nothing written)."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -958,9 +959,22 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small dicts and no cycles
     try:
+        # The shop and every order's spec first, outside the write transaction, so the
+        # database is locked only while the rows are compared and written.
+        currencies: dict[str, int] = {}
+        for rows in groups.values():
+            for row in rows:
+                for c in row.v.get("currencies", ()):
+                    currencies[c] = currencies.get(c, 0) + 1
+        with db.read() as session:
+            shop_ns = _choose_shop(session, shop, max(currencies, key=currencies.get) if currencies else None)
+        summary.shop = shop_ns.name
+        specs = _prepare(summary, groups, shop_ns, progress)
+        if progress:
+            progress("check", len(groups), len(groups))
         with db.write() as session:
             _big_cache(session, summary.rows)
-            _write(session, summary, groups, shop, now, path.name, progress)
+            _write(session, summary, groups, specs, shop_ns, now, path.name, progress)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -998,71 +1012,85 @@ def _chunks(items: list, size: int = _CHUNK):
         yield items[i:i + size]
 
 
-def _choose_shop(session, name: str | None, summary: _Summary, currency: str | None) -> Shop:
+def _choose_shop(session, name: str | None, currency: str | None) -> SimpleNamespace:
+    """The shop the orders go to: --shop NAME, else the only shop, else a new "TikTok Shop"
+    in an empty database. A shop still to be created has id None (and Shop's defaults)."""
     if name:
         found = session.execute(select(Shop).where(Shop.name == name)).scalar_one_or_none()
-        if found:
-            return found
     else:
         shops = session.execute(select(Shop).order_by(Shop.id)).scalars().all()
-        if len(shops) == 1:
-            return shops[0]
         if len(shops) > 1:
             raise ImportFileError("This database has several shops; say which one the orders belong "
                                   f"to with --shop NAME. Shops: {', '.join(s.name for s in shops)}.")
+        found = shops[0] if shops else None
         name = DEFAULT_SHOP
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "shop"
-    shop = Shop(name=name, email=f"seller@{slug}.invalid", currency=currency or "USD")
-    session.add(shop)
+    shop = found or Shop(name=name, email="", currency=currency or "USD")
+    return SimpleNamespace(id=shop.id, name=shop.name, currency=shop.currency,
+                           hold_window_minutes=shop.hold_window_minutes,
+                           ship_within_hours=shop.ship_within_hours,
+                           return_window_days=shop.return_window_days)
+
+
+def _create_shop(session, shop: SimpleNamespace, summary: _Summary) -> None:
+    found = session.execute(select(Shop.id).where(Shop.name == shop.name)).scalar_one_or_none()
+    if found is not None:  # created by someone else meanwhile
+        shop.id = found
+        return
+    slug = re.sub(r"[^a-z0-9]+", "-", shop.name.lower()).strip("-") or "shop"
+    record = Shop(name=shop.name, email=f"seller@{slug}.invalid", currency=shop.currency)
+    session.add(record)
     session.flush()
+    shop.id = record.id
     summary.shop_created = True
-    return shop
 
 
-def _write(session, summary: _Summary, groups: dict, shop_name, now, file_name, progress) -> None:
-    # The shop first: its currency and windows shape the orders.
-    currencies = {}
-    for rows in groups.values():
-        for row in rows:
-            for c in row.v.get("currencies", ()):
-                currencies[c] = currencies.get(c, 0) + 1
-    shop = _choose_shop(session, shop_name, summary,
-                        max(currencies, key=currencies.get) if currencies else None)
-    summary.shop = shop.name
-    shop_ns = SimpleNamespace(id=shop.id, name=shop.name, currency=shop.currency,
-                              hold_window_minutes=shop.hold_window_minutes,
-                              ship_within_hours=shop.ship_within_hours,
-                              return_window_days=shop.return_window_days)
+def _skip(summary: _Summary, order_id: str, rows: list[_Row], row_no: int, why: str) -> None:
+    summary.skipped += 1
+    summary.problems.append({"row": row_no, "order_id": order_id, "problem": why})
+    summary.skipped_orders.append({"order_id": order_id, "rows": [r.n for r in rows], "why": why})
+
+
+def _prepare(summary: _Summary, groups: dict, shop: SimpleNamespace,
+             progress: Progress | None = None) -> list[_OrderSpec]:
+    """Every order of the file as a spec, outside any transaction; orders with a bad row,
+    or that don't add up, are skipped and reported."""
     specs: list[_OrderSpec] = []
-
-    def skip(order_id, rows, row_no, why):
-        summary.skipped += 1
-        summary.problems.append({"row": row_no, "order_id": order_id, "problem": why})
-        summary.skipped_orders.append({"order_id": order_id, "rows": [r.n for r in rows], "why": why})
-
     package_owner: dict[str, tuple[str, int]] = {}
-    for order_id, rows in groups.items():
+    for k, (order_id, rows) in enumerate(groups.items(), start=1):
+        if progress and k % 2000 == 0:
+            progress("check", k, len(groups))
         bad = [r for r in rows if r.problem]
         if bad:
             for r in bad[1:]:
                 summary.problems.append({"row": r.n, "order_id": order_id, "problem": r.problem})
-            skip(order_id, rows, bad[0].n, bad[0].problem)
+            _skip(summary, order_id, rows, bad[0].n, bad[0].problem)
             continue
         try:
-            spec = _build_order(order_id, rows, shop_ns)
+            spec = _build_order(order_id, rows, shop)
         except _OrderProblem as problem:
-            skip(order_id, rows, problem.row, problem.why)
+            _skip(summary, order_id, rows, problem.row, problem.why)
             continue
         clash = next(((pk, package_owner[pk["id"]]) for pk in spec.packages
                       if package_owner.get(pk["id"], (order_id,))[0] != order_id), None)
         if clash:
             pk, (other, row_no) = clash
-            skip(order_id, rows, pk["rows"][0], f"Package ID {pk['id']} is also used by order {other} "
-                                                f"(row {row_no})")
+            _skip(summary, order_id, rows, pk["rows"][0],
+                  f"Package ID {pk['id']} is also used by order {other} (row {row_no})")
             continue
         for pk in spec.packages:
             package_owner[pk["id"]] = (order_id, pk["rows"][0])
         specs.append(spec)
+    return specs
+
+
+def _write(session, summary: _Summary, groups: dict, specs: list[_OrderSpec], shop: SimpleNamespace,
+           now, file_name, progress) -> None:
+    """The one write transaction: compare with what the database holds, then write."""
+    if shop.id is None:
+        _create_shop(session, shop, summary)
+
+    def skip(order_id, rows, row_no, why):
+        _skip(summary, order_id, rows, row_no, why)
 
     # What the database already holds for these orders.
     ids = [s.id for s in specs]

@@ -64,11 +64,7 @@ class OrderDeskApp(App):
             return current_time(session, self.now_text)
 
     def on_mount(self) -> None:
-        role, identity = self.start
-        if not self.locked:
-            self.push_screen(LauncherScreen())
-        if role and identity:
-            self.open_identity(role, identity)
+        self.open_start()
         if self.watch:
             self.watcher = ChangeWatcher(self.db)
             self.set_interval(WATCH_INTERVAL, self.check_for_changes)
@@ -78,6 +74,14 @@ class OrderDeskApp(App):
             self.bell()
             return AwaitComplete(asyncio.sleep(0))
         return super().pop_screen()
+
+    def open_start(self) -> None:
+        """The launcher (unless locked), then the identity's start screen when one was given."""
+        role, identity = self.start
+        if not self.locked:
+            self.push_screen(LauncherScreen())
+        if role and identity:
+            self.open_identity(role, identity)
 
     def open_identity(self, role: str, identity: str) -> None:
         module, name = START_SCREENS[role].split(":")

@@ -478,6 +478,42 @@ def clock_advance(ctx: Context, duration):
              f"{done['auto_approved']} request(s) auto-approved, {done['completed']} order(s) completed.")
 
 
+# -- walkthroughs ------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--export", "export_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write each step's screenshot (SVG, and PNG where a converter is installed) instead.")
+@click.option("--delay", type=click.FloatRange(min=0.5), default=3.0, show_default=True,
+              help="Seconds between steps in auto-play.")
+@with_json
+def walkthrough(ctx: Context, name, export_dir, delay):
+    """Play a scripted demo on a fresh copy of the demo data (no NAME: pick one).
+
+    Space or → plays the next step, ← goes back one, a toggles auto-play."""
+    import asyncio
+    import tempfile
+
+    from tui import walkthrough as wt
+
+    try:
+        chosen = [wt.find(name)] if name else (wt.all_walkthroughs() if export_dir else [])
+    except wt.WalkthroughError as exc:
+        ctx.fail("bad_input", str(exc))
+    folder = Path(tempfile.mkdtemp(prefix="orderdesk-walkthrough-"))
+    if export_dir:
+        written = []
+        for one in chosen:
+            written += asyncio.run(wt.export(one, export_dir, wt.fresh_demo(folder / f"{one.name}.db")))
+        ctx.emit([str(p) for p in written], f"Wrote {len(written)} file(s) to {export_dir}.")
+        return
+    if not chosen:
+        picked = wt.pick()
+        if not picked:
+            return
+        chosen = [wt.find(picked)]
+    wt.WalkthroughApp(chosen[0], wt.fresh_demo(folder / "demo.db"), delay=delay).run()
+
+
 # -- serving ---------------------------------------------------------------------------------------
 @cli.group()
 def serve():
@@ -652,7 +688,8 @@ def import_tiktok(ctx: Context, file, shop, dry_run, date_order):
         if bar is None:
             for other in bars.values():
                 other.render_finish()
-            label = {"read": "Reading rows  ", "write": "Writing orders"}[stage]
+            label = {"read": "Reading rows   ", "check": "Checking orders",
+                     "write": "Writing orders "}[stage]
             bar = bars[stage] = click.progressbar(length=total, label=label, file=sys.stderr)
         bar.update(done - bar.pos)
 
