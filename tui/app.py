@@ -31,7 +31,7 @@ from tui.screens.launcher import LauncherScreen
 # Which screen each identity starts on: "module:Class", built with the identity.
 START_SCREENS = {
     "buyer": "tui.screens.orders:OrdersScreen",
-    "seller": "tui.screens.orders:OrdersScreen",
+    "seller": "tui.screens.seller_board:SellerBoardScreen",
 }
 WATCH_INTERVAL = 0.5  # seconds: other stations' changes show within a second
 DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) every 5 s

@@ -10,8 +10,10 @@ from core import queries
 from core.clock import parse_instant
 from tests.tui.conftest import DEMO_NOW
 from tui.app import OrderDeskApp
-from tui.screens.order import OrderScreen
 from tui.screens.orders import OrdersScreen
+from tui.screens.seller_board import SellerBoardScreen
+from tui.screens.seller_order import SellerOrderScreen
+from tui.widgets.card_list import CardList
 
 SIZE = (100, 30)
 
@@ -20,7 +22,8 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
     with demo_db.read() as session:
         shops, buyers = queries.shops(session), queries.buyers(session)
         first_shop = shops[0]
-        shop_orders = queries.board_page(session, first_shop.id, limit=100).rows
+        to_ship = [r["id"] for r in queries.board_page(
+            session, first_shop.id, statuses=queries.SELLER_TABS["to_ship"], limit=100).rows]
 
     async def drive():
         app = OrderDeskApp(demo_db)
@@ -28,13 +31,14 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
             options = app.screen.query_one(OptionList)
             assert options.option_count == len(shops) + len(buyers)
             await pilot.press("enter")
-            assert isinstance(app.screen, OrdersScreen)
-            table = app.screen.query_one(DataTable)
-            assert table.row_count == len(shop_orders)
-            await pilot.press("enter")
-            assert isinstance(app.screen, OrderScreen)
+            # a shop opens its To Ship board (issue 4): the To Ship orders, newest first
+            assert isinstance(app.screen, SellerBoardScreen)
+            cards = app.screen.query_one(CardList).cards
+            assert [c.id for c in cards] == to_ship
+            await pilot.press("d")
+            assert isinstance(app.screen, SellerOrderScreen)
             text = str(app.screen.query_one("#order-text", Static).render())
-            assert shop_orders[0]["id"] in text
+            assert to_ship[0] in text
             await pilot.press("escape", "escape")
             assert app.screen.query_one(OptionList) is not None
 
@@ -73,7 +77,7 @@ def test_question_mark_lists_the_keys_of_the_screen(demo_db):
             described = {row[1] for row in rows}
             assert {"Back", "Refresh", "Quit"} <= described
             await pilot.press("escape")
-            assert isinstance(app.screen, OrdersScreen)
+            assert isinstance(app.screen, SellerBoardScreen)
 
     asyncio.run(drive())
 
@@ -105,13 +109,16 @@ def test_a_change_made_elsewhere_shows_within_a_second(demo_db):
         app = OrderDeskApp(demo_db)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("enter")
-            table = app.screen.query_one(DataTable)
-            assert table.get_row(row["id"])[1] == "Awaiting Shipment"
+
+            def status_shown():
+                return {c.id: c.status for c in app.screen.query_one(CardList).cards}[row["id"]]
+
+            assert status_shown() == "awaiting_shipment"
             for package in view["packages"]:
                 if package["status"] == "awaiting_shipment":
                     assert services.pack(other_station, package["id"], now=parse_instant(DEMO_NOW)).ok
             await pilot.pause(1.0)
-            assert app.screen.query_one(DataTable).get_row(row["id"])[1] == "Awaiting Collection"
+            assert status_shown() == "awaiting_collection"
 
     asyncio.run(drive())
     other_station.dispose()

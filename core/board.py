@@ -1,0 +1,477 @@
+"""The seller's To Ship board: read models that page from SQL (seed 003, issue 4).
+
+Paging is by keyset on (created_at, id), newest first, over the indexes
+`ix_orders_shop_status_created` (one status) and `ix_orders_shop_created` (every
+status): a tab with several statuses asks each status for one page from its own
+index range and merges them, so no query sorts more than a page, whichever page
+it is and however many orders the shop has. A page of cards is then loaded in
+three queries (orders with buyer and request columns, packages, lines), never
+one per order.
+
+The product filter (seed 003: "filter the orders to include specific products")
+keeps orders with at least one line of a chosen SKU (an EXISTS probe on
+`ix_order_lines_sku_order` per candidate order).
+
+Search finds an order by its full ID, the end of its ID (at least 4 digits), a
+buyer (username or name, from its start) or a package's tracking number.
+
+The cancel wizard's figures come from `cancel_preview` (core.refunds), never
+from a screen.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, select
+
+from core import refunds, rules
+from core.models import (
+    Buyer, Cancellation, Order, OrderLine, OutboxEmail, Package, Product, Shop,
+)
+
+PAGE = 30
+TAB_ORDER = ("to_ship", "unpaid", "shipped", "completed", "cancelled", "all")
+TAB_LABELS = {"to_ship": "To Ship", "unpaid": "Unpaid", "shipped": "Shipped",
+              "completed": "Completed", "cancelled": "Cancelled", "all": "All"}
+TAB_STATUSES = {  # the seller centre's tabs, To Ship first (core.queries.SELLER_TABS)
+    "to_ship": ("awaiting_shipment", "awaiting_collection"),
+    "unpaid": ("unpaid", "on_hold"),
+    "shipped": ("partially_shipping", "in_transit"),
+    "completed": ("delivered", "completed"),
+    "cancelled": ("cancelled",),
+    "all": None,  # every status: one index range
+}
+TO_SHIP_FILTERS = (None, "awaiting_shipment", "awaiting_collection")  # the To Ship status filter
+REFUNDED = ("success", "complete")
+
+Key = tuple[datetime, str]  # (created_at, id): a card's place on the board
+
+
+# -- read models ------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineCard:
+    id: str
+    sku: str
+    title: str
+    quantity: int
+    cancelled_quantity: int
+
+
+@dataclass(frozen=True)
+class PackageCard:
+    id: str
+    status: str
+    tracking_number: str | None
+    lines: tuple[LineCard, ...]
+
+
+@dataclass(frozen=True)
+class OrderCard:
+    """One order as the board shows it."""
+
+    id: str
+    status: str
+    created_at: datetime
+    ship_by: datetime | None
+    buyer: str
+    buyer_name: str
+    buyer_refusals: int
+    currency: str
+    total: int
+    refunded: int
+    version: int
+    packages: tuple[PackageCard, ...]
+    request_id: str | None = None  # a pending buyer cancellation request
+    request_deadline: datetime | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.created_at, self.id)
+
+    @property
+    def caution(self) -> bool:
+        """Seed 000: a buyer who refused deliveries carries a caution mark."""
+        return self.buyer_refusals > 0
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board shows: a tab, in To Ship a status, and products (SKUs)."""
+
+    shop_id: int
+    tab: str = "to_ship"
+    status: str | None = None  # only in To Ship: awaiting_shipment | awaiting_collection
+    skus: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def statuses(self) -> tuple[str, ...] | None:
+        if self.tab == "to_ship" and self.status:
+            return (self.status,)
+        return TAB_STATUSES[self.tab]
+
+
+@dataclass(frozen=True)
+class BoardCounts:
+    by_status: dict[str, int]
+    by_tab: dict[str, int]
+    requests: int
+
+
+# -- the shop ---------------------------------------------------------------------
+def shop_by_name(session: Session, name: str) -> Shop | None:
+    return session.exec(select(Shop).where(Shop.name == name)).first()
+
+
+def shop_skus(session: Session, shop_id: int) -> list[tuple[str, str]]:
+    """The shop's products (SKU, title) for the product filter."""
+    return [tuple(row) for row in session.exec(
+        select(Product.sku, Product.title).where(Product.shop_id == shop_id).order_by(Product.sku)).all()]
+
+
+def counts(session: Session, shop_id: int) -> BoardCounts:
+    """Orders per status and per tab (one pass over the shop's index range), and
+    the pending buyer requests."""
+    by_status = dict.fromkeys(rules.ORDER_STATUSES, 0)
+    by_status.update(dict(session.exec(
+        select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)).all()))
+    by_tab = {tab: (sum(by_status.values()) if statuses is None else sum(by_status[s] for s in statuses))
+              for tab, statuses in TAB_STATUSES.items()}
+    requests = session.exec(
+        select(func.count()).select_from(Cancellation).join(Order, Order.id == Cancellation.order_id)
+        .where(Cancellation.status == "request_pending", Order.shop_id == shop_id)).one()
+    return BoardCounts(by_status, by_tab, requests)
+
+
+# -- paging -----------------------------------------------------------------------
+def _keys(session: Session, flt: BoardFilter, status: str | None, *, after: Key | None,
+          before: Key | None, limit: int, inclusive: bool = False) -> list[Key]:
+    query = select(Order.created_at, Order.id).where(Order.shop_id == flt.shop_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    if flt.skus:
+        query = query.where(exists().where(OrderLine.order_id == Order.id,
+                                           OrderLine.sku.in_(sorted(flt.skus))))
+    if after is not None:
+        same = Order.id <= after[1] if inclusive else Order.id < after[1]
+        query = query.where(or_(Order.created_at < after[0], and_(Order.created_at == after[0], same)))
+        return [tuple(r) for r in session.exec(
+            query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()]
+    if before is not None:
+        query = query.where(or_(Order.created_at > before[0],
+                                and_(Order.created_at == before[0], Order.id > before[1])))
+        rows = session.exec(query.order_by(Order.created_at, Order.id).limit(limit)).all()
+        return [tuple(r) for r in reversed(rows)]
+    return [tuple(r) for r in session.exec(
+        query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()]
+
+
+def page_keys(session: Session, flt: BoardFilter, *, after: Key | None = None,
+              before: Key | None = None, at: Key | None = None, limit: int = PAGE) -> list[Key]:
+    """The keys of one page, newest first: the `limit` cards after `after` (or
+    from `at` on, or just before `before`, or from the top)."""
+    inclusive = at is not None
+    after = at if inclusive else after
+    statuses = flt.statuses
+    if statuses is None:
+        return _keys(session, flt, None, after=after, before=before, limit=limit, inclusive=inclusive)
+    parts = [_keys(session, flt, s, after=after, before=before, limit=limit, inclusive=inclusive)
+             for s in statuses]
+    merged = list(heapq.merge(*parts, reverse=True))
+    return merged[-limit:] if before is not None else merged[:limit]
+
+
+def page(session: Session, flt: BoardFilter, *, after: Key | None = None,
+         before: Key | None = None, at: Key | None = None, limit: int = PAGE) -> list[OrderCard]:
+    """One page of cards (see `page_keys`)."""
+    return load_cards(session, [k[1] for k in page_keys(session, flt, after=after, before=before,
+                                                        at=at, limit=limit)])
+
+
+def load_cards(session: Session, order_ids: Iterable[str]) -> list[OrderCard]:
+    """Cards for these orders, in this order, in three queries."""
+    order_ids = list(dict.fromkeys(order_ids))
+    if not order_ids:
+        return []
+    refunded = (select(func.coalesce(func.sum(Cancellation.refund_total), 0))
+                .where(Cancellation.order_id == Order.id, Cancellation.status.in_(REFUNDED))
+                .scalar_subquery())
+    pending = (select(Cancellation.id).where(Cancellation.order_id == Order.id,
+                                             Cancellation.status == "request_pending")
+               .limit(1).scalar_subquery())
+    rows = session.exec(
+        select(Order, Buyer.username, Buyer.name, Buyer.refusal_count, refunded, pending)
+        .join(Buyer, Buyer.id == Order.buyer_id).where(Order.id.in_(order_ids))).all()
+    packages = session.exec(select(Package).where(Package.order_id.in_(order_ids))
+                            .order_by(Package.id)).all()
+    lines = session.exec(select(OrderLine).where(OrderLine.order_id.in_(order_ids))
+                         .order_by(OrderLine.id)).all()
+    request_ids = [row[5] for row in rows if row[5]]
+    deadlines = dict(session.exec(select(Cancellation.id, Cancellation.deadline_at)
+                                  .where(Cancellation.id.in_(request_ids))).all()) if request_ids else {}
+    lines_of: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        lines_of.setdefault(line.order_id, []).append(line)
+    packages_of: dict[str, list[PackageCard]] = {}
+    for p in packages:
+        own = tuple(LineCard(l.id, l.sku, l.title, l.quantity, l.cancelled_quantity)
+                    for l in lines_of.get(p.order_id, ()) if l.package_id == p.id)
+        packages_of.setdefault(p.order_id, []).append(PackageCard(p.id, p.status, p.tracking_number, own))
+    cards = {}
+    for order, username, name, refusals, refund, request_id in rows:
+        total = refunds.order_totals(order, lines_of.get(order.id, ()))["total"]
+        cards[order.id] = OrderCard(
+            id=order.id, status=order.status, created_at=order.created_at, ship_by=order.ship_by,
+            buyer=username, buyer_name=name, buyer_refusals=refusals, currency=order.currency,
+            total=total, refunded=refund or 0, version=order.version,
+            packages=tuple(packages_of.get(order.id, ())), request_id=request_id,
+            request_deadline=deadlines.get(request_id))
+    return [cards[i] for i in order_ids if i in cards]
+
+
+# -- search -----------------------------------------------------------------------
+def search_ids(session: Session, shop_id: int, text: str, *, limit: int = PAGE) -> list[str]:
+    """Orders of the shop matching `text`: full ID, ID suffix (4+ digits), buyer
+    (username or name, from its start), or tracking number; newest first."""
+    text = text.strip()
+    if not text:
+        return []
+    found: list[str] = []
+    if text.isdigit():
+        if len(text) >= 18:
+            found += session.exec(select(Order.id).where(Order.id == text, Order.shop_id == shop_id)).all()
+        elif len(text) >= 4:
+            found += session.exec(
+                select(Order.id).where(Order.shop_id == shop_id, Order.id.like(f"%{text}"))
+                .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+    tracked = session.exec(
+        select(Package.order_id).join(Order, Order.id == Package.order_id)
+        .where(Package.tracking_number == text.upper(), Order.shop_id == shop_id).limit(limit)).all()
+    found += tracked
+    if not text.isdigit() and len(text) >= 2:
+        prefix = text.replace("%", "").replace("_", "").lower()
+        buyer_ids = session.exec(select(Buyer.id).where(or_(
+            func.lower(Buyer.username).like(f"{prefix}%"), func.lower(Buyer.name).like(f"{prefix}%")))
+            .limit(200)).all()
+        if buyer_ids:
+            found += session.exec(
+                select(Order.id).where(Order.buyer_id.in_(buyer_ids), Order.shop_id == shop_id)
+                .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+    return list(dict.fromkeys(found))[:limit]
+
+
+def scanned_order(session: Session, shop_id: int, text: str) -> str | None:
+    """A scanned (or typed) order ID: the full ID, or an ID suffix matching one order.
+    A scan appended to other text counts by its last 18 digits."""
+    text = text.strip()
+    digits = text[-18:] if len(text) >= 18 and text[-18:].isdigit() else text
+    if not digits.isdigit() or len(digits) < 4:
+        return None
+    ids = search_ids(session, shop_id, digits, limit=2)
+    return ids[0] if len(ids) == 1 else None
+
+
+# -- one order for the cancel wizard, split, pack ------------------------------------
+@dataclass(frozen=True)
+class LineChoice:
+    """A line as the cancel or split step shows it: may it be chosen, how many, why not."""
+
+    id: str
+    package_id: str
+    sku: str
+    title: str
+    quantity: int
+    cancelled_quantity: int
+    allowed: bool
+    max_quantity: int
+    why_not: str | None
+
+
+@dataclass(frozen=True)
+class PackageChoice:
+    id: str
+    status: str
+    tracking_number: str | None
+    allowed: bool
+    why_not: str | None
+
+
+@dataclass
+class OrderSnapshot:
+    """An order as read at one moment (its version), with the rules' verdicts."""
+
+    order: Order
+    shop: Shop
+    buyer: Buyer
+    packages: list[Package]
+    lines: list[OrderLine]
+    pending: Cancellation | None
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+    def seller_reasons(self) -> dict[str, str]:
+        return rules.reasons_for("seller", self.order, self.packages)
+
+    def reject_reasons(self) -> dict[str, str]:
+        return rules.reasons_for("reject", self.order, self.packages)
+
+    def whole_order(self):
+        return rules.seller_cancel_order(self.order)
+
+    def package_choices(self) -> list[PackageChoice]:
+        out = []
+        for p in self.packages:
+            v = rules.seller_cancel_package(self.order, p)
+            out.append(PackageChoice(p.id, p.status, p.tracking_number, v.allowed, v.why_not))
+        return out
+
+    def item_choices(self, reason: str | None = "out_of_stock") -> list[LineChoice]:
+        """Seed 003: lines that may not be cancelled by item are greyed out with why."""
+        by_id = {p.id: p for p in self.packages}
+        out = []
+        reason_ok = rules.reason_fits("seller", reason, self.order.status, scope="items") \
+            if reason else rules.Verdict(True)
+        for line in self.lines:
+            v = rules.item_cancel(self.order, by_id[line.package_id], line)
+            allowed, why = v.allowed, v.why_not
+            if allowed and not reason_ok.allowed:
+                allowed, why = False, reason_ok.why_not
+            out.append(LineChoice(line.id, line.package_id, line.sku, line.title, line.quantity,
+                                  line.cancelled_quantity, allowed, v.max_quantity or 0 if allowed else 0,
+                                  why))
+        return out
+
+    def items_allowed(self, reason: str) -> rules.Verdict:
+        """May this reason cancel by item here at all (seed 003: Out of Stock only)?"""
+        fits = rules.reason_fits("seller", reason, self.order.status, scope="items")
+        if not fits.allowed:
+            return fits
+        if not any(c.allowed for c in self.item_choices(reason)):
+            return rules.Verdict(False, "no_items", "No item of this order can be cancelled by item "
+                                 "now; cancel the whole order or a package instead.")
+        return rules.Verdict(True)
+
+    def split_choices(self, package_id: str) -> list[LineChoice]:
+        """Lines of a package that can move to a new package (rules.split_line)."""
+        package = next(p for p in self.packages if p.id == package_id)
+        out = []
+        for line in self.lines:
+            if line.package_id != package_id:
+                continue
+            live = line.quantity - line.cancelled_quantity
+            v = rules.split_line(self.order, package, line, max(live, 1))
+            allowed = v.allowed and live > 0
+            why = v.why_not if not v.allowed else (None if live else "All units are cancelled.")
+            out.append(LineChoice(line.id, line.package_id, line.sku, line.title, line.quantity,
+                                  line.cancelled_quantity, allowed, live if allowed else 0, why))
+        return out
+
+    def logistics_choices(self, action: str) -> list[PackageChoice]:
+        """Packages and whether `action` (pack, handover) applies to each."""
+        out = []
+        for p in self.packages:
+            v = rules.logistics(action, self.order, p)
+            out.append(PackageChoice(p.id, p.status, p.tracking_number, v.allowed, v.why_not))
+        return out
+
+    def split_sources(self) -> list[PackageChoice]:
+        out = []
+        for p in self.packages:
+            ok = p.status == "awaiting_shipment" and sum(
+                l.quantity - l.cancelled_quantity for l in self.lines if l.package_id == p.id) > 1
+            out.append(PackageChoice(p.id, p.status, p.tracking_number, ok,
+                                     None if ok else "Only a package Awaiting Shipment with two or "
+                                     "more units can be split."))
+        return out
+
+
+def snapshot(session: Session, order_id: str) -> OrderSnapshot | None:
+    order = session.get(Order, order_id)
+    if order is None:
+        return None
+    packages = list(session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)))
+    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)))
+    pending = session.exec(select(Cancellation).where(
+        Cancellation.order_id == order_id, Cancellation.status == "request_pending")).first()
+    return OrderSnapshot(order, session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id),
+                         packages, lines, pending)
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    """What a seller's cancellation would cancel and refund, as reviewed (step 4)."""
+
+    scope: str  # order | package | items
+    package_id: str | None
+    quantities: dict[str, int]
+    refund: refunds.RefundBreakdown
+    shipping_note: str = refunds.SHIPPING_NOTE
+
+
+def cancel_preview(snap: OrderSnapshot, scope: str, *, package_id: str | None = None,
+                   items: Mapping[str, int] | None = None) -> CancelPreview:
+    """The units a cancellation of this scope takes and the refund it gives
+    (core.refunds.refund_for), the same figure `services.seller_cancel` computes."""
+    if scope == "order":
+        quantities = {l.id: l.quantity - l.cancelled_quantity for l in snap.lines
+                      if l.quantity > l.cancelled_quantity}
+    elif scope == "package":
+        quantities = {l.id: l.quantity - l.cancelled_quantity for l in snap.lines
+                      if l.package_id == package_id and l.quantity > l.cancelled_quantity}
+    else:
+        quantities = {k: v for k, v in (items or {}).items() if v}
+    return CancelPreview(scope, package_id, quantities, refunds.refund_for(snap.order, snap.lines, quantities))
+
+
+# -- requests and outbox ------------------------------------------------------------
+@dataclass(frozen=True)
+class RequestRow:
+    id: str
+    order_id: str
+    buyer: str
+    buyer_name: str
+    reason: str
+    reason_text: str
+    order_status: str
+    created_at: datetime
+    deadline_at: datetime | None
+
+
+def requests(session: Session, shop_id: int) -> list[RequestRow]:
+    """The shop's pending buyer cancellation requests, soonest deadline first."""
+    rows = session.exec(
+        select(Cancellation, Order.status, Buyer.username, Buyer.name)
+        .join(Order, Order.id == Cancellation.order_id).join(Buyer, Buyer.id == Order.buyer_id)
+        .where(Cancellation.status == "request_pending", Order.shop_id == shop_id)
+        .order_by(Cancellation.deadline_at, Cancellation.id)).all()
+    return [RequestRow(c.id, c.order_id, username, name, c.reason, rules.REASON_TEXT[c.reason], status,
+                       c.created_at, c.deadline_at) for c, status, username, name in rows]
+
+
+@dataclass(frozen=True)
+class EmailRow:
+    id: int
+    order_id: str
+    to: str
+    subject: str
+    body: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def outbox(session: Session, shop_id: int, *, limit: int = 200) -> list[EmailRow]:
+    """The shop's customer emails, newest first (queued and sent)."""
+    emails = session.exec(
+        select(OutboxEmail).join(Order, Order.id == OutboxEmail.order_id)
+        # `+ 0`: walk the emails newest first and look each order up, rather than
+        # every order of the shop first and a sort (SQLite's planner otherwise picks that)
+        .where((Order.shop_id + 0) == shop_id).order_by(OutboxEmail.id.desc()).limit(limit)).all()
+    return [EmailRow(e.id, e.order_id, e.to_address, e.subject, e.body, e.status, e.created_at, e.sent_at)
+            for e in emails]

@@ -1,0 +1,125 @@
+"""Packing from the board: Pack, Hand over, Split (choose lines and quantities)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import OptionList
+
+from core import board
+from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
+from tui.screens.seller_actions import ActionMenuScreen
+from tui.screens.seller_board import SellerBoardScreen
+from tui.screens.seller_split import SplitScreen
+from tui.widgets.card_list import CardList
+from tui.widgets.quantity_picker import QuantityPicker
+
+ONE_PACKAGE_ORDER = "576119369769030276"
+MULTI_LINE_ORDER = "576538994597311135"  # awaiting_shipment, one package, three lines
+
+
+def snap(db, order_id):
+    with db.read() as session:
+        return board.snapshot(session, order_id)
+
+
+def cursor_to(app, order_id: str) -> None:
+    cards = app.screen.query_one(CardList)
+    cards.cursor = [c.id for c in cards.cards].index(order_id)
+
+
+def test_pack_then_hand_over_from_the_action_menu(demo_db):
+    package = snap(demo_db, ONE_PACKAGE_ORDER).packages[0]
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            cursor_to(app, ONE_PACKAGE_ORDER)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ActionMenuScreen)
+            menu = app.screen.query_one(OptionList)
+            labels = [str(menu.get_option_at_index(i).prompt).split("\n")[0] for i in range(menu.option_count)]
+            assert labels == ["Cancel order", "Pack", "Hand over to carrier", "Split into packages", "Details"]
+            assert menu.get_option("handover").disabled
+            menu.highlighted = 1
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SellerBoardScreen)
+            assert snap(demo_db, ONE_PACKAGE_ORDER).packages[0].status == "awaiting_collection"
+            card = next(c for c in app.screen.query_one(CardList).cards if c.id == ONE_PACKAGE_ORDER)
+            assert card.status == "awaiting_collection"
+            cursor_to(app, ONE_PACKAGE_ORDER)
+            await pilot.press("h")
+            await pilot.pause()
+
+    asyncio.run(drive())
+    after = snap(demo_db, ONE_PACKAGE_ORDER)
+    assert after.packages[0].id == package.id and after.packages[0].status == "in_transit"
+    assert after.order.status == "in_transit"
+
+
+def test_pack_asks_which_package_when_several_could_be_packed(demo_db):
+    order = "576979931811025781"  # two packages
+    before = snap(demo_db, order)
+    packable = [p for p in before.packages if p.status == "awaiting_shipment"]
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            cursor_to(app, order)
+            await pilot.press("p")
+            await pilot.pause()
+            if len(packable) > 1:
+                await pilot.press("enter")
+                await pilot.pause()
+
+    asyncio.run(drive())
+    after = {p.id: p.status for p in snap(demo_db, order).packages}
+    assert after[packable[0].id] == "awaiting_collection"
+
+
+def test_split_moves_the_chosen_units_into_a_new_package(demo_db):
+    before = snap(demo_db, MULTI_LINE_ORDER)
+    source = before.packages[0]
+    first, second = before.lines[0], before.lines[1]
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            cursor_to(app, MULTI_LINE_ORDER)
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, SplitScreen)
+            picker = app.screen.query_one(QuantityPicker)
+            assert [c.id for c in picker.choices] == [l.id for l in before.lines]
+            await pilot.press("plus")  # one unit of the first line
+            await pilot.press("down", "a")  # every unit of the second
+            assert picker.chosen == {first.id: 1, second.id: second.quantity}
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, SellerBoardScreen)
+            card = next(c for c in app.screen.query_one(CardList).cards if c.id == MULTI_LINE_ORDER)
+            assert len(card.packages) == 2
+
+    asyncio.run(drive())
+    after = snap(demo_db, MULTI_LINE_ORDER)
+    assert len(after.packages) == 2
+    new = next(p for p in after.packages if p.id != source.id)
+    moved = {l.sku: l.quantity for l in after.lines if l.package_id == new.id}
+    assert moved == {first.sku: 1, second.sku: second.quantity}
+    assert sum(l.quantity for l in after.lines) == sum(l.quantity for l in before.lines)
+
+
+def test_the_split_order_shows_both_packages_on_its_card(demo_db):
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            card = next(c for c in app.screen.query_one(CardList).cards if c.id == SPLIT_ORDER)
+            assert [p.status for p in card.packages] == ["awaiting_collection", "awaiting_shipment"]
+
+    asyncio.run(drive())

@@ -1,0 +1,109 @@
+"""Buyer requests (approve, reject with a reject reason) and the outbox, from the board."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import select
+from textual.widgets import DataTable, OptionList, Static
+
+from core import board
+from core.models import Cancellation, Order, OutboxEmail
+from tests.tui.test_seller_board import SHOP, SIZE, seller_app
+from tui.screens.seller_outbox import SellerOutboxScreen
+from tui.screens.seller_reject import RejectReasonScreen
+from tui.screens.seller_requests import SellerRequestsScreen
+
+REQUEST_ORDERS = {"576444616593637721", "576322270380775143"}  # Lakehouse Home's pending requests
+
+
+def pending(db) -> list[board.RequestRow]:
+    with db.read() as session:
+        return board.requests(session, board.shop_by_name(session, SHOP).id)
+
+
+def test_requests_list_with_deadlines_then_approve(demo_db):
+    rows = pending(demo_db)
+    assert {r.order_id for r in rows} == REQUEST_ORDERS
+    first = rows[0]
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            assert isinstance(app.screen, SellerRequestsScreen)
+            table = app.screen.query_one(DataTable)
+            assert table.row_count == 2
+            assert table.get_row_at(0)[0] == first.order_id
+            assert "left" in str(table.get_row_at(0)[1])
+            await pilot.press("a")
+            await pilot.pause()
+            assert table.row_count == 1
+
+    asyncio.run(drive())
+    with demo_db.read() as session:
+        request = session.get(Cancellation, first.id)
+        order = session.get(Order, first.order_id)
+        email = session.exec(select(OutboxEmail).where(OutboxEmail.cancellation_id == first.id)).first()
+    assert request.status == "success" and order.status == "cancelled"
+    assert email is not None and email.status == "pending"
+
+
+def test_reject_with_a_reason_that_fits_the_order(demo_db):
+    rows = pending(demo_db)
+    target = rows[0]
+    with demo_db.read() as session:
+        fitting = board.snapshot(session, target.order_id).reject_reasons()
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press("x")
+            await pilot.pause()
+            assert isinstance(app.screen, RejectReasonScreen)
+            options = app.screen.query_one(OptionList)
+            offered = [options.get_option_at_index(i).id for i in range(options.option_count)]
+            assert offered == list(fitting)
+            options.highlighted = offered.index("already_packed")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SellerRequestsScreen)
+            assert app.screen.query_one(DataTable).row_count == 1
+
+    asyncio.run(drive())
+    with demo_db.read() as session:
+        request = session.get(Cancellation, target.id)
+        order = session.get(Order, target.order_id)
+    assert request.status == "closed" and request.reject_reason == "already_packed"
+    assert order.status == "awaiting_collection"
+
+
+def test_outbox_lists_queued_and_sent_emails_and_shows_one_in_full(demo_db):
+    with demo_db.read() as session:
+        emails = board.outbox(session, board.shop_by_name(session, SHOP).id)
+    assert emails
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("o")
+            await pilot.pause()
+            assert isinstance(app.screen, SellerOutboxScreen)
+            table = app.screen.query_one(DataTable)
+            assert table.row_count == len(emails)
+            body = str(app.screen.query_one("#email", Static).render())
+            assert emails[0].subject in body and emails[0].body.splitlines()[0] in body
+            await pilot.press("down")
+            body = str(app.screen.query_one("#email", Static).render())
+            assert emails[1].subject in body
+            await pilot.press("enter")
+            assert app.screen.query_one("#email-pane").has_focus
+            await pilot.press("escape", "escape")
+
+    asyncio.run(drive())

@@ -1,0 +1,39 @@
+"""Snapshots of the seller's screens from the demo data at the demo clock, at
+120x36 and at 80x24: the board, each cancel wizard step, the requests, the outbox.
+Each was looked at as a picture before it was committed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.test_seller_board import SPLIT_ORDER, seller_app
+
+SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
+SCAN = [*SPLIT_ORDER, "enter"]  # the scanner opens the split order
+WIZARD = {
+    "reason": [*SCAN, "c"],
+    "scope": [*SCAN, "c", "enter"],  # Out of Stock
+    "items": [*SCAN, "c", "enter", "down", "down", "down", "enter"],
+    "review": [*SCAN, "c", "enter", "down", "down", "down", "enter", "plus", "enter"],
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_board_snapshot(demo_db, snap_compare, size):
+    assert snap_compare(seller_app(demo_db), terminal_size=size)
+
+
+@pytest.mark.parametrize("step", list(WIZARD))
+@pytest.mark.parametrize("size", SIZES)
+def test_cancel_wizard_snapshot(demo_db, snap_compare, size, step):
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=WIZARD[step])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_requests_snapshot(demo_db, snap_compare, size):
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=["r"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_outbox_snapshot(demo_db, snap_compare, size):
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=["o"])

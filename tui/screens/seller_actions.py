@@ -1,0 +1,56 @@
+"""The order card's action menu (seed 003: "the drop-down menu on the right side
+of the order card"): Cancel order, Pack, Hand over, Split, Details; what can't be
+done now is greyed out with why."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from core.board import OrderSnapshot
+
+
+class ActionMenuScreen(ModalScreen[str | None]):
+    CSS = """
+    ActionMenuScreen { align: right middle; background: $background 60%; }
+    ActionMenuScreen > Vertical {
+        width: 60; max-width: 90%; height: auto; max-height: 90%;
+        border: round $accent; background: $panel; padding: 0 1; margin-right: 2;
+    }
+    ActionMenuScreen OptionList { height: auto; max-height: 16; border: none; }
+    """
+    BINDINGS = [Binding("escape", "dismiss_menu", "Close", id="menu.close", tooltip="Close the menu")]
+
+    def __init__(self, snap: OrderSnapshot, choices: list[tuple[str, str, str | None]]):
+        super().__init__()
+        self.snap, self.choices = snap, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Order {self.snap.order.id}", classes="screen-title")
+            options = []
+            for action, label, why in self.choices:
+                prompt = Text(label)
+                if why:
+                    prompt = Text.assemble((label, "dim"), "\n", (f"  {why}", "dim italic"))
+                options.append(Option(prompt, id=action, disabled=bool(why)))
+            yield OptionList(*options, id="menu")
+            yield Static("Enter choose · Escape close", classes="hint")
+
+    def on_mount(self) -> None:
+        menu = self.query_one(OptionList)
+        first = next((i for i, (_, _, why) in enumerate(self.choices) if not why), None)
+        if first is not None:
+            menu.highlighted = first
+        menu.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_menu(self) -> None:
+        self.dismiss(None)

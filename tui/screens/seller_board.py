@@ -1,0 +1,370 @@
+"""The seller's To Ship board (seed 003, issue 4).
+
+Tabs as the seller centre has them (To Ship first) with their counts; in To Ship
+a status filter with counts per status, a product filter (the shop's SKUs) and a
+search box (full ID, ID suffix, buyer, tracking number). The cards page from SQL
+(core.board) behind a virtual list (tui.widgets.card_list). A barcode scanner
+types an order ID and Enter: the order opens, whatever on the board has focus.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from core import board
+from core.board import TAB_LABELS, TAB_ORDER, TO_SHIP_FILTERS, BoardFilter
+from core.rules import STATUS_LABELS
+from tui import seller_flow
+from tui.widgets.card_list import CardList
+
+SCAN_MIN_DIGITS = 4
+
+
+class SellerBoardScreen(Screen):
+    """A shop's orders as cards, newest first, To Ship first."""
+
+    TITLE = "To Ship board"
+    CSS = """
+    SellerBoardScreen #tabs { height: 1; padding: 0 1; background: $panel; }
+    SellerBoardScreen #filters { height: 1; padding: 0 1; }
+    SellerBoardScreen #searchbar { height: 1; padding: 0 1; }
+    SellerBoardScreen #searchbar Label { width: auto; color: $text-muted; }
+    SellerBoardScreen #search { height: 1; border: none; padding: 0 1; width: 1fr; background: $boost; }
+    SellerBoardScreen #search:focus { background: $primary 30%; }
+    SellerBoardScreen #position { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("enter", "actions", "Actions", id="board.actions",
+                tooltip="The order's action menu: cancel, pack, hand over, split, details"),
+        Binding("c", "order('cancel')", "Cancel", id="board.cancel",
+                tooltip="Cancel the order, a package, or (Out of Stock) some items"),
+        Binding("p", "order('pack')", "Pack", id="board.pack",
+                tooltip="Pack: Awaiting Shipment → Awaiting Collection"),
+        Binding("h", "order('handover')", "Hand over", id="board.handover",
+                tooltip="Hand over to the carrier: → In Transit"),
+        Binding("s", "order('split')", "Split", id="board.split",
+                tooltip="Split the order into packages"),
+        Binding("d", "order('details')", "Details", id="board.details", show=False,
+                tooltip="The whole order"),
+        Binding("right,rbracket", "tab(1)", "Next tab", id="board.next_tab", show=False,
+                tooltip="The next tab (To Ship, Unpaid, Shipped, Completed, Cancelled, All)"),
+        Binding("left,lbracket", "tab(-1)", "Previous tab", id="board.prev_tab", show=False,
+                tooltip="The previous tab"),
+        Binding("t", "status_filter", "Status", id="board.status",
+                tooltip="To Ship: All, Awaiting Shipment or Awaiting Collection"),
+        Binding("f", "products", "Products", id="board.products",
+                tooltip="Show only orders with some of the shop's products"),
+        Binding("slash", "search", "Search", id="board.search",
+                tooltip="Find an order by ID, end of ID, buyer or tracking number"),
+        Binding("r", "requests", "Requests", id="board.requests",
+                tooltip="The buyers' cancellation requests"),
+        Binding("o", "outbox", "Outbox", id="board.outbox", tooltip="The customer emails"),
+        Binding("ctrl+r", "refresh", "Refresh", id="board.refresh", show=False,
+                tooltip="Read the counts and the orders again"),
+        Binding("escape", "back", "Back", id="board.back", show=False,
+                tooltip="Leave the search, or back to the launcher"),
+    ]
+
+    def __init__(self, role: str, identity: str):
+        super().__init__()
+        self.role, self.shop_name = role, identity
+        self.shop_id: int | None = None
+        self.tab = "to_ship"
+        self.status: str | None = None
+        self.skus: frozenset[str] = frozenset()
+        self.query_text = ""
+        self.counts: board.BoardCounts | None = None
+        self.scan_buffer = ""
+        self.sub_title = identity
+
+    # -- layout -------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="tabs")
+        yield Static(id="filters")
+        with Horizontal(id="searchbar"):
+            yield Label("Search")
+            yield Input(placeholder="order ID, last digits, buyer or tracking number · / to search",
+                        id="search")
+        yield Static(id="position")
+        yield CardList(id="cards")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        with self.app.db.read() as session:
+            shop = board.shop_by_name(session, self.shop_name)
+        if shop is None:
+            self.query_one(CardList).empty_text = (
+                f"There is no shop {self.shop_name!r}. Run `orderdesk seed demo`, then open a shop.")
+            self.query_one(CardList).refresh()
+            return
+        self.shop_id = shop.id
+        self.reread()
+        self.query_one(CardList).focus()
+
+    @property
+    def cards(self) -> CardList:
+        return self.query_one(CardList)
+
+    @property
+    def filter(self) -> BoardFilter:
+        return BoardFilter(self.shop_id, self.tab, self.status if self.tab == "to_ship" else None, self.skus)
+
+    def _source(self):
+        flt, db = self.filter, self.app.db
+
+        def source(after=None, before=None, at=None):
+            with db.read() as session:
+                return board.page(session, flt, after=after, before=before, at=at)
+
+        return source
+
+    # -- reading ------------------------------------------------------------------
+    def reread(self, *, keep_place: bool = True) -> None:
+        """Read the counts and the visible page again (after a change here or elsewhere)."""
+        if self.shop_id is None:
+            return
+        cards = self.cards
+        cards.now = self.app.now()
+        current = cards.current if keep_place else None
+        anchor = cards.cards[cards.top].key if keep_place and cards.cards and cards.top < len(cards.cards) else None
+        with self.app.db.read() as session:
+            self.counts = board.counts(session, self.shop_id)
+            if self.query_text:
+                found = board.load_cards(session, board.search_ids(session, self.shop_id, self.query_text))
+        if self.query_text:
+            cards.empty_text = f"No order of {self.shop_name} matches {self.query_text!r}."
+            cards.show(found)
+            if current and any(c.id == current.id for c in found):
+                cards._set(found, keep=current.id, more_after=False)
+        else:
+            cards.empty_text = "No orders here."
+            cards.load(self._source(), keep=current.id if current else None, anchor=anchor)
+        self._paint_bars()
+
+    def _paint_bars(self) -> None:
+        counts = self.counts
+        if counts is None:
+            return
+        tabs = Text()
+        for tab in TAB_ORDER:
+            label = f" {TAB_LABELS[tab]} {counts.by_tab[tab]:,} "
+            if tab == self.tab and not self.query_text:
+                tabs.append(label, "bold reverse")
+            else:
+                tabs.append(label)
+            tabs.append(" ")
+        tabs.append("  Requests ", "dim")
+        tabs.append(f"{counts.requests:,}", "bold yellow" if counts.requests else "dim")
+        tabs.append(" (r)", "dim")
+        self.query_one("#tabs", Static).update(tabs)
+
+        bar = Text()
+        if self.tab == "to_ship":
+            bar.append("Status ", "dim")
+            for status in TO_SHIP_FILTERS:
+                n = counts.by_tab["to_ship"] if status is None else counts.by_status[status]
+                label = f" {'All' if status is None else STATUS_LABELS[status]} {n:,} "
+                bar.append(label, "bold reverse" if status == self.status else "")
+            bar.append(" (t)  ", "dim")
+        else:
+            shown = board.TAB_STATUSES[self.tab] or ()
+            bar.append(" · ".join(f"{STATUS_LABELS[s]} {counts.by_status[s]:,}" for s in shown) or
+                       f"Every status {counts.by_tab['all']:,}", "dim")
+            bar.append("  ")
+        bar.append("Products ", "dim")
+        if self.skus:
+            bar.append(", ".join(sorted(self.skus)) if len(self.skus) <= 2 else f"{len(self.skus)} picked",
+                       "bold")
+        else:
+            bar.append("all")
+        bar.append(" (f)", "dim")
+        self.query_one("#filters", Static).update(bar)
+        self._paint_position()
+
+    def _paint_position(self) -> None:
+        cards = self.cards
+        if self.counts is None:
+            return
+        if self.query_text:
+            text = f"{len(cards.cards)} found for {self.query_text!r} · Escape clears the search"
+        elif not cards.cards:
+            text = "No orders"
+        else:
+            total = self._total()
+            text = f"Order {cards.first_index + cards.cursor + 1:,} of {total:,} · newest first"
+            if self.skus:
+                text = f"Order {cards.first_index + cards.cursor + 1:,} · newest first (product filter on)"
+        self.query_one("#position", Static).update(text)
+
+    def _total(self) -> int:
+        counts = self.counts
+        if self.tab == "to_ship" and self.status:
+            return counts.by_status[self.status]
+        return counts.by_tab[self.tab]
+
+    def on_card_list_moved(self, _message) -> None:
+        self._paint_position()
+
+    def on_data_changed(self, _message=None) -> None:
+        """Another station (or this one) committed: show the new state within a second."""
+        self.reread()
+
+    # -- keys -------------------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """The scanner: digits then Enter open that order, whatever has focus
+        (inside the search box, Enter on a scanned ID does the same)."""
+        if isinstance(self.focused, Input):
+            return
+        if event.character and event.character.isdigit():
+            self.scan_buffer += event.character
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key == "enter" and self.scan_buffer:
+            text, self.scan_buffer = self.scan_buffer, ""
+            event.stop()
+            event.prevent_default()
+            self.open_scanned(text)
+            return
+        self.scan_buffer = ""
+
+    def open_scanned(self, text: str) -> bool:
+        if self.shop_id is None:
+            return False
+        with self.app.db.read() as session:
+            order_id = board.scanned_order(session, self.shop_id, text)
+        if order_id is None:
+            self.notify(f"No order of {self.shop_name} has the ID {text}.", title="Scan",
+                        severity="warning")
+            return False
+        seller_flow.run_action(self, self.shop_name, order_id, "details")
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value.strip()
+        if self.query_text and not self._searchable(self.query_text):
+            return
+        self.reread(keep_place=False)
+
+    @staticmethod
+    def _searchable(text: str) -> bool:
+        return not text.isdigit() or len(text) >= SCAN_MIN_DIGITS
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        digits = value[-18:] if len(value) >= 18 and value[-18:].isdigit() else None
+        if digits and digits != value:  # a scan typed after other text: the search stays
+            event.input.value = value[:-18]
+        if digits or (value.isdigit() and len(self.cards.cards) == 1):
+            if self.open_scanned(digits or value):
+                if digits == value:
+                    event.input.value = ""
+                return
+        self.cards.focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value or search.has_focus:
+            search.value = ""
+            self.query_text = ""
+            self.cards.focus()
+            self.reread(keep_place=False)
+            return
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.reread()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_tab(self, delta: int) -> None:
+        if self.shop_id is None:
+            return
+        self.tab = TAB_ORDER[(TAB_ORDER.index(self.tab) + delta) % len(TAB_ORDER)]
+        self._refilter()
+
+    def select_tab(self, tab: str) -> None:
+        self.tab = tab
+        self._refilter()
+
+    def action_status_filter(self) -> None:
+        if self.tab != "to_ship":
+            self.tab = "to_ship"
+            self.status = None
+        else:
+            self.status = TO_SHIP_FILTERS[(TO_SHIP_FILTERS.index(self.status) + 1) % len(TO_SHIP_FILTERS)]
+        self._refilter()
+
+    def set_status(self, status: str | None) -> None:
+        self.tab, self.status = "to_ship", status
+        self._refilter()
+
+    def _refilter(self) -> None:
+        if self.query_text:
+            self.query_one("#search", Input).value = ""
+            self.query_text = ""
+        cards = self.cards
+        cards.now = self.app.now()
+        cards.load(self._source())
+        self._paint_bars()
+
+    def action_products(self) -> None:
+        if self.shop_id is None:
+            return
+        from tui.screens.seller_products import ProductPickScreen
+
+        with self.app.db.read() as session:
+            skus = board.shop_skus(session, self.shop_id)
+
+        def picked(chosen: frozenset[str] | None) -> None:
+            if chosen is not None:
+                self.skus = chosen
+                self._refilter()
+
+        self.app.push_screen(ProductPickScreen(skus, self.skus), picked)
+
+    def action_actions(self) -> None:
+        card = self.cards.current
+        if card is None:
+            return
+        from tui.screens.seller_actions import ActionMenuScreen
+
+        snap = seller_flow.read_snapshot(self, card.id)
+        if snap is None:
+            return
+
+        def chosen(action: str | None) -> None:
+            if action:
+                seller_flow.run_action(self, self.shop_name, card.id, action)
+
+        self.app.push_screen(ActionMenuScreen(snap, seller_flow.menu_choices(snap)), chosen)
+
+    def action_order(self, action: str) -> None:
+        card = self.cards.current
+        if card is not None:
+            seller_flow.run_action(self, self.shop_name, card.id, action)
+
+    def action_requests(self) -> None:
+        from tui.screens.seller_requests import SellerRequestsScreen
+
+        self.app.push_screen(SellerRequestsScreen(self.shop_name))
+
+    def action_outbox(self) -> None:
+        from tui.screens.seller_outbox import SellerOutboxScreen
+
+        self.app.push_screen(SellerOutboxScreen(self.shop_name))
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if getattr(self, "_suspended", False) and self.shop_id is not None:
+            self.reread()

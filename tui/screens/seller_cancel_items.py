@@ -1,0 +1,69 @@
+"""Cancel wizard, step 3 of 4 (Out of Stock): a quantity for each item, bounded by
+what may be cancelled; items that don't qualify are greyed out with why (seed 003:
+"the system will automatically gray out the items in any packages that don't
+qualify for item cancellation")."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from tui.seller_flow import CancelDraft
+from tui.widgets.quantity_picker import QuantityPicker
+
+
+class CancelItemsScreen(Screen):
+    TITLE = "Cancel order"
+    BINDINGS = [
+        Binding("enter,ctrl+s", "continue", "Continue", id="items.continue",
+                tooltip="Check the refund for these quantities"),
+        Binding("escape", "app.pop_screen", "Back", id="items.back", tooltip="Back to what to cancel"),
+    ]
+
+    def __init__(self, draft: CancelDraft):
+        super().__init__()
+        self.draft = draft
+        self.sub_title = f"{draft.shop} · order {draft.order_id}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Cancel order {self.draft.order_id} · step 3 of 4: how many of each item?",
+                     classes="screen-title")
+        yield Static("Out of Stock: ↑/↓ choose an item, +/− or →/← change its quantity, a all of it. "
+                     "Greyed-out items can't be cancelled by item; the line under each says why.",
+                     classes="hint")
+        with VerticalScroll():
+            yield QuantityPicker(self.draft.snap.item_choices(self.draft.reason), verb="Cancel",
+                                 id="quantities")
+        yield Static(id="chosen", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        picker = self.query_one(QuantityPicker)
+        for line_id, qty in self.draft.items.items():
+            picker.set_quantity(line_id, qty)
+        picker.focus()
+        self._show_chosen()
+
+    def on_quantity_picker_changed(self, _message) -> None:
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        chosen = self.query_one(QuantityPicker).chosen
+        units = sum(chosen.values())
+        self.query_one("#chosen", Static).update(
+            f"{units} unit{'s' if units != 1 else ''} of {len(chosen)} item{'s' if len(chosen) != 1 else ''} "
+            "chosen · Enter: check the refund" if units else "Nothing chosen yet.")
+
+    def action_continue(self) -> None:
+        from tui.screens.seller_cancel_review import CancelReviewScreen
+
+        chosen = self.query_one(QuantityPicker).chosen
+        if not chosen:
+            self.notify("Choose at least one unit to cancel (+ or → on an item).", severity="warning")
+            return
+        self.draft.items = dict(chosen)
+        self.app.push_screen(CancelReviewScreen(self.draft))

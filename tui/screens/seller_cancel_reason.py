@@ -1,0 +1,47 @@
+"""Cancel wizard, step 1 of 4: the reason first (seed 003: "You must first select
+the reason for initiating the cancellation")."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.seller_flow import CancelDraft
+
+
+class CancelReasonScreen(Screen):
+    TITLE = "Cancel order"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="cancel.back", tooltip="Leave the cancellation"),
+    ]
+
+    def __init__(self, draft: CancelDraft):
+        super().__init__()
+        self.draft = draft
+        self.sub_title = f"{draft.shop} · order {draft.order_id}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Cancel order {self.draft.order_id} · step 1 of 4: why?", classes="screen-title")
+        yield Static("Choose the reason first. Items can be cancelled one by one only with "
+                     "Out of Stock; other reasons cancel the whole order or a package.", classes="hint")
+        reasons = self.draft.snap.seller_reasons()
+        yield OptionList(*[Option(text, id=key) for key, text in reasons.items()], id="reasons")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        reasons = self.query_one(OptionList)
+        if self.draft.reason:
+            reasons.highlighted = list(self.draft.snap.seller_reasons()).index(self.draft.reason)
+        elif reasons.option_count:
+            reasons.highlighted = 0
+        reasons.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        from tui.screens.seller_cancel_scope import CancelScopeScreen
+
+        self.draft.reason = event.option.id
+        self.app.push_screen(CancelScopeScreen(self.draft))

@@ -1,0 +1,56 @@
+"""One order, whole, as the seller sees it, with the card's actions as keys.
+The scanner opens this screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from core import queries
+from tui import seller_flow
+from tui.format import order_text
+
+
+class SellerOrderScreen(Screen):
+    TITLE = "Order"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="order.back", tooltip="Back to the board"),
+        Binding("c", "order('cancel')", "Cancel", id="order.cancel",
+                tooltip="Cancel the order, a package, or (Out of Stock) some items"),
+        Binding("p", "order('pack')", "Pack", id="order.pack", tooltip="Pack a package"),
+        Binding("h", "order('handover')", "Hand over", id="order.handover",
+                tooltip="Hand a package over to the carrier"),
+        Binding("s", "order('split')", "Split", id="order.split", tooltip="Split into packages"),
+    ]
+
+    def __init__(self, shop: str, order_id: str):
+        super().__init__()
+        self.shop, self.order_id = shop, order_id
+        self.sub_title = f"{shop} · order {order_id}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(id="order-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reread()
+
+    def reread(self) -> None:
+        with self.app.db.read() as session:
+            view = queries.order_view(session, self.order_id, self.app.now())
+        self.query_one("#order-text", Static).update(order_text(view) if view else
+                                                      f"There is no order {self.order_id}.")
+
+    def on_data_changed(self, _message=None) -> None:
+        self.reread()
+
+    def on_screen_resume(self) -> None:
+        self.reread()
+
+    def action_order(self, action: str) -> None:
+        seller_flow.run_action(self, self.shop, self.order_id, action)

@@ -1,0 +1,87 @@
+"""The customer emails of this shop (seed 003: "the customer will receive an email
+notification"), queued and sent, newest first; the highlighted one in full below."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from core import board
+
+
+class SellerOutboxScreen(Screen):
+    TITLE = "Outbox"
+    CSS = """
+    SellerOutboxScreen #emails { height: 2fr; }
+    SellerOutboxScreen #email-pane { height: 3fr; border-top: solid $primary; }
+    SellerOutboxScreen #email-pane:focus { border-top: solid $accent; }
+    SellerOutboxScreen #email { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("enter", "read", "Read", id="outbox.read", tooltip="Scroll the email in full"),
+        Binding("escape", "back", "Back", id="outbox.back", tooltip="Back to the list, or to the board"),
+    ]
+
+    def __init__(self, shop: str):
+        super().__init__()
+        self.shop = shop
+        self.sub_title = shop
+        self.emails: list[board.EmailRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Customer emails from {self.shop}", classes="screen-title")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="emails")
+        with VerticalScroll(id="email-pane"):
+            yield Static(id="email", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Status", "To", "Subject", "Queued")
+        self.reread()
+        table.focus()
+
+    def reread(self) -> None:
+        with self.app.db.read() as session:
+            shop = board.shop_by_name(session, self.shop)
+            self.emails = board.outbox(session, shop.id) if shop else []
+        table = self.query_one(DataTable)
+        row = table.cursor_row or 0
+        table.clear()
+        for e in self.emails:
+            table.add_row("sent" if e.status == "sent" else "queued", e.to, e.subject,
+                          e.created_at.strftime("%Y-%m-%d %H:%M"), key=str(e.id))
+        if self.emails:
+            table.move_cursor(row=min(row, len(self.emails) - 1))
+        self._show(table.cursor_row or 0)
+
+    def _show(self, index: int) -> None:
+        pane = self.query_one("#email", Static)
+        if not self.emails:
+            pane.update("No emails yet: they are written when an order is cancelled.")
+            return
+        e = self.emails[index]
+        when = f"sent {e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "queued, not sent yet"
+        pane.update(f"To: {e.to}\nSubject: {e.subject}\nOrder: {e.order_id} · {when}\n\n{e.body}")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show(event.cursor_row)
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.action_read()
+
+    def on_data_changed(self, _message=None) -> None:
+        self.reread()
+
+    def action_read(self) -> None:
+        self.query_one("#email-pane").focus()
+
+    def action_back(self) -> None:
+        if self.query_one("#email-pane").has_focus:
+            self.query_one(DataTable).focus()
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,84 @@
+"""The product filter: a searchable multi-pick of the shop's SKUs (seed 003:
+"filter the orders to include specific products")."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, SelectionList, Static
+
+
+class ProductPickScreen(ModalScreen[frozenset[str] | None]):
+    CSS = """
+    ProductPickScreen { align: center middle; background: $background 60%; }
+    ProductPickScreen > Vertical {
+        width: 76; max-width: 95%; height: 90%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    ProductPickScreen Input { height: 1; border: none; padding: 0 1; background: $boost; }
+    ProductPickScreen SelectionList { height: 1fr; border: none; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", id="products.apply", tooltip="Show orders with the ticked products"),
+        Binding("ctrl+r", "clear", "All products", id="products.clear", tooltip="Untick every product"),
+        Binding("escape", "close", "Cancel", id="products.close", tooltip="Leave the filter as it was"),
+    ]
+
+    def __init__(self, skus: list[tuple[str, str]], chosen: frozenset[str]):
+        super().__init__()
+        self.skus, self.chosen = skus, set(chosen)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Show orders with these products", classes="screen-title")
+            yield Input(placeholder="type to narrow the list (SKU or title)", id="product-search")
+            yield SelectionList[str](id="product-list")
+            yield Static("Type to narrow · ↓ to the list · Space tick · Enter or Ctrl+S apply · "
+                         "Ctrl+R all products · Escape cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _fill(self, text: str) -> None:
+        text = text.strip().lower()
+        listing = self.query_one(SelectionList)
+        listing.clear_options()
+        listing.add_options([(f"{sku:<14} {title}", sku, sku in self.chosen) for sku, title in self.skus
+                             if not text or text in sku.lower() or text in title.lower()])
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.action_apply()
+
+    def on_selection_list_selection_toggled(self, event: SelectionList.SelectionToggled) -> None:
+        sku = event.selection.value
+        if sku in self.chosen:
+            self.chosen.discard(sku)
+        else:
+            self.chosen.add(sku)
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and self.query_one(Input).has_focus:
+            listing = self.query_one(SelectionList)
+            listing.focus()
+            if listing.option_count and listing.highlighted is None:
+                listing.highlighted = 0
+            event.stop()
+        elif event.key == "enter" and self.query_one(SelectionList).has_focus:
+            self.action_apply()
+            event.stop()
+
+    def action_apply(self) -> None:
+        self.dismiss(frozenset(self.chosen))
+
+    def action_clear(self) -> None:
+        self.chosen.clear()
+        self._fill(self.query_one(Input).value)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,404 @@
+"""A virtual list of order cards (the To Ship board), after Textualize/toolong.
+
+Only the lines on screen are rendered (`render_line`); a card's lines are cached
+per width. The list holds a window of at most `MAX_CARDS` cards that a `source`
+pages in from SQL by keyset (`source(after=key)` / `source(before=key)`) as the
+cursor nears either end, so a shop with a million orders costs what a page costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from core import rules
+from core.board import Key, OrderCard
+from core.money import format_money
+
+MAX_CARDS = 120  # the window: never more cards than this in memory
+PAGE = 30
+TO_SHIP_LIKE = frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"})
+
+Source = Callable[..., list[OrderCard]]
+
+
+def time_left(ship_by: datetime | None, now: datetime) -> tuple[str, bool]:
+    """'Ship within 2d 4h' or 'Overdue by 3h'; True when overdue."""
+    if ship_by is None:
+        return "", False
+    seconds = int((ship_by - now).total_seconds())
+    overdue = seconds < 0
+    s = abs(seconds)
+    days, rest = divmod(s, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    text = f"{days}d {hours}h" if days else f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    return (f"Overdue by {text}" if overdue else f"Ship within {text}"), overdue
+
+
+class CardList(Widget, can_focus=True):
+    """Order cards, one under another; ↑/↓ move between cards, PgUp/PgDn by a screen."""
+
+    DEFAULT_CSS = """
+    CardList { height: 1fr; background: $surface; }
+    CardList > .cardlist--cursor { background: $primary 25%; }
+    CardList:focus > .cardlist--cursor { background: $primary 40%; }
+    CardList > .cardlist--id { color: $text; text-style: bold; }
+    CardList > .cardlist--dim { color: $text-muted; }
+    CardList > .cardlist--warn { color: $warning; text-style: bold; }
+    CardList > .cardlist--error { color: $error; text-style: bold; }
+    CardList > .cardlist--badge { color: $text; background: $warning 50%; text-style: bold; }
+    CardList > .cardlist--status { color: $accent; }
+    CardList > .cardlist--rule { color: $panel-lighten-2; }
+    """
+    COMPONENT_CLASSES = {
+        "cardlist--cursor", "cardlist--id", "cardlist--dim", "cardlist--warn", "cardlist--error",
+        "cardlist--badge", "cardlist--status", "cardlist--rule",
+    }
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Previous order", id="cards.up", show=False,
+                tooltip="Move to the order above"),
+        Binding("down,j", "cursor(1)", "Next order", id="cards.down", show=False,
+                tooltip="Move to the order below"),
+        Binding("pageup", "page(-1)", "Page up", id="cards.page_up", show=False,
+                tooltip="Show the previous screenful of orders"),
+        Binding("pagedown,space", "page(1)", "Page down", id="cards.page_down", show=False,
+                tooltip="Show the next screenful of orders"),
+        Binding("home", "first", "First order", id="cards.first", show=False,
+                tooltip="Back to the newest order"),
+    ]
+
+    class Moved(Message):
+        """The cursor or the window moved (the screen shows the position)."""
+
+    class Painted(Message):
+        """New cards were drawn (benchmarks wait for it)."""
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id)
+        self.cards: list[OrderCard] = []
+        self.source: Source | None = None
+        self.now: datetime | None = None
+        self.cursor = 0
+        self.top = 0
+        self.first_index = 0  # the absolute index of cards[0]
+        self.more_before = False
+        self.more_after = False
+        self.empty_text = "No orders here."
+        self._cache: dict[tuple, list[Strip]] = {}
+        self._view: list[Strip] | None = None
+        self._rich_console: Console | None = None
+        self.painted_at: float | None = None
+        self.generation = 0  # bumped on every new set of cards
+
+    # -- data ------------------------------------------------------------------
+    @property
+    def current(self) -> OrderCard | None:
+        return self.cards[self.cursor] if 0 <= self.cursor < len(self.cards) else None
+
+    def load(self, source: Source, *, keep: str | None = None, anchor: Key | None = None) -> None:
+        """Show a new list from its first page (or from `anchor`, the top card's key,
+        inclusive), keeping the cursor on order `keep` when it is still there."""
+        self.source = source
+        base = self.first_index + self.top if anchor is not None else 0
+        cards = source(at=anchor) if anchor is not None else source()
+        if anchor is not None and not cards:
+            cards, base = source(), 0
+        self.more_before = base > 0
+        self.first_index = base
+        self._set(cards, keep=keep)
+
+    def show(self, cards: list[OrderCard]) -> None:
+        """A fixed list (search results): no paging."""
+        self.source = None
+        self.more_before = False
+        self._set(cards, keep=None, more_after=False)
+
+    def _set(self, cards: list[OrderCard], *, keep: str | None, more_after: bool | None = None) -> None:
+        old_top_id = self.cards[self.top].id if keep and 0 <= self.top < len(self.cards) else None
+        self.cards = cards
+        self.more_after = (len(cards) >= PAGE) if more_after is None else more_after
+        ids = [c.id for c in cards]
+        self.cursor = ids.index(keep) if keep in ids else min(self.cursor if keep else 0, max(len(cards) - 1, 0))
+        self.top = ids.index(old_top_id) if old_top_id in ids else 0
+        if self.top > self.cursor:
+            self.top = self.cursor
+        self._cache.clear()
+        self.generation += 1
+        self._scroll_to_cursor()
+        self._changed()
+
+    def _more_after(self) -> None:
+        if not (self.source and self.more_after and self.cards):
+            return
+        more = self.source(after=self.cards[-1].key)
+        self.more_after = len(more) >= PAGE
+        self.cards.extend(more)
+        if len(self.cards) > MAX_CARDS:
+            drop = len(self.cards) - MAX_CARDS
+            for card in self.cards[:drop]:
+                self._forget(card)
+            del self.cards[:drop]
+            self.cursor -= drop
+            self.top -= drop
+            self.first_index += drop
+            self.more_before = True
+
+    def _more_before(self) -> None:
+        if not (self.source and self.more_before and self.cards):
+            return
+        more = self.source(before=self.cards[0].key)
+        if not more:
+            self.more_before = False
+            self.first_index = 0
+            return
+        self.cards[:0] = more
+        self.cursor += len(more)
+        self.top += len(more)
+        self.first_index = max(self.first_index - len(more), 0)
+        self.more_before = len(more) >= PAGE
+        if not self.more_before:
+            self.first_index = 0
+        if len(self.cards) > MAX_CARDS:
+            for card in self.cards[MAX_CARDS:]:
+                self._forget(card)
+            del self.cards[MAX_CARDS:]
+            self.more_after = True
+
+    def _forget(self, card: OrderCard) -> None:
+        for key in [k for k in self._cache if k[0] == card.id]:
+            del self._cache[key]
+
+    # -- moving -----------------------------------------------------------------
+    def action_cursor(self, delta: int) -> None:
+        if not self.cards:
+            return
+        if self.cursor + delta >= len(self.cards) - 3:
+            self._more_after()
+        if self.cursor + delta < 0:
+            self._more_before()
+        target = self.cursor + delta
+        self.cursor = max(0, min(target, len(self.cards) - 1))
+        self._scroll_to_cursor()
+        self._changed()
+
+    def action_page(self, direction: int) -> None:
+        if not self.cards:
+            return
+        if direction > 0:
+            shown = self._cards_fitting(self.top)
+            if self.top + max(shown, 1) + shown >= len(self.cards) - 1:
+                self._more_after()
+            target = self.top + max(shown, 1)
+            if target >= len(self.cards):
+                target = len(self.cards) - 1
+            self.top = self.cursor = target
+        else:
+            if self.top == 0:
+                self._more_before()
+            target = self.top
+            height, rows = self.size.height or 1, 0
+            while target > 0 and rows + self._height(self.cards[target - 1]) <= height:
+                target -= 1
+                rows += self._height(self.cards[target])
+            if target == self.top and target > 0:
+                target -= 1
+            self.top = self.cursor = target
+        self._scroll_to_cursor()
+        self._changed()
+
+    def action_first(self) -> None:
+        if self.more_before and self.source:
+            self.load(self.source)
+            return
+        self.cursor = self.top = 0
+        self._changed()
+
+    def _cards_fitting(self, start: int) -> int:
+        height, rows, n = self.size.height or 1, 0, 0
+        for card in self.cards[start:]:
+            rows += self._height(card)
+            if rows > height:
+                break
+            n += 1
+        return n
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor < self.top:
+            self.top = self.cursor
+        while self.top < self.cursor and self._rows_between(self.top, self.cursor + 1) > (self.size.height or 1):
+            self.top += 1
+
+    def _rows_between(self, start: int, end: int) -> int:
+        return sum(self._height(c) for c in self.cards[start:end])
+
+    def _changed(self) -> None:
+        self._view = None
+        self.refresh()
+        self.post_message(self.Moved())
+
+    # -- mouse ------------------------------------------------------------------
+    def on_mouse_scroll_down(self, event) -> None:
+        event.stop()
+        self.action_cursor(1)
+
+    def on_mouse_scroll_up(self, event) -> None:
+        event.stop()
+        self.action_cursor(-1)
+
+    def on_click(self, event) -> None:
+        y, index = event.y, self.top
+        while index < len(self.cards) and y >= self._height(self.cards[index]):
+            y -= self._height(self.cards[index])
+            index += 1
+        if index < len(self.cards):
+            self.cursor = index
+            self._changed()
+
+    # -- rendering --------------------------------------------------------------
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self._scroll_to_cursor()
+        self._view = None
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self._changed()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self._changed()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def _height(self, card: OrderCard) -> int:
+        return 3 + sum(1 + len(p.lines) for p in card.packages)
+
+    def render_line(self, y: int) -> Strip:
+        if self._view is None:
+            self._view = self._build_view()
+        if y < len(self._view):
+            return self._view[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _build_view(self) -> list[Strip]:
+        import time
+
+        width, height = self.size.width, self.size.height
+        out: list[Strip] = []
+        if not self.cards:
+            text = Text(f"  {self.empty_text}", style=self.get_component_rich_style("cardlist--dim"))
+            out = [Strip.blank(width, self.rich_style), self._strip(text, width)]
+        index = self.top
+        while len(out) < height and index < len(self.cards):
+            out.extend(self._card_strips(self.cards[index], index == self.cursor, width))
+            index += 1
+        if self.cards:
+            self.painted_at = time.perf_counter()
+            self.post_message(self.Painted())
+        return out[:height]
+
+    def _strip(self, text: Text, width: int, background: Style | None = None) -> Strip:
+        if self._rich_console is None:
+            self._rich_console = self.app.console
+        text.truncate(width, overflow="ellipsis", pad=False)
+        base = self.rich_style + background if background else self.rich_style
+        segments = list(text.render(self._rich_console))
+        # line API strips carry their whole style: the widget's background under every cell
+        return Strip(segments).adjust_cell_length(width).apply_style(base)
+
+    def _card_strips(self, card: OrderCard, selected: bool, width: int) -> list[Strip]:
+        key = (card.id, card.version, width, selected, self.has_focus, self.now)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._render_card(card, selected, width)
+        return cached
+
+    def _render_card(self, card: OrderCard, selected: bool, width: int) -> list[Strip]:
+        def style(name: str) -> Style:
+            return self.get_component_rich_style(name, partial=True)
+
+        dim, strong = style("cardlist--dim"), style("cardlist--id")
+        background = style("cardlist--cursor") if selected else None
+        bg = Style(bgcolor=background.bgcolor) if background else None
+        cur = card.currency
+        lines: list[Text] = []
+
+        # 1: ID, status, time left to ship, request badge, the action menu
+        head = Text()
+        head.append("▌ " if selected else "  ", style("cardlist--status"))
+        head.append(card.id, strong)
+        head.append("  ")
+        head.append(rules.STATUS_LABELS[card.status], style("cardlist--status"))
+        if card.status in TO_SHIP_LIKE and self.now is not None:
+            left, overdue = time_left(card.ship_by, self.now)
+            if left:
+                head.append("  ")
+                head.append(left, style("cardlist--error") if overdue else dim)
+        right = Text()
+        if card.request_id:
+            right.append(" Cancel requested ", style("cardlist--badge"))
+            right.append(" ")
+        right.append("⋮ Actions ⏎ " if selected else "⋮ ", dim)
+        lines.append(self._spread(head, right, width))
+
+        # 2: buyer (caution mark), amounts
+        who = Text("  Buyer ")
+        who.stylize(dim)
+        who.append(card.buyer)
+        if card.caution:
+            who.append("  ⚠ refused ", style("cardlist--warn"))
+            who.append(f"{card.buyer_refusals} deliver{'y' if card.buyer_refusals == 1 else 'ies'}",
+                       style("cardlist--warn"))
+        money = Text()
+        money.append("Total ", dim)
+        money.append(format_money(card.total, cur), strong)
+        if card.refunded:
+            money.append("  refunded ", dim)
+            money.append(format_money(card.refunded, cur))
+        money.append(" ")
+        lines.append(self._spread(who, money, width))
+
+        # packages and their items
+        split = len(card.packages) > 1
+        for n, package in enumerate(card.packages, 1):
+            p = Text("  ")
+            p.append(f"Package {n}/{len(card.packages)} " if split else "Package ", dim)
+            p.append(package.id, dim)
+            p.append("  ")
+            p.append(rules.STATUS_LABELS[package.status],
+                     dim if package.status == "cancelled" else style("cardlist--status"))
+            if package.tracking_number:
+                p.append(f"  {package.tracking_number}", dim)
+            lines.append(p)
+            for line in package.lines:
+                live = line.quantity - line.cancelled_quantity
+                item = Text("    ")
+                title_width = max(width - 44, 10)
+                item.append(f"{line.sku:<12} ", dim if not live else None)
+                item.append(f"{line.title[:title_width]:<{title_width}} ", dim if not live else None)
+                item.append(f"×{line.quantity}", strong if live else dim)
+                if line.cancelled_quantity:
+                    item.append(f"  {line.cancelled_quantity} cancelled", style("cardlist--warn"))
+                lines.append(item)
+        lines.append(Text("  " + "─" * max(width - 4, 0), style("cardlist--rule")))
+        return [self._strip(t, width, bg) for t in lines]
+
+    @staticmethod
+    def _spread(left: Text, right: Text, width: int) -> Text:
+        gap = width - left.cell_len - right.cell_len
+        if gap < 1:
+            left.truncate(max(width - right.cell_len - 1, 10), overflow="ellipsis")
+            gap = max(width - left.cell_len - right.cell_len, 1)
+        return Text.assemble(left, " " * gap, right)
