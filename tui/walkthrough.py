@@ -131,6 +131,16 @@ def screen_text(app) -> str:
 
 
 class CaptionBar(Static):
+    """The walkthrough's explanation of the current step, at the bottom of every screen."""
+
+    def __init__(self, caption: str):
+        super().__init__(caption)
+        self.caption = caption
+
+    def update(self, caption: str = "") -> None:
+        self.caption = caption
+        super().update(caption)
+
     DEFAULT_CSS = """
     CaptionBar {
         dock: bottom; height: auto; max-height: 4; padding: 0 1;
@@ -171,26 +181,17 @@ class WalkthroughApp(OrderDeskApp):
         return f"Step {self.done}/{len(w.steps)} · {step.caption}"
 
     def show_caption(self) -> None:
+        """Make sure the active screen carries the current caption."""
         screen = self.screen
         bars = screen.query(CaptionBar)
-        if bars:
-            bars.first().update(self.caption)
-        else:
+        if not bars:
             screen.mount(CaptionBar(self.caption))
+        elif bars.first().caption != self.caption:
+            bars.first().update(self.caption)
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.call_after_refresh(self.show_caption)
-
-    def push_screen(self, *args, **kwargs):
-        result = super().push_screen(*args, **kwargs)
-        self.call_after_refresh(self.show_caption)
-        return result
-
-    def pop_screen(self):
-        result = super().pop_screen()
-        self.call_after_refresh(self.show_caption)
-        return result
+        self.set_interval(0.2, self.show_caption)  # whichever screen is active, however it got there
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("next_step", "previous_step", "autoplay") and self.replaying:

@@ -1,0 +1,86 @@
+"""The walkthrough player: steps, captions, another station, stepping back, export."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core import queries
+from core.clock import parse_instant
+from tui import walkthrough as wt
+
+NOW = parse_instant("2026-11-20T12:00:00Z")
+
+SAMPLE = '''
+title = "Sample: the board, and another station packs an order"
+view = "launcher"
+
+[[step]]
+caption = "The seller picks their shop."
+keys = ["enter"]
+expect = ["Lakehouse Home"]
+
+[[step]]
+caption = "Another station packs an order."
+station = ["pack", "{package}"]
+expect = "Lakehouse Home"
+'''
+
+
+@pytest.fixture
+def sample(tmp_path, demo_db):
+    with demo_db.read() as session:
+        order = next(o for o in queries.list_orders(session, NOW, statuses=["awaiting_shipment"], limit=200)
+                     if o["shop"] == "Lakehouse Home" and len(o["packages"]) == 1)
+    path = tmp_path / "sample.toml"
+    path.write_text(SAMPLE.replace("{package}", order["packages"][0]["id"]))
+    return wt.load(path), order
+
+
+def test_a_walkthrough_plays_step_by_step_with_captions(sample, tmp_path):
+    walkthrough, order = sample
+    db = wt.fresh_demo(tmp_path / "play.db")
+
+    async def play():
+        app = wt.WalkthroughApp(walkthrough, db)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await pilot.pause(0.2)
+            assert "Sample: the board" in wt.screen_text(app)
+            await pilot.press("space")
+            await pilot.pause(0.2)
+            text = wt.screen_text(app)
+            assert "Step 1/2 · The seller picks their shop." in text and "Lakehouse Home" in text
+            await pilot.press("right")
+            await pilot.pause(0.5)
+            assert "Step 2/2 · Another station packs an order." in wt.screen_text(app)
+            with db.read() as session:
+                assert queries.order_view(session, order["id"], NOW)["status"] == "awaiting_collection"
+            await pilot.press("left")  # back one step: fresh demo data, step 1 replayed
+            await pilot.pause(0.5)
+            assert app.done == 1 and "Step 1/2" in wt.screen_text(app)
+            with db.read() as session:
+                assert queries.order_view(session, order["id"], NOW)["status"] == "awaiting_shipment"
+
+    asyncio.run(play())
+
+
+def test_export_writes_a_screenshot_per_step(sample, tmp_path):
+    walkthrough, _ = sample
+    written = asyncio.run(wt.export(walkthrough, tmp_path / "out", wt.fresh_demo(tmp_path / "x.db")))
+    svgs = sorted(p.name for p in written if p.suffix == ".svg")
+    assert svgs == ["sample-01.svg", "sample-02.svg"]
+    assert "Step 2/2" in (tmp_path / "out" / "sample-02.svg").read_text().replace("&#160;", " ")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('title = "x"\n', "no 'step'"),
+    ('view = "buyer"\n[[step]]\ncaption = "c"\n', "no 'title'"),
+    ('title = "x"\nview = "admin"\n[[step]]\ncaption = "c"\n', "view must be"),
+    ('title = "x\n', "not valid TOML"),
+])
+def test_a_broken_walkthrough_file_says_what_is_wrong(tmp_path, text, message):
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    with pytest.raises(wt.WalkthroughError, match=message):
+        wt.load(path)
