@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 HEAD_REVISION = "0001"
+CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -133,10 +134,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any exception."""
+        """One transaction: committed when the block ends, rolled back on any exception.
+        On PostgreSQL it also notifies the listening stations (delivered on commit only)."""
         with Session(self._writer, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+                if self.engine.dialect.name == "postgresql":
+                    session.execute(text(f"NOTIFY {CHANGES_CHANNEL}"))
 
     def dispose(self) -> None:
         self.engine.dispose()
