@@ -469,6 +469,9 @@ def _read_table(path: Path) -> _Table:
         raise ImportFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(path)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(f"{path.name} is an old Excel (.xls) file; open it and save it as XLSX "
+                              "or CSV, or export again from Seller Center.")
     if not data.strip():
         raise ImportFileError(f"{path} is empty.")
     encoding = detect_encoding(data)
@@ -525,10 +528,14 @@ class _Row:
         self.n, self.order_id, self.problem, self.v = n, order_id, problem, v
 
 
-_ORDER_LEVEL = ("status", "substatus", "buyer", "created", "paid", "cancelled", "cancel_by",
-                "cancel_reason", "shipping_original", "shipping_seller_discount",
-                "shipping_platform_discount", "shipping_after", "taxes", "order_amount",
-                "refund_amount", "recipient", "address", "city", "state", "zipcode", "country")
+# Order-level columns: every row of an order must agree (an empty cell agrees with anything).
+_ORDER_LEVEL = ("status", "substatus", "buyer", "created", "paid", "shipping_original",
+                "shipping_seller_discount", "shipping_platform_discount", "shipping_after", "taxes",
+                "order_amount", "refund_amount", "recipient", "address", "city", "state", "zipcode",
+                "country")
+# Cancellation columns may differ per SKU (items cancelled at different times): the
+# first non-empty Cancel By / Cancel Reason and the latest Cancelled Time are taken.
+_CANCEL_COLUMNS = ("cancel_by", "cancel_reason")
 _ORDER_LEVEL_LABEL = {**_LABEL, "substatus": "Order Substatus", "buyer": "Buyer Username",
                       "cancel_by": "Cancel By", "cancel_reason": "Cancel Reason",
                       "recipient": "Recipient", "address": "Detail Address", "city": "City",
@@ -623,7 +630,8 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
                 raise _OrderProblem(row.n, f"{_ORDER_LEVEL_LABEL[name]} {_show(row.v[name])} differs "
                                            f"from row {rows[0].n}'s {_show(first[name])} for the same order")
     merged = {name: next((r.v[name] for r in rows if r.v[name] not in (None, "")), first[name])
-              for name in _ORDER_LEVEL}
+              for name in _ORDER_LEVEL + _CANCEL_COLUMNS}
+    merged["cancelled"] = max((r.v["cancelled"] for r in rows if r.v["cancelled"]), default=None)
     currencies = set().union(*(r.v["currencies"] for r in rows))
     if len(currencies) > 1:
         raise _OrderProblem(rows[0].n, f"the order's amounts are in several currencies ({', '.join(sorted(currencies))})")

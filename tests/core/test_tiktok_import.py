@@ -139,7 +139,7 @@ def test_a_to_ship_order_becomes_an_order_with_its_lines_package_shop_products_a
     check_invariants(db)
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
 def test_encodings_are_detected(db, tmp_path, encoding):
     path = write_csv(tmp_path / "e.csv", [row(oid(2), Product_Name="Café mug — €", Recipient="Zoë Ñoño")],
                      encoding=encoding)
@@ -216,6 +216,13 @@ def test_a_file_without_required_columns_is_refused_whole(db, tmp_path):
     with pytest.raises(ImportFileError, match="Order Status"):
         run(db, path)
     assert dump(db) == before
+
+
+def test_an_old_xls_file_is_refused_with_what_to_do(db, tmp_path):
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(ImportFileError, match="save it as XLSX"):
+        run(db, path)
 
 
 def test_description_row_is_skipped(db, tmp_path):
@@ -318,11 +325,11 @@ def test_a_partly_cancelled_order_follows_the_refund_rule_and_notes_a_different_
     path = write_csv(tmp_path / "p.csv", [
         row(oid(41), Quantity="3", SKU_Unit_Original_Price="$10.00", SKU_Subtotal_Before_Discount="$30.00",
             SKU_Seller_Discount="$1.00", Sku_Quantity_of_return="1", Cancelation_Return_Type="Cancel",
-            Cancel_By="Seller", Cancel_Reason="Out of stock", Order_Refund_Amount="$11.00"),
+            Cancel_By="Seller", Cancel_Reason="Out of stock", Order_Refund_Amount="$11.00",
+            Cancelled_Time="14/11/2026 10:00:00"),
         row(oid(41), Seller_SKU="TEE-M", Quantity="1", SKU_Unit_Original_Price="$5.00",
             SKU_Subtotal_Before_Discount="$5.00", SKU_Seller_Discount="$0.00",
-            Cancelation_Return_Type="Cancel", Cancel_By="Seller", Cancel_Reason="Out of stock",
-            Order_Refund_Amount="$11.00"),
+            Order_Refund_Amount="$11.00", Cancelled_Time="15/11/2026 08:00:00"),
     ])
     s = run(db, path)
     assert s["added"] == 1, s["problems"]
@@ -330,6 +337,7 @@ def test_a_partly_cancelled_order_follows_the_refund_rule_and_notes_a_different_
     assert o["status"] == "awaiting_shipment"
     [c] = o["cancellations"]
     assert (c["role"], c["reason"], c["scope"]) == ("seller", "out_of_stock", "items")
+    assert c["created_at"].startswith("2026-11-15T08:00")  # the latest Cancelled Time of its rows
     mug = next(l for l in o["lines"] if l["sku"] == "MUG-01")
     assert mug["cancelled_quantity"] == 1
     # P = 2900, one of 3 units: floor(2900/3) = 966; the order's tax 200 is split 2900:500
