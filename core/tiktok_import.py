@@ -645,8 +645,8 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     paid = merged["paid"]
     if status == "unpaid":
         paid = None
-    elif paid is None and status != "cancelled":
-        paid = created  # paid, but the export has no Paid Time: take Created Time
+    elif paid is None and (status != "cancelled" or (merged["refund_amount"] or 0) > 0):
+        paid = created  # paid (or refunded), but the export has no Paid Time: take Created Time
     # -- packages and lines
     package_keys: dict[str, dict] = {}
     lines: list[dict] = []
@@ -1106,8 +1106,11 @@ def _write(session, summary: _Summary, groups: dict, specs: list[_OrderSpec], sh
     last_import: dict[str, tuple[int, str]] = {}
     last_local: dict[str, int] = {}
     for chunk in _chunks(ids):
+        # Locked (PostgreSQL: FOR UPDATE) so no station changes them between this check and
+        # the write; SQLite's BEGIN IMMEDIATE already serializes writers.
         for oid, shop_id, version in session.execute(
-                select(Order.id, Order.shop_id, Order.version).where(Order.id.in_(chunk))):
+                select(Order.id, Order.shop_id, Order.version).where(Order.id.in_(chunk))
+                .with_for_update()):
             existing[oid] = (shop_id, version)
     known = [i for i in ids if i in existing]
     for chunk in _chunks(known):

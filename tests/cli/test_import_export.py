@@ -191,3 +191,16 @@ def test_a_long_list_of_problems_is_cut_short_for_people_but_not_in_json(fresh, 
     assert "... and 20 more (--json lists them all)" in run.out
     s = fresh.ok("import", "tiktok", str(path))
     assert len(s["problems"]) == 120 and s["unchanged"] == 1
+
+
+def test_a_progress_bar_on_a_terminal_but_never_with_json(fresh, export, monkeypatch):
+    import sys
+
+    run = fresh("import", "tiktok", str(export), "--dry-run")
+    assert run.err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    run = fresh("import", "tiktok", str(export), "--dry-run")
+    assert run.code == 0 and "Reading rows" in run.err and "Writing orders" in run.err
+    assert "Reading rows" not in run.out
+    run = fresh("import", "tiktok", str(export), "--dry-run", "--json")
+    assert run.err == "" and run.json["dry_run"]
