@@ -58,7 +58,8 @@ Mapping
   Reason or Cancelled Time is set, or the order has not shipped). Returns after
   delivery ("Return/Refund") are not cancellations and are only noted. Each order
   gets at most one imported Cancellation (role from Cancel By, reason key from the
-  TikTok reason text; an unknown text gets the role's fallback key and a note,
+  TikTok reason text, both from the first row that has them; its time is the
+  latest Cancelled Time, as SKUs may be cancelled at different times; an unknown text gets the role's fallback key and a note,
   and the original text stays in the order's "imported" event). Its refund is
   this product's refund rule (`core.refunds.refund_for`); an Order Refund Amount
   that differs is noted, not used. Imported cancellations send no email and
@@ -85,8 +86,14 @@ Idempotency and safety
   changes such as a hold ending do not count), an order orderdesk created itself,
   or one of another shop is never overwritten: it is skipped and reported.
 - An order with any bad row is skipped whole; every bad row is reported with its
-  row number and why. Everything else is written in one transaction, so an
-  import never half-writes an order; `dry_run` does all the work and rolls back.
+  row number and why. Order-level columns (status, buyer, times, shipping, taxes,
+  amounts, address) must agree across an order's rows. Everything else is written
+  in one transaction, so an import never half-writes an order; `dry_run` does all
+  the work and rolls back.
+- Orders are parsed and checked before the write transaction opens, so other
+  stations wait only while rows are compared and written; the orders already in
+  the database are locked meanwhile (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on
+  SQLite). Speed: bench/import_tiktok.py (100,000 rows, target under 30 s).
 """
 
 from __future__ import annotations
@@ -102,7 +109,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
