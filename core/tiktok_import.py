@@ -138,6 +138,7 @@ class RowProblem(ValueError):
 
 
 # -- headers ----------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
 def _norm(text) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text or "").lower()).split())
 
@@ -636,9 +637,12 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
             if row.v[name] != first[name] and row.v[name] not in (None, "") and first[name] not in (None, ""):
                 raise _OrderProblem(row.n, f"{_ORDER_LEVEL_LABEL[name]} {_show(row.v[name])} differs "
                                            f"from row {rows[0].n}'s {_show(first[name])} for the same order")
-    merged = {name: next((r.v[name] for r in rows if r.v[name] not in (None, "")), first[name])
-              for name in _ORDER_LEVEL + _CANCEL_COLUMNS}
-    merged["cancelled"] = max((r.v["cancelled"] for r in rows if r.v["cancelled"]), default=None)
+    if len(rows) == 1:
+        merged = dict(first)
+    else:
+        merged = {name: next((r.v[name] for r in rows if r.v[name] not in (None, "")), first[name])
+                  for name in _ORDER_LEVEL + _CANCEL_COLUMNS}
+        merged["cancelled"] = max((r.v["cancelled"] for r in rows if r.v["cancelled"]), default=None)
     currencies = set().union(*(r.v["currencies"] for r in rows))
     if len(currencies) > 1:
         raise _OrderProblem(rows[0].n, f"the order's amounts are in several currencies ({', '.join(sorted(currencies))})")
@@ -1237,9 +1241,16 @@ def _inserter(session):
         if not rows:
             return
         names = list(rows[0])
+        times = [i for i, name in enumerate(names) if isinstance(table.c[name].type, DateTime)]
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        cursor.executemany(sql, [tuple(to_text(v) if isinstance(v, datetime) else v for v in r.values())
-                                 for r in rows])
+        values = []
+        for r in rows:
+            row = list(r.values())
+            for i in times:
+                if row[i] is not None:
+                    row[i] = to_text(row[i])
+            values.append(row)
+        cursor.executemany(sql, values)
 
     return insert
 
