@@ -30,7 +30,7 @@ from tui.screens.launcher import LauncherScreen
 
 # Which screen each identity starts on: "module:Class", built with the identity.
 START_SCREENS = {
-    "buyer": "tui.screens.orders:OrdersScreen",
+    "buyer": "tui.screens.buyer_profile:BuyerProfileScreen",
     "seller": "tui.screens.seller_board:SellerBoardScreen",
 }
 WATCH_INTERVAL = 0.5  # seconds: other stations' changes show within a second

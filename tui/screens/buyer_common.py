@@ -1,0 +1,140 @@
+"""What every buyer screen shares: the bottom navigation bar, lists that move with
+j/k, the failure-simulation switch, and plain words for times and events.
+
+No business rules here: what the buyer may do comes from `core.rules` verdicts and
+`core.queries` read models; this module only draws them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, OptionList, Static
+
+from core.clock import parse_instant
+
+# The demo switch (command palette, `orderdesk buyer --simulate`): why a Send can fail.
+SIMULATIONS = (None, "slow-network", "no-network", "system-error")
+SIMULATION_TEXT = {
+    None: "off",
+    "slow-network": "slow network",
+    "no-network": "no network",
+    "system-error": "system error",
+}
+
+# Timeline events in the buyer's words.
+EVENT_TEXT = {
+    "placed": "Order placed",
+    "paid": "Paid",
+    "hold_ended": "Confirmed by the shop",
+    "packed": "Packed by the seller",
+    "handed_over": "Handed to the carrier",
+    "delivered": "Delivered",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "cancellation_requested": "You asked the seller to cancel",
+    "request_rejected": "The seller declined your cancellation request",
+    "request_auto_approved": "Request approved: the seller did not answer in time",
+    "delivery_refused": "You refused the delivery",
+    "split": "Split into packages",
+}
+
+
+def when(text: str | None) -> str:
+    """An ISO instant as the buyer reads it: 'Nov 20, 11:37' (UTC)."""
+    if not text:
+        return ""
+    moment: datetime = parse_instant(text)
+    return f"{moment:%b} {moment.day}, {moment:%H:%M}"
+
+
+class BuyerScreen(Screen):
+    """A screen of the buyer app. Escape goes back; ctrl+n switches the failure
+    simulation (also in the command palette)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="buyer.back", tooltip="Back one screen"),
+        Binding("ctrl+n", "cycle_simulation", "Simulate failure", id="buyer.simulate", show=False,
+                tooltip="Demo: make Send meet a slow network, no network or a system error, or not"),
+    ]
+
+    def __init__(self, identity: str):
+        super().__init__()
+        self.identity = identity
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cycle_simulation(self) -> None:
+        now = getattr(self.app, "simulate", None)
+        following = SIMULATIONS[(SIMULATIONS.index(now) + 1) % len(SIMULATIONS)] if now in SIMULATIONS else None
+        self.app.simulate = following
+        self.app.notify(f"Failure simulation: {SIMULATION_TEXT[following]}.", title="Demo")
+        self.simulation_changed()
+
+    def simulation_changed(self) -> None:
+        """Screens that show the simulation redraw here."""
+
+
+class NavBar(Static):
+    """The buyer app's bottom navigation bar: Home, Shop, Inbox, Profile."""
+
+    DEFAULT_CSS = """
+    NavBar { height: 1; background: $panel; }
+    """
+
+    def __init__(self, selected: str, unread: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.selected = selected
+        self.unread = unread
+
+    def render(self) -> Text:
+        cells = []
+        for name in ("Home", "Shop", "Inbox", "Profile"):
+            label = f"{name} ({self.unread})" if name == "Inbox" and self.unread else name
+            style = "bold reverse" if name == self.selected else "dim"
+            cells.append((label, style))
+        width = max(self.size.width, 40)
+        each = width // len(cells)
+        out = Text()
+        for label, style in cells:
+            out.append(label.center(each), style=style)
+        return out
+
+    def set_unread(self, unread: int) -> None:
+        self.unread = unread
+        self.refresh()
+
+
+class MovingOptionList(OptionList):
+    """An OptionList that also moves with j/k; Enter opens."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("enter", "select", "Open", id="list.open", tooltip="Open the highlighted entry"),
+    ]
+
+
+class MovingTable(DataTable):
+    """A row-cursor DataTable that also moves with j/k; Enter opens."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the highlighted row"),
+    ]
+
+
+def pop_to(app, screen_type) -> Screen | None:
+    """Pop screens until one of `screen_type` is on top; None (nothing popped) if there is none."""
+    stack = app.screen_stack
+    target = next((s for s in reversed(stack) if isinstance(s, screen_type)), None)
+    if target is None:
+        return None
+    while app.screen is not target:
+        app.pop_screen()
+    return target

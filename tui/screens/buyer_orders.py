@@ -1,0 +1,133 @@
+"""Seed 000, step 3: Your orders, by tab (to pay, to ship, shipped, delivered,
+cancelled, all); each order a row with its items, total and status. Enter opens it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from core import queries
+from core.money import format_money
+from tui.screens.buyer_common import BuyerScreen, MovingTable
+
+TABS = {"to_pay": "To pay", "to_ship": "To ship", "shipped": "Shipped", "delivered": "Delivered",
+        "cancelled": "Cancelled", "all": "All"}
+TAB_KEYS = list(TABS)
+
+
+def items_text(order: dict) -> str:
+    return ", ".join(f"{line['quantity']}× {line['title']}" for line in order["lines"])
+
+
+def status_text(order: dict) -> str:
+    if order["pending_request"]:
+        return f"{order['status_text']} · cancel requested"
+    if order["status"] == "cancelled" and order["totals"]["refunded"]:
+        return f"Cancelled · refunded {format_money(order['totals']['refunded'], order['currency'])}"
+    return order["status_text"]
+
+
+class BuyerOrdersScreen(BuyerScreen):
+    DEFAULT_CSS = """
+    BuyerOrdersScreen #orders-tabs { height: 1; padding: 0 1; background: $boost; }
+    BuyerOrdersScreen #orders-table { height: 1fr; }
+    BuyerOrdersScreen #orders-empty { padding: 1 2; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("left,h", "tab(-1)", "Prev tab", id="buyer.orders.prev_tab", priority=True,
+                tooltip="The tab to the left"),
+        Binding("right,l", "tab(1)", "Next tab", id="buyer.orders.next_tab", priority=True,
+                tooltip="The tab to the right"),
+        *[Binding(str(n), f"show_tab('{key}')", TABS[key], id=f"buyer.orders.tab_{key}", show=False,
+                  tooltip=f"The {TABS[key]} tab") for n, key in enumerate(TAB_KEYS, start=1)],
+    ]
+
+    def __init__(self, identity: str, tab: str = "all"):
+        super().__init__(identity)
+        self.tab = tab
+        self.title = "Your orders"
+        self.counts: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="orders-tabs")
+        yield MovingTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="orders-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_data_changed(self, message) -> None:
+        self.reload()
+
+    def on_resize(self, event) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        with self.app.db.read() as session:
+            everything = queries.buyer_orders(session, self.identity, "all", now=self.app.now(), limit=1000)
+        self.counts = {tab: sum(1 for o in everything if o["status"] in queries.BUYER_TABS[tab])
+                       for tab in TABS}
+        shown = [o for o in everything if o["status"] in queries.BUYER_TABS[self.tab]]
+        self.draw_tabs()
+        table = self.query_one(DataTable)
+        keep = None
+        if table.row_count:
+            try:
+                keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            except Exception:
+                keep = None
+        table.clear(columns=True)  # columns re-measured: a tab's widths don't carry over
+        for title, key in (("Order", "order"), ("Items", "items"), ("Total", "total"), ("Status", "status")):
+            table.add_column(title, key=key)
+        width = max(self.app.size.width, 60)
+        statuses = [status_text(o) for o in shown]
+        totals = [format_money(o["totals"]["total"], o["currency"]) for o in shown]
+        used = 18 + max(map(len, totals), default=6) + max(map(len, statuses), default=8) + 8 + 5
+        room = max(12, width - used)
+        for order, status, total in zip(shown, statuses, totals):
+            items = items_text(order)
+            if len(items) > room:
+                items = items[: room - 1] + "…"
+            table.add_row(order["id"], items, Text(total, justify="right"), status, key=order["id"])
+        if keep is not None and keep in {o["id"] for o in shown}:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        empty = self.query_one("#orders-empty", Static)
+        empty.display = not shown
+        empty.update(f"No orders in {TABS[self.tab]}. ←/→ to see the other tabs.")
+        table.display = bool(shown)
+
+    def draw_tabs(self) -> None:
+        bar = Text()
+        for n, (key, title) in enumerate(TABS.items(), start=1):
+            label = f" {title} {self.counts.get(key, 0)} "
+            bar.append(label, style="bold reverse" if key == self.tab else "")
+            bar.append(" ")
+        self.query_one("#orders-tabs", Static).update(bar)
+
+    def action_tab(self, step: int) -> None:
+        self.show_tab(TAB_KEYS[(TAB_KEYS.index(self.tab) + step) % len(TAB_KEYS)])
+
+    def action_show_tab(self, tab: str) -> None:
+        self.show_tab(tab)
+
+    def show_tab(self, tab: str) -> None:
+        self.tab = tab
+        table = self.query_one(DataTable)
+        table.clear()
+        self.reload()
+        if table.row_count:
+            table.move_cursor(row=0, animate=False)
+            table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from tui.screens.buyer_order import BuyerOrderScreen
+
+        self.app.push_screen(BuyerOrderScreen(self.identity, event.row_key.value))

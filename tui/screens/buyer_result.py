@@ -1,0 +1,297 @@
+"""Seed 000, step 6: what became of Send. Success (the order cancelled, the refund
+and its breakdown, a confirmation in Inbox; or, for a request, the seller's
+deadline), or "Cancellation of order failed" with what happened and the next step.
+
+Why a Send can fail (seed 000), simulated on demand (`--simulate`, ctrl+n):
+- slow network: the command reaches the core late (SLOW_NETWORK_DELAY) and the
+  screen stops waiting first (GIVE_UP_AFTER); the late answer is still shown;
+- no network: the command never arrives; the screen stops waiting;
+- system error: the core answers with a transient error.
+Every retry reuses this Send's idempotency key, so the order is never cancelled twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from functools import partial
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from core import queries, services
+from core.money import format_money
+from core.results import Refusal, Success
+from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, when
+
+GIVE_UP_AFTER = 2.0  # seconds the screen waits for an answer
+SLOW_NETWORK_DELAY = 3.0  # a slow network's answer arrives this late
+SYSTEM_ERROR_DELAY = 0.3  # how long a simulated system error takes to come back
+
+
+class BuyerResultScreen(BuyerScreen):
+    DEFAULT_CSS = """
+    BuyerResultScreen #result-body { height: 1fr; padding: 1 2; }
+    BuyerResultScreen #result-title { text-style: bold; margin-bottom: 1; }
+    BuyerResultScreen #result-title.ok { color: $success; }
+    BuyerResultScreen #result-title.bad { color: $error; }
+    BuyerResultScreen #result-title.wait { color: $warning; }
+    """
+    BINDINGS = [
+        Binding("r", "retry", "Retry", id="buyer.result.retry",
+                tooltip="Send again; the same cancellation, so it can never happen twice"),
+        Binding("o", "orders", "Your orders", id="buyer.result.orders",
+                tooltip="Your orders, on the tab where this order now is"),
+        Binding("i", "inbox", "Inbox", id="buyer.result.inbox", tooltip="Your notifications"),
+        Binding("b", "buy_again", "Buy again", id="buyer.result.buy_again",
+                tooltip="A new order with these items; quantities and address editable"),
+        Binding("s", "contact_seller", "Contact seller", id="buyer.result.contact_seller",
+                tooltip="Ask the seller to cancel the packed order"),
+        Binding("r", "refuse", "Refuse delivery", id="buyer.result.refuse",
+                tooltip="Refuse the package when it arrives (affects your standing)"),
+        Binding("ctrl+n", "cycle_simulation", "Simulate failure", id="buyer.simulate", show=False,
+                tooltip="Demo: make Send meet a slow network, no network or a system error, or not"),
+    ]
+
+    def __init__(self, identity: str, order_id: str, reason: str, version: int, purpose: str = "cancel"):
+        super().__init__(identity)
+        self.order_id, self.reason, self.version, self.purpose = order_id, reason, version, purpose
+        self.key = f"buyer-{uuid.uuid4().hex}"  # this Send's idempotency key, kept for every retry
+        self.state = "sending"  # sending | no_answer | system_error | done | failed
+        self.attempts = 0
+        self.mode_of: dict[int, str | None] = {}
+        self.result: Success | None = None
+        self.refusal: Refusal | None = None
+        self.late = False
+        self.title = "Cancellation" if purpose == "cancel" else "Contact seller"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="result-body"):
+            yield Static(id="result-title")
+            yield Static(id="result-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.send()
+
+    # -- sending ---------------------------------------------------------------------
+    def send(self) -> None:
+        self.attempts += 1
+        attempt, mode = self.attempts, getattr(self.app, "simulate", None)
+        self.mode_of[attempt] = mode
+        self.state = "sending"
+        self.draw()
+        # An app worker, so a late answer still lands after the buyer left this screen.
+        self.app.run_worker(self.deliver(attempt, mode), group="buyer-send", exit_on_error=False)
+        if mode in ("slow-network", "no-network"):  # the phone stops waiting for the network
+            self.set_timer(GIVE_UP_AFTER, partial(self.give_up, attempt))
+
+    async def deliver(self, attempt: int, mode: str | None) -> None:
+        if mode == "no-network":
+            return  # the request never leaves the phone
+        if mode == "system-error":
+            await asyncio.sleep(SYSTEM_ERROR_DELAY)
+            self.answer(attempt, Refusal("system_error", "The shop's system had a temporary error."))
+            return
+        if mode == "slow-network":
+            await asyncio.sleep(SLOW_NETWORK_DELAY)
+        result = await asyncio.to_thread(self.command)
+        self.answer(attempt, result)
+
+    def command(self):
+        now = self.app.now()
+        if self.purpose == "contact":
+            return services.request_cancellation(
+                self.app.db, self.order_id, self.reason, now=now, user=self.identity,
+                idempotency_key=self.key, expected_version=self.version)
+        return services.buyer_cancel(
+            self.app.db, self.order_id, self.reason, now=now, user=self.identity,
+            app_version=self.app.app_version, idempotency_key=self.key, expected_version=self.version)
+
+    def give_up(self, attempt: int) -> None:
+        if self.state == "sending" and attempt == self.attempts:
+            self.state = "no_answer"
+            self.draw()
+
+    def answer(self, attempt: int, result) -> None:
+        if self.state == "done":
+            return  # already shown; a retry's replay changes nothing
+        if isinstance(result, Success):
+            self.late = self.state != "sending" or attempt != self.attempts
+            self.result, self.state = result, "done"
+        elif result.code == "system_error":
+            if attempt != self.attempts or self.state != "sending":
+                return
+            self.refusal, self.state = result, "system_error"
+        else:
+            self.refusal, self.state = result, "failed"
+        if self.is_attached:
+            self.draw()
+        if self.app.screen is not self and isinstance(result, Success):
+            self.app.notify(f"Your {'request for' if self.purpose == 'contact' else ''} cancellation of "
+                            f"order {self.order_id} went through after all.", title="Late answer")
+
+    def action_retry(self) -> None:
+        if self.state in ("no_answer", "system_error"):
+            self.send()
+
+    # -- drawing ---------------------------------------------------------------------
+    def draw(self) -> None:
+        title, text = self.query_one("#result-title", Static), self.query_one("#result-text", Static)
+        title.set_classes("")
+        out = Text()
+        extra: list = []
+        mode = self.mode_of.get(self.attempts)
+        retry_note = ("Retrying is safe: it sends the same cancellation again, so your order can "
+                      "never be cancelled twice.")
+        if self.state == "sending":
+            title.update("Sending…")
+            title.add_class("wait")
+            out.append("Your cancellation is on its way." if self.purpose == "cancel"
+                       else "Your request is on its way to the seller.")
+            if self.attempts > 1:
+                out.append(f" (attempt {self.attempts})", style="dim")
+        elif self.state == "no_answer":
+            title.update("No answer yet")
+            title.add_class("wait")
+            if mode == "no-network":
+                out.append("Your phone seems to be offline: the cancellation could not be sent.\n\n")
+            else:
+                out.append("The network is slow: no answer came in time. "
+                           "It may still get through; if it does, you'll see it here.\n\n")
+            out.append("Check your internet connection: turn Wi-Fi or mobile data off and on, or move "
+                       "to a place with a steadier signal. Then press r to Retry.\n\n")
+            out.append(retry_note, style="dim")
+        elif self.state == "system_error":
+            title.update("Cancellation of order failed")
+            title.add_class("bad")
+            out.append("Something went wrong on the shop's side. This is rare and passes on its own: "
+                       "you don't need to change anything.\n\n")
+            out.append("Wait a few minutes, then press r to Retry.\n\n")
+            out.append(retry_note, style="dim")
+        elif self.state == "failed":
+            self.draw_failed(title, out)
+        else:
+            extra = self.draw_done(title, out)
+        if mode and self.state != "done":
+            out.append(f"\n\nDemo: failure simulation is on ({SIMULATION_TEXT[mode]}); ctrl+n changes it.",
+                       style="dim italic")
+        text.update(Group(out, *extra))
+        self.refresh_bindings()
+
+    def draw_failed(self, title: Static, out: Text) -> None:
+        title.update("Cancellation of order failed")
+        title.add_class("bad")
+        message = self.refusal.message.removeprefix("Cancellation of order failed: ")
+        out.append(message[:1].upper() + message[1:] + "\n\n")
+        step = self.refusal.details.get("next_step")
+        if step == "contact_seller":
+            out.append("Next step: press s to contact the seller and ask them to cancel it.", style="bold")
+        elif step == "refuse_delivery":
+            out.append("Next step: the order is on its way; press r to refuse the delivery "
+                       "(read the warning first).", style="bold")
+        elif step == "update_app":
+            out.append("Next step: update the app from your app store, then cancel again.", style="bold")
+        else:
+            out.append("Press Esc to see the order as it is now.", style="bold")
+
+    def draw_done(self, title: Static, out: Text) -> list:
+        """Success: what was cancelled and the refund, or the request and its deadline."""
+        record = self.result.record
+        with self.app.db.read() as session:
+            view = queries.order_view(session, self.order_id, self.app.now())
+        cur = view["currency"]
+        title.add_class("ok")
+        extra: list = []
+        if record["status"] == "request_pending":
+            title.update("Cancellation requested")
+            out.append(f"We asked {view['shop']} to cancel order {self.order_id} "
+                       f"({record['reason_text']}).\n\n")
+            out.append(f"The seller must answer by {when(record['deadline_at'])} UTC. If they don't "
+                       "answer by then, the order is cancelled and refunded for you; if they ship it "
+                       "first, the request is declined. The answer comes to your Inbox.")
+        else:
+            title.update("Order cancelled")
+            out.append(f"Order {self.order_id} from {view['shop']} is cancelled "
+                       f"({record['reason_text']}).\n")
+            titles = {line["id"]: line["title"] for line in view["lines"]}
+            refund = Table.grid(padding=(0, 3))
+            refund.add_column()
+            refund.add_column(justify="right")
+            refund.add_row(Text("Refund", style="bold"), "")
+            for line in record["lines"]:
+                refund.add_row(f"  {line['quantity']}× {titles.get(line['line_id'], line['line_id'])}",
+                               format_money(line["refund_subtotal"], cur))
+            r = record["refund"]
+            refund.add_row("Items", format_money(r["subtotal"], cur))
+            refund.add_row("Shipping", format_money(r["shipping"], cur))
+            refund.add_row("Tax", format_money(r["tax"], cur))
+            refund.add_row(Text("Total refund", style="bold"),
+                           Text(format_money(r["total"], cur), style="bold"))
+            extra.append(refund)
+        note = Text()
+        if self.late:
+            note.append("\nThe answer arrived late, but it went through"
+                        + (", once: your retry did not do it again.\n" if self.attempts > 1 else ".\n"),
+                        style="yellow")
+        elif self.result.replayed:
+            note.append("\nYour earlier Send had already gone through; nothing was done twice.\n",
+                        style="yellow")
+        if record["status"] != "request_pending":
+            note.append("\nThe refund goes back to your original payment method. A confirmation is "
+                        "in your Inbox (i); the order is now in the Cancelled tab of Your orders (o).")
+        extra.append(note)
+        return extra
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        step = self.refusal.details.get("next_step") if self.refusal else None
+        cancelled = (self.state == "done" and self.result.record["status"] != "request_pending")
+        return {
+            "retry": self.state in ("no_answer", "system_error"),
+            "orders": self.state == "done",
+            "inbox": self.state == "done",
+            "buy_again": cancelled,
+            "contact_seller": self.state == "failed" and step == "contact_seller",
+            "refuse": self.state == "failed" and step == "refuse_delivery",
+        }.get(action, True)
+
+    # -- next steps --------------------------------------------------------------------
+    def action_orders(self) -> None:
+        from tui.screens.buyer_common import pop_to
+        from tui.screens.buyer_orders import BuyerOrdersScreen
+
+        tab = "cancelled" if self.result.record["status"] != "request_pending" else "to_ship"
+        found = pop_to(self.app, BuyerOrdersScreen)
+        if found is None:
+            self.app.switch_screen(BuyerOrdersScreen(self.identity, tab))
+        else:
+            found.show_tab(tab)
+
+    def action_inbox(self) -> None:
+        from tui.screens.buyer_inbox import BuyerInboxScreen
+
+        self.app.switch_screen(BuyerInboxScreen(self.identity))
+
+    def action_buy_again(self) -> None:
+        from tui.screens.buyer_buy_again import BuyerBuyAgainScreen
+
+        self.app.switch_screen(BuyerBuyAgainScreen(self.identity, self.order_id))
+
+    def action_contact_seller(self) -> None:
+        from tui.screens.buyer_reason import BuyerReasonScreen
+
+        with self.app.db.read() as session:
+            view = queries.order_view(session, self.order_id, self.app.now())
+        self.app.switch_screen(BuyerReasonScreen(self.identity, self.order_id, view["version"],
+                                                 purpose="contact"))
+
+    def action_refuse(self) -> None:
+        from tui.screens.buyer_refuse import BuyerRefuseScreen
+
+        self.app.switch_screen(BuyerRefuseScreen(self.identity, self.order_id))
