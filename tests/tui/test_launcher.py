@@ -54,7 +54,13 @@ def test_buyer_start_opens_that_buyers_orders(demo_db):
         app = OrderDeskApp(demo_db, role="buyer", identity=buyer)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            assert isinstance(app.screen, OrdersScreen)
+            # issue 3: a buyer starts on their Profile; `o` opens Your orders (all tabs)
+            from tui.screens.buyer_orders import BuyerOrdersScreen
+            from tui.screens.buyer_profile import BuyerProfileScreen
+
+            assert isinstance(app.screen, BuyerProfileScreen)
+            await pilot.press("o")
+            assert isinstance(app.screen, BuyerOrdersScreen)
             assert app.screen.query_one(DataTable).row_count == len(own)
 
     asyncio.run(drive())
