@@ -1,6 +1,6 @@
 """Benchmark: importing a Seller Center order export of 100,000 rows into a fresh SQLite file.
 
-    python bench/import_tiktok.py [--rows 100000] [--repeat 3]
+    python bench/import_tiktok.py [--rows 100000] [--repeat 3] [--quick]
 
 Each run writes a realistic export (invented data: every status, split packages,
 cancelled and partly cancelled orders, "$1,234.50"-style amounts, DD/MM/YYYY
@@ -152,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="rows per export (default 100000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs, each on a fresh file (default 3)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="one run (for python -m bench --quick)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
     if args.rows < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be 1 or more")
     times = []
