@@ -14,14 +14,14 @@ where it came from: `tiktok_import` (read from a Seller Center export) or
   refund columns are that line's part; the shipping refund and its tax sit on
   the cancellation's first row, so summing a column over the file gives the
   true totals (nothing is counted twice).
-- `since`: only cancellations created at or after that instant (a date means
-  its midnight, UTC).
+- `since`: only cancellations created at or after that instant (parse it with
+  `core.clock.parse_instant`: a date means its midnight, UTC).
 """
 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import IO
 
 from sqlalchemy import select
@@ -36,19 +36,6 @@ CSV_COLUMNS = (
     "line_id", "sku", "title", "line_quantity", "cancelled_quantity", "refund_subtotal",
     "refund_shipping", "refund_tax", "refund_total",
 )
-
-
-def parse_since(text: str) -> datetime:
-    """A date (YYYY-MM-DD, midnight UTC) or an ISO 8601 instant (UTC when no offset)."""
-    text = text.strip()
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD or an ISO 8601 time "
-                         "such as 2026-11-01T00:00:00Z.") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -121,6 +121,7 @@ from core.ids import PREFIX
 from core.models import (
     Buyer, Cancellation, CancellationLine, Order, OrderEvent, OrderLine, Package, Product, Shop,
 )
+from core.money import format_money
 
 DEFAULT_SHOP = "TikTok Shop"
 IMPORT_KEY = "tiktok-import:"  # idempotency_key prefix of imported cancellations
@@ -635,8 +636,9 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     for row in rows[1:]:
         for name in _ORDER_LEVEL:
             if row.v[name] != first[name] and row.v[name] not in (None, "") and first[name] not in (None, ""):
-                raise _OrderProblem(row.n, f"{_ORDER_LEVEL_LABEL[name]} {_show(row.v[name])} differs "
-                                           f"from row {rows[0].n}'s {_show(first[name])} for the same order")
+                raise _OrderProblem(row.n, f"{_ORDER_LEVEL_LABEL[name]} {_show(row.v[name], shop.currency)} "
+                                           f"differs from row {rows[0].n}'s {_show(first[name], shop.currency)} "
+                                           "for the same order")
     if len(rows) == 1:
         merged = dict(first)
     else:
@@ -690,7 +692,7 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
                 raise _OrderProblem(row.n, "the row has neither SKU Unit Original Price nor SKU "
                                            "Subtotal Before Discount")
             if before % qty:
-                raise _OrderProblem(row.n, f"SKU Subtotal Before Discount ({before / 100:.2f}) does not "
+                raise _OrderProblem(row.n, f"SKU Subtotal Before Discount ({format_money(before, shop.currency)}) does not "
                                            f"divide into {qty} equal unit prices")
             unit = before // qty
         seller_d, platform_d = v["seller_discount"], v["platform_discount"]
@@ -774,7 +776,7 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     spec = _OrderSpec(order_id, [r.n for r in rows], merged["buyer"], merged["recipient"], status,
                       order, package_rows, lines, None, [], currency, products, notes,
                       reason_text=merged["cancel_reason"] or "")
-    _add_cancellation(spec, merged, rows, packages)
+    _add_cancellation(spec, merged, rows, packages, shop.currency)
     content = [spec.buyer, order, [{k: v for k, v in p.items() if k != "rows"} for p in package_rows],
                [{k: v for k, v in l.items() if k != "row"} for l in lines], spec.cancellation,
                spec.cancellation_lines, sorted(products.items())]
@@ -788,11 +790,11 @@ class _OrderProblem(Exception):
         self.row, self.why = row, why
 
 
-def _show(value) -> str:
+def _show(value, currency: str) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, int):
-        return f"{value / 100:.2f}"
+        return format_money(value, currency)
     return repr(value)
 
 
@@ -843,7 +845,8 @@ def _package_statuses(status: str, packages: list[dict], lines: list[dict]) -> l
     return ["cancelled" if d else default for d in dead]
 
 
-def _add_cancellation(spec: _OrderSpec, merged: dict, rows: list[_Row], packages: list[dict]) -> None:
+def _add_cancellation(spec: _OrderSpec, merged: dict, rows: list[_Row], packages: list[dict],
+                      currency: str) -> None:
     quantities = {l["id"]: l["cancelled_quantity"] for l in spec.lines if l["cancelled_quantity"]}
     if not quantities:
         return
@@ -861,8 +864,8 @@ def _add_cancellation(spec: _OrderSpec, merged: dict, rows: list[_Row], packages
     lines = [SimpleNamespace(**{**l, "cancelled_quantity": 0}) for l in spec.lines]
     refund = refunds.refund_for(order, lines, quantities)
     if merged["refund_amount"] is not None and merged["refund_amount"] != refund.total:
-        spec.notes.append((rows[0].n, f"Order Refund Amount {merged['refund_amount'] / 100:.2f} differs "
-                                      f"from the refund rule's {refund.total / 100:.2f}; the rule's "
+        spec.notes.append((rows[0].n, f"Order Refund Amount {format_money(merged['refund_amount'], currency)} "
+                                      f"differs from the refund rule's {format_money(refund.total, currency)}; the rule's "
                                       "figure is recorded"))
     when = merged["cancelled"] or max(
         t for t in (spec.order["created_at"], spec.order["paid_at"],

@@ -721,13 +721,14 @@ def export_group():
 @with_json
 def export_cancellations(ctx: Context, since, fmt, output):
     """Every cancellation with its order, role, reason, lines, refund and times."""
-    from core.export import cancellations_json, parse_since, write_csv
+    from core.clock import parse_instant
+    from core.export import cancellations_json, write_csv
 
     when = None
     if since:
         try:
-            when = parse_since(since)
-        except ValueError as exc:
+            when = parse_instant(since)
+        except BadTime as exc:
             ctx.fail("bad_input", f"--since: {exc}")
     if fmt is None:
         fmt = "json" if ctx.as_json and not output else "csv"
