@@ -453,3 +453,24 @@ def test_every_buyer_key_is_in_help_and_palette(demo_db):
             assert {"Back", "Buy again", "Simulate failure"} <= titles
 
     asyncio.run(drive())
+
+
+def test_past_the_shops_auto_approve_window_cancel_becomes_a_request(demo_db):
+    """Rosewater Beauty cancels on its own only within 1 hour of payment (DOMAIN.md)."""
+    order = order_in(demo_db, "awaiting_shipment", user="emily.nguyen", shop="Rosewater Beauty")
+
+    async def drive():
+        app = buyer_app(demo_db, user="emily.nguyen")
+        async with app.run_test(size=SIZE) as pilot:
+            await open_order(pilot, demo_db, order["id"], user="emily.nguyen")
+            assert "cancels orders on its own" in screen_text(app)
+            await pilot.press("c")
+            await send_reason(pilot)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "Cancellation requested" in screen_text(app)
+
+    asyncio.run(drive())
+    [record] = cancellations_of(demo_db, order["id"])
+    assert record.status == "request_pending"
+    assert status_of(demo_db, order["id"]) == "awaiting_shipment"

@@ -191,8 +191,8 @@ class BuyerOrderScreen(BuyerScreen):
             out.append("Cancel order", style="bold")
             out.append("   press c: pick a reason, then Send\n", style="dim")
             if verdict.mode == "request":
-                out.append("This shop confirms cancellations itself after the first hour: your cancel "
-                           "goes to the seller as a request.")
+                out.append("It is past the time this shop cancels orders on its own, so your cancel "
+                           "goes to the seller as a request they answer.")
             else:
                 out.append("This order isn't packed yet, so it is cancelled at once and refunded.")
             section.set_class(False, "disabled")

@@ -79,8 +79,8 @@ class BuyerReasonScreen(BuyerScreen):
                          "they have 24 hours to answer.", style="dim")
         else:
             intro.append("Why do you want to cancel?\n", style="bold")
-            intro.append("The seller sees your reason and must approve it: this shop confirms "
-                         "cancellations itself after the first hour." if self.mode == "request"
+            intro.append("It is past the time this shop cancels orders on its own: the seller sees "
+                         "your reason and answers your request." if self.mode == "request"
                          else "The order is cancelled at once and the refund goes back to your "
                               "original payment method.", style="dim")
         self.query_one("#reason-intro", Static).update(intro)
