@@ -994,8 +994,9 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
         specs = _prepare(summary, groups, shop_ns, progress)
         if progress:
             progress("check", len(groups), len(groups))
-        with db.write() as session:
-            _big_cache(session, summary.rows)
+        from core.synthetic import _big_cache  # SQLite: a page cache for the whole transaction
+
+        with db.write() as session, _big_cache(session.connection(), summary.rows):
             _write(session, summary, groups, specs, shop_ns, now, path.name, progress)
             if dry_run:
                 raise _DryRun
@@ -1008,20 +1009,6 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
     summary.notes.sort(key=lambda p: p["row"])
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary.as_dict()
-
-
-def _big_cache(session, rows: int) -> None:
-    """SQLite: a page cache big enough for what this transaction writes (about 2 kB a
-    row, at most 256 MB), so index pages are not spilled and rewritten half-way. It
-    lasts for this connection's life in the pool; the size is only an upper bound."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    raw = conn.connection.dbapi_connection
-    before = raw.execute("PRAGMA cache_size").fetchone()[0]
-    wanted = -min(256 * 1024, max(2048, rows * 2))
-    if wanted < before:
-        raw.execute(f"PRAGMA cache_size={wanted}")
 
 
 def _is_description_row(cells, cols) -> bool:
