@@ -34,7 +34,7 @@ from core.models import (
     Buyer, Cancellation, Order, OrderLine, OutboxEmail, Package, Product, Shop,
 )
 
-PAGE = 30
+PAGE = 20
 TAB_ORDER = ("to_ship", "unpaid", "shipped", "completed", "cancelled", "all")
 TAB_LABELS = {"to_ship": "To Ship", "unpaid": "Unpaid", "shipped": "Shipped",
               "completed": "Completed", "cancelled": "Cancelled", "all": "All"}
@@ -121,6 +121,39 @@ class BoardCounts:
     by_tab: dict[str, int]
     requests: int
 
+    @classmethod
+    def unknown(cls) -> "BoardCounts":
+        """Before the counts are in: every figure shows as an ellipsis."""
+        return cls(_Unknown(), _Unknown(), _UNKNOWN)
+
+
+class _UnknownCount:
+    def __format__(self, spec: str) -> str:
+        return "…"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_UNKNOWN = _UnknownCount()
+
+
+class _Unknown(dict):
+    def __missing__(self, key):
+        return _UNKNOWN
+
+
+LARGE = 100_000
+
+
+def is_large(session: Session) -> bool:
+    """More than LARGE orders in the database? (SQLite: the newest rowid, one index step.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        n = session.connection().exec_driver_sql("SELECT max(rowid) FROM orders").scalar() or 0
+    else:
+        n = session.exec(select(func.count()).select_from(select(Order.id).limit(LARGE + 1).subquery())).one()
+    return n > LARGE
+
 
 # -- the shop ---------------------------------------------------------------------
 def shop_by_name(session: Session, name: str) -> Shop | None:
@@ -193,43 +226,48 @@ def page(session: Session, flt: BoardFilter, *, after: Key | None = None,
 
 
 def load_cards(session: Session, order_ids: Iterable[str]) -> list[OrderCard]:
-    """Cards for these orders, in this order, in three queries."""
+    """Cards for these orders, in this order, in three queries (orders with their
+    buyer, refunded sum and pending request; packages; lines), as plain rows."""
     order_ids = list(dict.fromkeys(order_ids))
     if not order_ids:
         return []
     refunded = (select(func.coalesce(func.sum(Cancellation.refund_total), 0))
                 .where(Cancellation.order_id == Order.id, Cancellation.status.in_(REFUNDED))
                 .scalar_subquery())
-    pending = (select(Cancellation.id).where(Cancellation.order_id == Order.id,
-                                             Cancellation.status == "request_pending")
-               .limit(1).scalar_subquery())
+    request = Cancellation.__table__.alias("request")
     rows = session.exec(
-        select(Order, Buyer.username, Buyer.name, Buyer.refusal_count, refunded, pending)
-        .join(Buyer, Buyer.id == Order.buyer_id).where(Order.id.in_(order_ids))).all()
-    packages = session.exec(select(Package).where(Package.order_id.in_(order_ids))
-                            .order_by(Package.id)).all()
-    lines = session.exec(select(OrderLine).where(OrderLine.order_id.in_(order_ids))
-                         .order_by(OrderLine.id)).all()
-    request_ids = [row[5] for row in rows if row[5]]
-    deadlines = dict(session.exec(select(Cancellation.id, Cancellation.deadline_at)
-                                  .where(Cancellation.id.in_(request_ids))).all()) if request_ids else {}
-    lines_of: dict[str, list[OrderLine]] = {}
+        select(Order.id, Order.status, Order.created_at, Order.ship_by, Order.currency, Order.version,
+               Order.original_shipping_fee, Order.shipping_fee_seller_discount,
+               Order.shipping_fee_platform_discount, Order.shipping_tax,
+               Buyer.username, Buyer.name, Buyer.refusal_count, refunded,
+               request.c.id, request.c.deadline_at)
+        .join(Buyer, Buyer.id == Order.buyer_id)
+        .outerjoin(request, and_(request.c.order_id == Order.id, request.c.status == "request_pending"))
+        .where(Order.id.in_(order_ids))).all()
+    packages = session.exec(select(Package.order_id, Package.id, Package.status, Package.tracking_number)
+                            .where(Package.order_id.in_(order_ids)).order_by(Package.id)).all()
+    lines = session.exec(select(OrderLine.order_id, OrderLine.package_id, OrderLine.id, OrderLine.sku,
+                                OrderLine.title, OrderLine.quantity, OrderLine.cancelled_quantity,
+                                OrderLine.unit_original_price, OrderLine.seller_discount,
+                                OrderLine.platform_discount, OrderLine.tax)
+                         .where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)).all()
+    lines_of: dict[str, list] = {}
     for line in lines:
         lines_of.setdefault(line.order_id, []).append(line)
     packages_of: dict[str, list[PackageCard]] = {}
-    for p in packages:
+    for order_id, package_id, status, tracking in packages:
         own = tuple(LineCard(l.id, l.sku, l.title, l.quantity, l.cancelled_quantity)
-                    for l in lines_of.get(p.order_id, ()) if l.package_id == p.id)
-        packages_of.setdefault(p.order_id, []).append(PackageCard(p.id, p.status, p.tracking_number, own))
+                    for l in lines_of.get(order_id, ()) if l.package_id == package_id)
+        packages_of.setdefault(order_id, []).append(PackageCard(package_id, status, tracking, own))
     cards = {}
-    for order, username, name, refusals, refund, request_id in rows:
-        total = refunds.order_totals(order, lines_of.get(order.id, ()))["total"]
-        cards[order.id] = OrderCard(
-            id=order.id, status=order.status, created_at=order.created_at, ship_by=order.ship_by,
-            buyer=username, buyer_name=name, buyer_refusals=refusals, currency=order.currency,
-            total=total, refunded=refund or 0, version=order.version,
-            packages=tuple(packages_of.get(order.id, ())), request_id=request_id,
-            request_deadline=deadlines.get(request_id))
+    for r in rows:
+        if r[0] in cards:
+            continue
+        total = refunds.order_totals(r, lines_of.get(r.id, ()))["total"]  # rows carry the fields it reads
+        cards[r[0]] = OrderCard(
+            id=r[0], status=r[1], created_at=r[2], ship_by=r[3], buyer=r[10], buyer_name=r[11],
+            buyer_refusals=r[12], currency=r[4], total=total, refunded=r[13] or 0, version=r[5],
+            packages=tuple(packages_of.get(r[0], ())), request_id=r[14], request_deadline=r[15])
     return [cards[i] for i in order_ids if i in cards]
 
 

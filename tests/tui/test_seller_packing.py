@@ -100,9 +100,13 @@ def test_split_moves_the_chosen_units_into_a_new_package(demo_db):
             await pilot.press("down", "a")  # every unit of the second
             assert picker.chosen == {first.id: 1, second.id: second.quantity}
             await pilot.press("ctrl+s")
-            await pilot.pause()
+            for _ in range(20):  # the board reads the order again when it is back on top
+                await pilot.pause(0.05)
+                if isinstance(app.screen, SellerBoardScreen):
+                    card = next(c for c in app.screen.query_one(CardList).cards if c.id == MULTI_LINE_ORDER)
+                    if len(card.packages) == 2:
+                        break
             assert isinstance(app.screen, SellerBoardScreen)
-            card = next(c for c in app.screen.query_one(CardList).cards if c.id == MULTI_LINE_ORDER)
             assert len(card.packages) == 2
 
     asyncio.run(drive())

@@ -24,6 +24,7 @@ from tui import seller_flow
 from tui.widgets.card_list import CardList
 
 SCAN_MIN_DIGITS = 4
+SEARCH_PAUSE = 0.15  # seconds of no typing before a large shop is searched
 
 
 class SellerBoardScreen(Screen):
@@ -81,6 +82,8 @@ class SellerBoardScreen(Screen):
         self.query_text = ""
         self.counts: board.BoardCounts | None = None
         self.scan_buffer = ""
+        self.counts_in_background = False
+        self._search_timer = None
         self.sub_title = identity
 
     # -- layout -------------------------------------------------------------------
@@ -105,6 +108,8 @@ class SellerBoardScreen(Screen):
             self.query_one(CardList).refresh()
             return
         self.shop_id = shop.id
+        with self.app.db.read() as session:
+            self.counts_in_background = board.is_large(session)
         self.reread()
         self.query_one(CardList).focus()
 
@@ -135,7 +140,8 @@ class SellerBoardScreen(Screen):
         current = cards.current if keep_place else None
         anchor = cards.cards[cards.top].key if keep_place and cards.cards and cards.top < len(cards.cards) else None
         with self.app.db.read() as session:
-            self.counts = board.counts(session, self.shop_id)
+            if not self.counts_in_background:
+                self.counts = board.counts(session, self.shop_id)
             if self.query_text:
                 found = board.load_cards(session, board.search_ids(session, self.shop_id, self.query_text))
         if self.query_text:
@@ -146,12 +152,25 @@ class SellerBoardScreen(Screen):
         else:
             cards.empty_text = "No orders here."
             cards.load(self._source(), keep=current.id if current else None, anchor=anchor)
+        if self.counts_in_background:
+            self.run_worker(self._count, thread=True, exclusive=True, group="counts")
+        self._paint_bars()
+
+    def _count(self) -> None:
+        """Counting a large shop takes a scan of its index range (~30 ms a million
+        orders): off the UI thread, so the cards paint first."""
+        with self.app.db.read() as session:
+            counts = board.counts(session, self.shop_id)
+        self.app.call_from_thread(self._counted, counts)
+
+    def _counted(self, counts: board.BoardCounts) -> None:
+        self.counts = counts
         self._paint_bars()
 
     def _paint_bars(self) -> None:
         counts = self.counts
         if counts is None:
-            return
+            counts = board.BoardCounts.unknown()
         tabs = Text()
         for tab in TAB_ORDER:
             label = f" {TAB_LABELS[tab]} {counts.by_tab[tab]:,} "
@@ -190,21 +209,22 @@ class SellerBoardScreen(Screen):
 
     def _paint_position(self) -> None:
         cards = self.cards
-        if self.counts is None:
-            return
         if self.query_text:
             text = f"{len(cards.cards)} found for {self.query_text!r} · Escape clears the search"
         elif not cards.cards:
             text = "No orders"
         else:
             total = self._total()
-            text = f"Order {cards.first_index + cards.cursor + 1:,} of {total:,} · newest first"
+            of = f" of {total:,}" if total is not None else ""
+            text = f"Order {cards.first_index + cards.cursor + 1:,}{of} · newest first"
             if self.skus:
                 text = f"Order {cards.first_index + cards.cursor + 1:,} · newest first (product filter on)"
         self.query_one("#position", Static).update(text)
 
-    def _total(self) -> int:
+    def _total(self) -> int | None:
         counts = self.counts
+        if counts is None:
+            return None
         if self.tab == "to_ship" and self.status:
             return counts.by_status[self.status]
         return counts.by_tab[self.tab]
@@ -251,7 +271,13 @@ class SellerBoardScreen(Screen):
         self.query_text = event.value.strip()
         if self.query_text and not self._searchable(self.query_text):
             return
-        self.reread(keep_place=False)
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        if self.counts_in_background:  # a large shop: search when the typing (or a scan) pauses
+            self._search_timer = self.set_timer(SEARCH_PAUSE, lambda: self.reread(keep_place=False))
+        else:
+            self.reread(keep_place=False)
 
     @staticmethod
     def _searchable(text: str) -> bool:

@@ -22,11 +22,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from core import rules
+from core.board import PAGE as BOARD_PAGE
 from core.board import Key, OrderCard
 from core.money import format_money
 
 MAX_CARDS = 120  # the window: never more cards than this in memory
-PAGE = 30
+PAGE = BOARD_PAGE  # a page shorter than this is the last one
 TO_SHIP_LIKE = frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"})
 
 Source = Callable[..., list[OrderCard]]
@@ -96,6 +97,8 @@ class CardList(Widget, can_focus=True):
         self.more_after = False
         self.empty_text = "No orders here."
         self._cache: dict[tuple, list[Strip]] = {}
+        self._base = Style()
+        self._styles: dict[str, Style] = {}
         self._view: list[Strip] | None = None
         self._rich_console: Console | None = None
         self.painted_at: float | None = None
@@ -296,9 +299,12 @@ class CardList(Widget, can_focus=True):
         import time
 
         width, height = self.size.width, self.size.height
+        self._base = self.rich_style
+        self._styles = {name: self.get_component_rich_style(name, partial=True)
+                        for name in self.COMPONENT_CLASSES}
         out: list[Strip] = []
         if not self.cards:
-            text = Text(f"  {self.empty_text}", style=self.get_component_rich_style("cardlist--dim"))
+            text = Text(f"  {self.empty_text}", style=self._styles["cardlist--dim"])
             out = [Strip.blank(width, self.rich_style), self._strip(text, width)]
         index = self.top
         while len(out) < height and index < len(self.cards):
@@ -313,7 +319,7 @@ class CardList(Widget, can_focus=True):
         if self._rich_console is None:
             self._rich_console = self.app.console
         text.truncate(width, overflow="ellipsis", pad=False)
-        base = self.rich_style + background if background else self.rich_style
+        base = self._base + background if background else self._base
         segments = list(text.render(self._rich_console))
         # line API strips carry their whole style: the widget's background under every cell
         return Strip(segments).adjust_cell_length(width).apply_style(base)
@@ -326,8 +332,7 @@ class CardList(Widget, can_focus=True):
         return cached
 
     def _render_card(self, card: OrderCard, selected: bool, width: int) -> list[Strip]:
-        def style(name: str) -> Style:
-            return self.get_component_rich_style(name, partial=True)
+        style = self._styles.__getitem__
 
         dim, strong = style("cardlist--dim"), style("cardlist--id")
         background = style("cardlist--cursor") if selected else None
