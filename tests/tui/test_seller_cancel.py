@@ -211,6 +211,8 @@ def test_conflict_when_the_order_is_packed_between_review_and_submit(demo_db):
             await pilot.pause()
             assert isinstance(app.screen, CancelReviewScreen)
             assert services.pack(other_station, before.packages[0].id, now=NOW).ok
+            await pilot.pause(1.2)  # the review says the order changed, within a second
+            assert app.screen.query_one("#changed", Static).has_class("-shown")
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, CancelFailedScreen)

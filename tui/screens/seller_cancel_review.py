@@ -27,6 +27,8 @@ class CancelReviewScreen(Screen):
     TITLE = "Cancel order"
     CSS = """
     CancelReviewScreen #review { padding: 0 1; }
+    CancelReviewScreen #changed { padding: 0 1; color: $warning; text-style: bold; display: none; }
+    CancelReviewScreen #changed.-shown { display: block; }
     """
     BINDINGS = [
         Binding("ctrl+s,enter", "submit", "Submit", id="review.submit",
@@ -44,9 +46,20 @@ class CancelReviewScreen(Screen):
         yield Header()
         yield Static(f"Cancel order {self.draft.order_id} · check the refund, then submit",
                      classes="screen-title")
+        yield Static("The order changed since you opened it (another station). Submit checks it "
+                     "again and refuses rather than refund another amount; Escape to start over.",
+                     id="changed")
         with VerticalScroll():
             yield Static(self._summary(), id="review")
         yield Footer()
+
+    def on_data_changed(self, _message=None) -> None:
+        """Another station changed something: say so if it was this order."""
+        from tui.seller_flow import read_snapshot
+
+        snap = read_snapshot(self, self.draft.order_id)
+        changed = snap is None or snap.version != self.draft.snap.version
+        self.query_one("#changed", Static).set_class(changed, "-shown")
 
     def _summary(self) -> Table:
         draft, preview, snap = self.draft, self.preview, self.draft.snap
