@@ -474,3 +474,18 @@ def test_past_the_shops_auto_approve_window_cancel_becomes_a_request(demo_db):
     [record] = cancellations_of(demo_db, order["id"])
     assert record.status == "request_pending"
     assert status_of(demo_db, order["id"]) == "awaiting_shipment"
+
+
+def test_the_buyer_command_passes_simulate_and_app_version_and_refuses_bad_ones(demo_db, monkeypatch, capsys):
+    from tui import cli
+
+    opened = {}
+    monkeypatch.setattr(cli, "open_tui", lambda ctx, **start: opened.update(start))
+    url = demo_db.url
+    assert cli.main(["--database-url", url, "buyer", "--user", BUYER, "--simulate", "slow-network",
+                     "--app-version", "35.2.0"]) == 0
+    assert opened == {"role": "buyer", "identity": BUYER, "app_version": "35.2.0",
+                      "simulate": "slow-network"}
+    assert cli.main(["--database-url", url, "buyer", "--simulate", "flaky"]) == 2
+    assert cli.main(["--database-url", url, "buyer", "--app-version", "new"]) == 2
+    assert "is not an app version" in capsys.readouterr().err

@@ -58,8 +58,9 @@ def test_settings_and_privacy(demo_db, snap_compare):
     assert snap_compare(app_for(demo_db), terminal_size=BIG, press=["m"])
 
 
-def test_your_orders_all(demo_db, snap_compare):
-    assert snap_compare(app_for(demo_db), terminal_size=BIG, press=["m", "enter"])
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["100x32", "80x24"])
+def test_your_orders_all(demo_db, snap_compare, size):
+    assert snap_compare(app_for(demo_db), terminal_size=size, press=["m", "enter"])
 
 
 def test_your_orders_to_ship_tab(demo_db, snap_compare):

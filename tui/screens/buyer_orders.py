@@ -84,19 +84,22 @@ class BuyerOrdersScreen(BuyerScreen):
                 keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             except Exception:
                 keep = None
-        table.clear(columns=True)  # columns re-measured: a tab's widths don't carry over
-        for title, key in (("Order", "order"), ("Items", "items"), ("Total", "total"), ("Status", "status")):
-            table.add_column(title, key=key)
         width = max(self.app.size.width, 60)
         statuses = [status_text(o) for o in shown]
         totals = [format_money(o["totals"]["total"], o["currency"]) for o in shown]
-        used = 18 + max(map(len, totals), default=6) + max(map(len, statuses), default=8) + 8 + 5
-        room = max(12, width - used)
-        for order, status, total in zip(shown, statuses, totals):
-            items = items_text(order)
-            if len(items) > room:
-                items = items[: room - 1] + "…"
-            table.add_row(order["id"], items, Text(total, justify="right"), status, key=order["id"])
+        items = [items_text(o) for o in shown]
+        widths = {"order": 18, "total": max(map(len, totals), default=5),
+                  "status": max(max(map(len, statuses), default=6), 6)}
+        room = max(12, width - sum(widths.values()) - 8 - 3)  # cell padding, scrollbar
+        widths["items"] = max(5, min(room, max(map(len, items), default=5)))
+        # Columns sized here, from what is shown: a tab's widths don't carry over to another.
+        table.clear(columns=True)
+        for title, key in (("Order", "order"), ("Items", "items"), ("Total", "total"), ("Status", "status")):
+            table.add_column(title, key=key, width=widths[key])
+        for order, text, status, total in zip(shown, items, statuses, totals):
+            if len(text) > widths["items"]:
+                text = text[: widths["items"] - 1] + "…"
+            table.add_row(order["id"], text, Text(total, justify="right"), status, key=order["id"])
         if keep is not None and keep in {o["id"] for o in shown}:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         empty = self.query_one("#orders-empty", Static)
