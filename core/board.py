@@ -296,8 +296,11 @@ def search_ids(session: Session, shop_id: int, text: str, *, limit: int = PAGE) 
             func.lower(Buyer.username).like(f"{prefix}%"), func.lower(Buyer.name).like(f"{prefix}%")))
             .limit(200)).all()
         if buyer_ids:
+            # few buyers: their own index ranges (ix_orders_buyer_created), then a small sort;
+            # many (a short prefix): walk the shop's range newest first until the page is full
+            in_shop = (Order.shop_id + 0 == shop_id) if len(buyer_ids) <= 20 else (Order.shop_id == shop_id)
             found += session.exec(
-                select(Order.id).where(Order.buyer_id.in_(buyer_ids), Order.shop_id == shop_id)
+                select(Order.id).where(Order.buyer_id.in_(buyer_ids), in_shop)
                 .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
     return list(dict.fromkeys(found))[:limit]
 
