@@ -57,7 +57,7 @@ async def measure(sessions: int, presses: int) -> list[float]:
     load_demo(db)
     db.dispose()
     keys = Keys(folder)
-    server = SshServer(folder, db_path, keys)
+    server = SshServer(folder, f"sqlite:///{db_path}", keys)
     latencies: list[float] = []
     try:
         await asyncio.gather(*(one_session(server, keys, n, presses, latencies) for n in range(sessions)))

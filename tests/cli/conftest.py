@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from dataclasses import dataclass
 
 import pytest
 
+from tests.databases import clone_url, dump, fresh_url
 from tui.cli import main
 
 DEMO_NOW = "2026-11-20T12:00:00Z"
@@ -27,18 +26,20 @@ class Run:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert main(["--db", str(path), "seed", "demo"]) == 0
-    return path
+    url = fresh_url(tmp_path_factory.mktemp("demo"), "demo")
+    assert main(["--database-url", url, "seed", "demo"]) == 0
+    return url
 
 
 class Orderdesk:
-    def __init__(self, db_path, capsys):
-        self.db_path, self.capsys = db_path, capsys
+    def __init__(self, url, capsys):
+        """`url`: a database URL, or a SQLite file's path."""
+        self.url = url if isinstance(url, str) and "://" in url else f"sqlite:///{url}"
+        self.capsys = capsys
 
     def __call__(self, *args: str) -> Run:
         self.capsys.readouterr()
-        code = main(["--db", str(self.db_path), *args])
+        code = main(["--database-url", self.url, *args])
         captured = self.capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
@@ -53,16 +54,13 @@ class Orderdesk:
             args += [f"--{key}", str(value)]
         return self.ok("orders", "list", "--limit", "500", *args)
 
-    def dump(self) -> list[str]:
+    def dump(self) -> dict:
         """Every row of every table: to prove a refused command changed nothing."""
-        with sqlite3.connect(self.db_path) as conn:
-            return list(conn.iterdump())
+        return dump(self.url)
 
 
 @pytest.fixture
 def od(demo_template, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ORDERDESK_NOW", raising=False)
     monkeypatch.delenv("ORDERDESK_DATABASE_URL", raising=False)
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    return Orderdesk(path, capsys)
+    return Orderdesk(clone_url(demo_template, tmp_path), capsys)

@@ -20,6 +20,7 @@ from core.clock import parse_instant
 from core.db import Database
 from core.demo import load_demo
 from core.models import Buyer, Cancellation, Order, OrderLine, Package, Product
+from tests.databases import fresh_url
 
 CLOCK = "2026-11-20T12:00:00Z"
 NOW = parse_instant(CLOCK)
@@ -206,7 +207,7 @@ class World:
 def build_world(directory: Path, orders, **kw) -> World:
     path = directory / "fixture.toml"
     path.write_text(to_toml(fixture_for(orders, **kw)))
-    db = Database(f"sqlite:///{directory / 't.db'}")
+    db = Database(fresh_url(directory))
     result = load_demo(db, path=path)
     assert result.ok, result
     return World(db, path)

@@ -14,12 +14,13 @@ from core.clock import parse_instant, stored_clock
 from core.db import Database
 from core.demo import load_demo
 from core.models import Buyer, Cancellation, Order, OrderLine, Package, Product, Shop
+from tests.databases import fresh_url
 
 CLOCK = parse_instant("2026-11-20T12:00:00Z")
 
 
 def _open(path) -> Database:
-    return Database(f"sqlite:///{path / 'd.db'}")
+    return Database(fresh_url(path, "d"))
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ for the same seed, and a second run that adds orders without ID collisions."""
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from core.models import (
     Package, Product, Shop,
 )
 from core.synthetic import generate
+from tests.databases import clone_url, fresh_url
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 N = 2_000
@@ -31,7 +31,7 @@ SEED = 7
 
 
 def _open(path) -> Database:
-    return Database(f"sqlite:///{path}")
+    return Database(fresh_url(path.parent, path.stem))
 
 
 def _dump(db: Database, tables=("orders", "packages", "order_lines", "cancellations",
@@ -273,10 +273,8 @@ def test_nothing_is_due_at_now_and_the_app_can_work_on_the_orders(synthetic, dat
     auto = {shop.id for shop in shops.values() if shop.auto_approve_hours is None}
     target = next(o for o in orders if o.status == "awaiting_shipment" and o.shop_id in auto
                   and all(line.cancelled_quantity == 0 for line in lines[o.id]))
-    copy_path = tmp_path / "copy.db"
-    with sqlite3.connect(db.url.split("///", 1)[1]) as src, sqlite3.connect(copy_path) as dst:
-        src.backup(dst)
-    copy = _open(copy_path)
+    db.dispose()  # a copy needs the original closed
+    copy = Database(clone_url(db.url, tmp_path, "copy"))
     result = services.buyer_cancel(copy, target.id, "no_longer_needed", now=NOW)
     copy.dispose()
     assert result.ok, result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 
 from core.db import Database
 from core.demo import load_demo
+from tests.databases import clone_url, fresh_url
 
 DEMO_NOW = "2026-11-20T12:00:00Z"
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,11 +42,11 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 @pytest.fixture(scope="session")
 def e2e_demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e") / "demo.db"
-    db = Database(f"sqlite:///{path}")
+    url = fresh_url(tmp_path_factory.mktemp("e2e"), "demo")
+    db = Database(url)
     assert load_demo(db).ok
     db.dispose()
-    return path
+    return url
 
 
 class Keys:
@@ -62,9 +62,9 @@ class Keys:
 
 
 class SshServer:
-    def __init__(self, tmp_path: Path, db_path: Path, keys: Keys, *extra: str):
+    def __init__(self, tmp_path: Path, url: str, keys: Keys, *extra: str):
         self.port = free_port()
-        self.db_path = db_path
+        self.url = url
         users = tmp_path / "users.toml"
         users.write_text(f'''
 [[user]]
@@ -82,7 +82,7 @@ password = "demo-only"
 ''')
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "--db", str(db_path), "--now", DEMO_NOW, "serve", "ssh",
+            [sys.executable, "-m", "tui.cli", "--database-url", url, "--now", DEMO_NOW, "serve", "ssh",
              "--host", "127.0.0.1", "--port", str(self.port), "--users", str(users),
              "--host-key", str(tmp_path / "host_key"), *extra],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -154,12 +154,11 @@ def keys(tmp_path):
 
 @pytest.fixture
 def ssh_server(tmp_path, keys, e2e_demo_template):
-    db_path = tmp_path / "demo.db"
-    shutil.copy(e2e_demo_template, db_path)
+    url = clone_url(e2e_demo_template, tmp_path)
     servers = []
 
     def start(*extra: str) -> SshServer:
-        server = SshServer(tmp_path, db_path, keys, *extra)
+        server = SshServer(tmp_path, url, keys, *extra)
         servers.append(server)
         return server
 

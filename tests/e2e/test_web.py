@@ -14,7 +14,7 @@ from tests.e2e.conftest import ROOT, free_port, wait_for_port
 def test_the_web_server_answers_its_page(tmp_path, e2e_demo_template):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
-    server = subprocess.Popen([sys.executable, "-m", "tui.cli", "--db", str(e2e_demo_template), "serve", "web",
+    server = subprocess.Popen([sys.executable, "-m", "tui.cli", "--database-url", e2e_demo_template, "serve", "web",
                                "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:

@@ -28,6 +28,16 @@ expect = "Lakehouse Home"
 '''
 
 
+async def shows(app, pilot, *texts, timeout=10.0) -> str:
+    """Wait until the screen shows every text (screens settle at their own pace)."""
+    for _ in range(int(timeout / 0.1)):
+        text = wt.screen_text(app)
+        if all(t in text for t in texts):
+            return text
+        await pilot.pause(0.1)
+    raise AssertionError(f"{texts} never appeared; the screen shows:\n{text}")
+
+
 @pytest.fixture
 def sample(tmp_path, demo_db):
     with demo_db.read() as session:
@@ -45,20 +55,16 @@ def test_a_walkthrough_plays_step_by_step_with_captions(sample, tmp_path):
     async def play():
         app = wt.WalkthroughApp(walkthrough, db)
         async with app.run_test(size=(100, 32)) as pilot:
-            await pilot.pause(0.2)
-            assert "Sample: the board" in wt.screen_text(app)
+            await shows(app, pilot, "Sample: the board")
             await pilot.press("space")
-            await pilot.pause(0.2)
-            text = wt.screen_text(app)
-            assert "Step 1/2 · The seller picks their shop." in text and "Lakehouse Home" in text
+            await shows(app, pilot, "Step 1/2 · The seller picks their shop.", "Lakehouse Home")
             await pilot.press("right")
-            await pilot.pause(0.5)
-            assert "Step 2/2 · Another station packs an order." in wt.screen_text(app)
+            await shows(app, pilot, "Step 2/2 · Another station packs an order.")
             with db.read() as session:
                 assert queries.order_view(session, order["id"], NOW)["status"] == "awaiting_collection"
             await pilot.press("left")  # back one step: fresh demo data, step 1 replayed
-            await pilot.pause(0.5)
-            assert app.done == 1 and "Step 1/2" in wt.screen_text(app)
+            await shows(app, pilot, "Step 1/2")
+            assert app.done == 1
             with db.read() as session:
                 assert queries.order_view(session, order["id"], NOW)["status"] == "awaiting_shipment"
 
