@@ -406,8 +406,7 @@ def test_cancellation_of_order_failed_when_packed_meanwhile_by_another_station(d
             for package in order["packages"]:
                 if package["status"] == "awaiting_shipment":
                     assert services.pack(other_station, package["id"], now=NOW).ok
-            await pilot.pause(1.0)
-            assert "just changed" in screen_text(app)
+            await wait_for(pilot, lambda: "just changed" in screen_text(app), timeout=3.0)
             await pilot.press("s")
             await app.workers.wait_for_complete()
             await pilot.pause()
