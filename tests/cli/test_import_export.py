@@ -10,6 +10,7 @@ import json
 import pytest
 
 from tests.cli.conftest import Orderdesk
+from tests.databases import fresh_url
 from tests.core.tiktok_samples import HEADER, NOW, oid, pkg, row, write_csv, write_xlsx
 
 
@@ -17,7 +18,7 @@ from tests.core.tiktok_samples import HEADER, NOW, oid, pkg, row, write_csv, wri
 def fresh(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ORDERDESK_DATABASE_URL", raising=False)
     monkeypatch.setenv("ORDERDESK_NOW", NOW)
-    return Orderdesk(tmp_path / "fresh.db", capsys)
+    return Orderdesk(fresh_url(tmp_path, "fresh"), capsys)
 
 
 @pytest.fixture

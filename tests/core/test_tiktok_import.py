@@ -4,7 +4,6 @@ export, idempotent re-imports, bad rows, dry runs. All sample data is invented."
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -17,13 +16,14 @@ from core.tiktok_import import (
     ImportFileError, RowProblem, import_file, map_reason, map_status, parse_money, parse_time,
 )
 from tests.core.tiktok_samples import HEADER, oid, pkg, row, write_csv, write_xlsx
+from tests.databases import dump as every_row, fresh_url
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'import.db'}")
+    database = Database(fresh_url(tmp_path, "import"))
     yield database
     database.dispose()
 
@@ -38,9 +38,7 @@ def view(db, order_id):
 
 
 def dump(db):
-    url = db.url.split("///", 1)[1]
-    with sqlite3.connect(url) as conn:
-        return list(conn.iterdump())
+    return every_row(db.url)
 
 
 def check_invariants(db):

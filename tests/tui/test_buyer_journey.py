@@ -488,3 +488,23 @@ def test_the_buyer_command_passes_simulate_and_app_version_and_refuses_bad_ones(
     assert cli.main(["--database-url", url, "buyer", "--simulate", "flaky"]) == 2
     assert cli.main(["--database-url", url, "buyer", "--app-version", "new"]) == 2
     assert "is not an app version" in capsys.readouterr().err
+
+
+def test_a_late_success_after_leaving_the_screen_is_told_and_shown(demo_db):
+    order = order_in(demo_db, "on_hold")
+
+    async def drive():
+        app = buyer_app(demo_db, simulate="slow-network")
+        async with app.run_test(size=SIZE) as pilot:
+            await open_order(pilot, demo_db, order["id"])
+            await pilot.press("c")
+            await send_reason(pilot)
+            await wait_for(pilot, lambda: app.screen.state == "no_answer")
+            await pilot.press("escape")  # the buyer gives up and goes back to the order
+            assert isinstance(app.screen, BuyerOrderScreen)
+            await app.workers.wait_for_complete()
+            await wait_for(pilot, lambda: "Cancelled" in screen_text(app), timeout=3.0)
+            assert any("went through after all" in n.message for n in app._notifications)
+
+    asyncio.run(drive())
+    assert len(cancellations_of(demo_db, order["id"])) == 1

@@ -134,8 +134,9 @@ class BuyerResultScreen(BuyerScreen):
         if self.is_attached:
             self.draw()
         if self.app.screen is not self and isinstance(result, Success):
-            self.app.notify(f"Your {'request for' if self.purpose == 'contact' else ''} cancellation of "
-                            f"order {self.order_id} went through after all.", title="Late answer")
+            what = "request to cancel" if self.purpose == "contact" else "cancellation of"
+            self.app.notify(f"Your {what} order {self.order_id} went through after all.",
+                            title="Late answer")
 
     def action_retry(self) -> None:
         if self.state in ("no_answer", "system_error"):
