@@ -98,7 +98,7 @@ def test_product_filter_keeps_orders_with_a_picked_sku(demo_db):
             assert SPLIT_ORDER in expected
             for card in app.screen.query_one(CardList).cards:
                 assert any(l.sku == "LH-JAR-SET" for p in card.packages for l in p.lines)
-            assert "LH-JAR-SET" in text_of(app, "#filters")
+            assert "LH-JAR-SET" in text_of(app, "#products")
 
     asyncio.run(drive())
 

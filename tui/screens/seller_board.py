@@ -24,6 +24,7 @@ from tui import seller_flow
 from tui.widgets.card_list import CardList
 
 SCAN_MIN_DIGITS = 4
+NARROW = 110  # columns: below this the bars shorten large counts
 SEARCH_PAUSE = 0.15  # seconds of no typing before a large shop is searched
 
 
@@ -39,6 +40,7 @@ class SellerBoardScreen(Screen):
     SellerBoardScreen #search { height: 1; border: none; padding: 0 1; width: 1fr; background: $boost; }
     SellerBoardScreen #search:focus { background: $primary 30%; }
     SellerBoardScreen #position { height: 1; padding: 0 1; color: $text-muted; }
+    SellerBoardScreen #products { width: auto; max-width: 50%; padding: 0 0 0 2; }
     """
     BINDINGS = [
         Binding("enter", "actions", "Actions", id="board.actions",
@@ -93,8 +95,8 @@ class SellerBoardScreen(Screen):
         yield Static(id="filters")
         with Horizontal(id="searchbar"):
             yield Label("Search")
-            yield Input(placeholder="order ID, last digits, buyer or tracking number · / to search",
-                        id="search")
+            yield Input(placeholder="order ID, last digits, buyer or tracking number (/)", id="search")
+            yield Static(id="products")
         yield Static(id="position")
         yield CardList(id="cards")
         yield Footer(compact=True)
@@ -167,21 +169,28 @@ class SellerBoardScreen(Screen):
         self.counts = counts
         self._paint_bars()
 
+    def _count_text(self, n) -> str:
+        """A count; on a narrow terminal, large ones in thousands (286k)."""
+        if not isinstance(n, int):
+            return f"{n:,}"  # not counted yet: …
+        if self.size.width < NARROW and n >= 10_000:
+            return f"{round(n / 1000):,}k"
+        return f"{n:,}"
+
     def _paint_bars(self) -> None:
         counts = self.counts
         if counts is None:
             counts = board.BoardCounts.unknown()
+        c = self._count_text
+        narrow = self.size.width < NARROW
         tabs = Text()
         for tab in TAB_ORDER:
-            label = f" {TAB_LABELS[tab]} {counts.by_tab[tab]:,} "
+            label = f"{TAB_LABELS[tab]} {c(counts.by_tab[tab])}"
             if tab == self.tab and not self.query_text:
-                tabs.append(label, "bold reverse")
+                tabs.append(f" {label} ", "bold reverse")
             else:
-                tabs.append(label)
-            tabs.append(" ")
-        tabs.append("  Requests ", "dim")
-        tabs.append(f"{counts.requests:,}", "bold yellow" if counts.requests else "dim")
-        tabs.append(" (r)", "dim")
+                tabs.append(label if narrow else f" {label} ")
+            tabs.append(" " if narrow else "  ")
         self.query_one("#tabs", Static).update(tabs)
 
         bar = Text()
@@ -189,26 +198,28 @@ class SellerBoardScreen(Screen):
             bar.append("Status ", "dim")
             for status in TO_SHIP_FILTERS:
                 n = counts.by_tab["to_ship"] if status is None else counts.by_status[status]
-                label = f" {'All' if status is None else STATUS_LABELS[status]} {n:,} "
+                label = f" {'All' if status is None else STATUS_LABELS[status]} {c(n)} "
                 bar.append(label, "bold reverse" if status == self.status else "")
-            bar.append(" (t)  ", "dim")
+            bar.append(" (t)", "dim")
         else:
             shown = board.TAB_STATUSES[self.tab] or ()
-            bar.append(" · ".join(f"{STATUS_LABELS[s]} {counts.by_status[s]:,}" for s in shown) or
-                       f"Every status {counts.by_tab['all']:,}", "dim")
-            bar.append("  ")
-        bar.append("Products ", "dim")
-        if self.skus:
-            bar.append(", ".join(sorted(self.skus)) if len(self.skus) <= 2 else f"{len(self.skus)} picked",
-                       "bold")
-        else:
-            bar.append("all")
-        bar.append(" (f)", "dim")
+            bar.append(" · ".join(f"{STATUS_LABELS[s]} {c(counts.by_status[s])}" for s in shown) or
+                       f"Every status {c(counts.by_tab['all'])}", "dim")
         self.query_one("#filters", Static).update(bar)
+
+        products = Text("Products ", "dim")
+        if self.skus:
+            products.append(", ".join(sorted(self.skus)) if len(self.skus) <= 2 else f"{len(self.skus)} picked",
+                            "bold")
+        else:
+            products.append("all")
+        products.append(" (f)", "dim")
+        self.query_one("#products", Static).update(products)
         self._paint_position()
 
     def _paint_position(self) -> None:
         cards = self.cards
+        counts = self.counts
         if self.query_text:
             text = f"{len(cards.cards)} found for {self.query_text!r} · Escape clears the search"
         elif not cards.cards:
@@ -219,7 +230,16 @@ class SellerBoardScreen(Screen):
             text = f"Order {cards.first_index + cards.cursor + 1:,}{of} · newest first"
             if self.skus:
                 text = f"Order {cards.first_index + cards.cursor + 1:,} · newest first (product filter on)"
-        self.query_one("#position", Static).update(text)
+        line = Text(text, "dim")
+        requests = counts.requests if counts is not None else None
+        if requests is not None:
+            line.append("   Buyer requests ", "dim")
+            line.append(f"{requests:,}", "bold yellow" if requests else "dim")
+            line.append(" (r)", "dim")
+        self.query_one("#position", Static).update(line)
+
+    def on_resize(self) -> None:
+        self._paint_bars()
 
     def _total(self) -> int | None:
         counts = self.counts
