@@ -452,7 +452,14 @@ class CancelPreview:
     package_id: str | None
     quantities: dict[str, int]
     refund: refunds.RefundBreakdown
+    whole: bool = False  # nothing live is left in the order afterwards
     shipping_note: str = refunds.SHIPPING_NOTE
+
+    @property
+    def note(self) -> str | None:
+        """The shipping note, when it applies: shipping stays with the order until the
+        last unit is cancelled (DOMAIN.md)."""
+        return None if self.whole else self.shipping_note
 
 
 def cancel_preview(snap: OrderSnapshot, scope: str, *, package_id: str | None = None,
@@ -467,7 +474,9 @@ def cancel_preview(snap: OrderSnapshot, scope: str, *, package_id: str | None = 
                       if l.package_id == package_id and l.quantity > l.cancelled_quantity}
     else:
         quantities = {k: v for k, v in (items or {}).items() if v}
-    return CancelPreview(scope, package_id, quantities, refunds.refund_for(snap.order, snap.lines, quantities))
+    live = sum(l.quantity - l.cancelled_quantity for l in snap.lines)
+    return CancelPreview(scope, package_id, quantities, refunds.refund_for(snap.order, snap.lines, quantities),
+                         whole=live > 0 and sum(quantities.values()) == live)
 
 
 # -- requests and outbox ------------------------------------------------------------

@@ -85,6 +85,7 @@ def test_whole_order_cancel_refunds_what_was_reviewed_and_queues_the_email(demo_
             assert isinstance(app.screen, CancelReviewScreen)
             review = plain(app.screen.query_one("#review", Static))
             assert "Refund total" in review and f"${expected / 100:,.2f}" in review
+            assert refunds.SHIPPING_NOTE not in review  # the whole order: shipping is in the refund
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert not isinstance(app.screen, (CancelReviewScreen, CancelScopeScreen, CancelReasonScreen))

@@ -94,8 +94,8 @@ class CancelReviewScreen(Screen):
         totals.add_row("Tax", format_money(refund.tax, cur))
         totals.add_row(Text("Refund total", "bold"), Text(format_money(refund.total, cur), "bold"))
         outer.add_row(totals)
-        if refund.shipping == 0:
-            outer.add_row(Text(preview.shipping_note, "italic"))
+        if preview.note:
+            outer.add_row(Text(preview.note, "italic"))
         outer.add_row(Text("Submit (Enter or Ctrl+S) cancels these units and refunds "
                            f"{format_money(refund.total, cur)}; the customer gets an email.", "dim"))
         return outer
