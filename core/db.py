@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
 MIGRATIONS = Path(__file__).parent / "migrations"
 

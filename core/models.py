@@ -170,6 +170,7 @@ class OutboxEmail(SQLModel, table=True):
     """A customer email, written in the same transaction as what it reports."""
 
     __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_status_next", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: str = Field(foreign_key="orders.id", index=True)
@@ -181,6 +182,7 @@ class OutboxEmail(SQLModel, table=True):
     status: str = Field(default="pending", index=True)  # pending | sent
     attempts: int = 0
     last_error: str | None = None
+    next_attempt_at: datetime | None = None  # after a failure: not before then (backoff)
     created_at: datetime
     sent_at: datetime | None = None
 

@@ -3,7 +3,10 @@
 Each email was written in the same transaction as the cancellation it reports and
 carries a Message-ID fixed at that moment, so a retry after an unclear failure sends
 the same Message-ID and the receiver can drop the duplicate. An email that cannot
-be sent stays pending with its error and attempt count; nothing is lost.
+be sent stays pending with its error and attempt count; nothing is lost. After a
+failure it waits before the next try: 30 s, doubling each time, at most an hour.
+Delivery runs on the real clock (not a demo database's frozen one): it is about a
+real mail server.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from sqlalchemy import func, or_
 from sqlmodel import select
 
 from core.db import Database
@@ -30,6 +34,19 @@ class SmtpSettings:
     password: str | None = None
     sender: str = "orderdesk@localhost"
     timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls) -> "SmtpSettings | None":
+        """$ORDERDESK_SMTP (HOST:PORT) and its companions, or None when unset."""
+        import os
+
+        address = os.environ.get("ORDERDESK_SMTP")
+        if not address:
+            return None
+        return cls.parse_address(address, security=os.environ.get("ORDERDESK_SMTP_SECURITY", "none"),
+                                 user=os.environ.get("ORDERDESK_SMTP_USER"),
+                                 password=os.environ.get("ORDERDESK_SMTP_PASSWORD"),
+                                 sender=os.environ.get("ORDERDESK_SMTP_SENDER", "orderdesk@localhost"))
 
     @classmethod
     def parse_address(cls, text: str, **kw) -> "SmtpSettings":
@@ -63,20 +80,37 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
-def send_pending(db: Database, settings: SmtpSettings, *, now: datetime, limit: int = 100) -> dict:
-    """Send up to `limit` pending emails; each is marked sent in its own transaction."""
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try."""
+    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def send_pending(db: Database, settings: SmtpSettings, *, now: datetime | None = None,
+                 ignore_backoff: bool = False, limit: int = 100) -> dict:
+    """Send up to `limit` pending emails that are due (all pending ones with
+    `ignore_backoff`); each is marked sent in its own transaction."""
+    now = now or datetime.now(UTC)
+    due = OutboxEmail.status == "pending"
+    if not ignore_backoff:
+        due = due & or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now)
     with db.read() as session:
-        pending = session.exec(select(OutboxEmail.id).where(OutboxEmail.status == "pending")
-                               .order_by(OutboxEmail.id).limit(limit)).all()
+        pending = session.exec(select(OutboxEmail.id).where(due).order_by(OutboxEmail.id).limit(limit)).all()
+        waiting = session.exec(select(func.count()).select_from(OutboxEmail).where(
+            OutboxEmail.status == "pending")).one() - len(pending)
     sent, failed, error = 0, 0, None
     if not pending:
-        return {"sent": 0, "failed": 0, "pending": 0, "error": None}
+        return {"sent": 0, "failed": 0, "pending": waiting, "waiting": waiting, "error": None}
     try:
         smtp = _connect(settings)
     except (OSError, smtplib.SMTPException) as exc:
         error = f"Cannot reach the mail server {settings.host}:{settings.port}: {exc}"
-        _record_failure(db, pending, error)
-        return {"sent": 0, "failed": len(pending), "pending": len(pending), "error": error}
+        _record_failure(db, pending, error, now)
+        return {"sent": 0, "failed": len(pending), "pending": len(pending) + waiting,
+                "waiting": waiting, "error": error}
     with smtp:
         for email_id in pending:
             with db.write() as session:
@@ -88,17 +122,20 @@ def send_pending(db: Database, settings: SmtpSettings, *, now: datetime, limit: 
                 except (OSError, smtplib.SMTPException) as exc:
                     email.attempts += 1
                     email.last_error = error = str(exc)
+                    email.next_attempt_at = now + backoff(email.attempts)
                     failed += 1
                     continue
                 email.status, email.sent_at = "sent", now
                 email.attempts += 1
                 email.last_error = None
                 sent += 1
-    return {"sent": sent, "failed": failed, "pending": len(pending) - sent, "error": error}
+    return {"sent": sent, "failed": failed, "pending": len(pending) - sent + waiting,
+            "waiting": waiting, "error": error}
 
 
-def _record_failure(db: Database, ids, error: str) -> None:
+def _record_failure(db: Database, ids, error: str, now: datetime) -> None:
     with db.write() as session:
         for email in session.exec(select(OutboxEmail).where(OutboxEmail.id.in_(ids))):
             email.attempts += 1
             email.last_error = error
+            email.next_attempt_at = now + backoff(email.attempts)

@@ -189,6 +189,7 @@ def outbox_list(session: Session, *, status: str | None = None, limit: int = 200
     return [{"id": e.id, "order_id": e.order_id, "cancellation_id": e.cancellation_id,
              "message_id": e.message_id, "to": e.to_address, "subject": e.subject, "body": e.body,
              "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
+             "next_attempt_at": _iso(e.next_attempt_at),
              "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)} for e in emails]
 
 

@@ -5,6 +5,7 @@ they hold no business rules. Every binding has an id (for a future keymap) and a
 description; `?` lists the current screen's keys and the command palette (Ctrl+P)
 offers every one of them as an action. Twice a second the app asks whether the
 database changed (another station, or time passing) and tells the active screen.
+With $ORDERDESK_SMTP set (HOST:PORT), it also sends the customer emails every 30 s.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from textual.screen import Screen
 from core import services
 from core.clock import current_time
 from core.db import Database
+from core.outbox import SmtpSettings, send_pending
 from core.watch import ChangeWatcher
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
@@ -35,6 +37,7 @@ START_SCREENS = {
 }
 WATCH_INTERVAL = 0.5  # seconds: other stations' changes show within a second
 DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) every 5 s
+EMAIL_EVERY = 30  # seconds between background email sends, when $ORDERDESK_SMTP is set
 
 
 class OrderDeskApp(App):
@@ -68,6 +71,17 @@ class OrderDeskApp(App):
         if self.watch:
             self.watcher = ChangeWatcher(self.db)
             self.set_interval(WATCH_INTERVAL, self.check_for_changes)
+        try:
+            self.smtp = SmtpSettings.from_env()
+        except ValueError as exc:
+            self.smtp = None
+            self.notify(f"Not sending emails: $ORDERDESK_SMTP {exc}", severity="warning")
+        if self.smtp is not None:  # send the customer emails in the background
+            self.set_interval(EMAIL_EVERY, self.send_emails)
+
+    def send_emails(self) -> None:
+        self.run_worker(partial(send_pending, self.db, self.smtp), thread=True, exclusive=True,
+                        group="email", exit_on_error=False)
 
     def pop_screen(self) -> AwaitComplete:
         if self.locked and len(self.screen_stack) <= 2:  # the start screen stays

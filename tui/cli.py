@@ -613,21 +613,35 @@ def outbox_list(ctx: Context, status):
 @click.option("--user", envvar="ORDERDESK_SMTP_USER", help="SMTP login.")
 @click.option("--password", envvar="ORDERDESK_SMTP_PASSWORD", help="SMTP password (better: the env var).")
 @click.option("--sender", envvar="ORDERDESK_SMTP_SENDER", default="orderdesk@localhost", show_default=True)
+@click.option("--force", is_flag=True, help="Try every pending email now, ignoring the backoff after failures.")
+@click.option("--every", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Keep sending: look for due emails every SECONDS until Ctrl+C.")
 @with_json
-def outbox_send(ctx: Context, address, security, user, password, sender):
-    """Deliver pending emails over SMTP; failures stay pending with their error."""
+def outbox_send(ctx: Context, address, security, user, password, sender, force, every):
+    """Deliver pending emails over SMTP; failures stay pending with their error and
+    are tried again after a backoff (30 s, doubling, at most an hour)."""
+    import time
+
     from core.outbox import SmtpSettings, send_pending
 
     try:
-        settings = SmtpSettings.parse_address(address, security=security, user=user,
-                                              password=password, sender=sender)
+        settings = SmtpSettings.parse_address(address, security=security, user=user, password=password,
+                                              sender=sender)
     except ValueError as exc:
         ctx.fail("bad_input", f"--smtp: {exc}")
-    done = send_pending(ctx.db, settings, now=ctx.now)
-    if done["error"] and not done["sent"]:
-        ctx.emit(done, f"Sent nothing: {done['error']} The emails stay pending; try again later.")
-        raise CliExit(1)
-    ctx.emit(done, f"Sent {done['sent']} email(s); {done['pending']} still pending.")
+    while True:
+        done = send_pending(ctx.db, settings, ignore_backoff=force)
+        if done["error"] and not done["sent"] and not every:
+            ctx.emit(done, f"Sent nothing: {done['error']} The emails stay pending; try again later.")
+            raise CliExit(1)
+        ctx.emit(done, f"Sent {done['sent']} email(s); {done['pending']} still pending"
+                       + (f" ({done['waiting']} waiting after a failure)" if done["waiting"] else "") + ".")
+        if not every:
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return
 
 
 # -- importing and exporting ----------------------------------------------------------------------

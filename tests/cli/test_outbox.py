@@ -65,7 +65,10 @@ def test_a_down_server_leaves_emails_pending_with_the_error(od, smtp_server):
     assert "Cannot reach the mail server" in run.json["error"]
     still = od.ok("outbox", "list", "--status", "pending")
     assert len(still) == before and all(e["attempts"] == 1 and e["last_error"] for e in still)
-    assert od.ok("outbox", "send", "--smtp", address)["sent"] == before  # the server is back
+    waiting = od.ok("outbox", "send", "--smtp", address)  # the server is back, but the backoff holds
+    assert waiting["sent"] == 0 and waiting["waiting"] == before
+    assert od.ok("outbox", "send", "--smtp", address, "--force")["sent"] == before
+    assert len(inbox.messages) == before
 
 
 def test_a_malformed_smtp_address_is_bad_input(od):
