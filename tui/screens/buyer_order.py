@@ -202,7 +202,9 @@ class BuyerOrderScreen(BuyerScreen):
                 out.append(verdict.why_not)
             step = verdict.next_step if verdict else None
             if step == "refuse_delivery" and "refuse_delivery" not in self.buyer_actions:
-                step = None  # nothing left on its way to refuse
+                out.append("\nNo package of this order is on its way right now, so there is "
+                           "nothing to refuse yet.", style="dim")
+                step = None
             if step == "contact_seller" and "request_cancel" not in self.buyer_actions:
                 step = None
             if step in WAY_OUT:
