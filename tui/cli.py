@@ -369,24 +369,42 @@ def requests_list(ctx: Context, shop):
                               f"answer by {c['deadline_at']}" for c in found) or "No pending requests.")
 
 
+def _request_id(ctx: Context, cancel_id: str | None, order_id: str | None) -> str:
+    """The request named, or the pending request of --order."""
+    if bool(cancel_id) == bool(order_id):
+        ctx.fail("bad_input", "Name the request: its CANCEL_ID, or --order ORDER_ID for that order's pending one.")
+    if cancel_id:
+        return cancel_id
+    order_id = _resolve_order(ctx, order_id)
+    with ctx.db.read() as session:
+        pending = queries.order_view(session, order_id, ctx.now)["pending_request"]
+    if pending is None:
+        ctx.fail("unknown_request", f"Order {order_id} has no pending cancellation request.")
+    return pending["id"]
+
+
 @requests.command("approve")
-@click.argument("cancel_id")
+@click.argument("cancel_id", required=False)
+@click.option("--order", "order_id", metavar="ORDER_ID", help="The pending request of this order.")
 @click.option("--shop", metavar="NAME", help="Act as this shop (must be the order's).")
 @with_json
-def requests_approve(ctx: Context, cancel_id, shop):
+def requests_approve(ctx: Context, cancel_id, order_id, shop):
     """Approve: the whole order is cancelled with the buyer's reason."""
     now = ctx.settle()
+    cancel_id = _request_id(ctx, cancel_id, order_id)
     ctx.finish(services.approve_request(ctx.db, cancel_id, now=now, shop=shop), _cancellation_text)
 
 
 @requests.command("reject")
-@click.argument("cancel_id")
+@click.argument("cancel_id", required=False)
+@click.option("--order", "order_id", metavar="ORDER_ID", help="The pending request of this order.")
 @click.option("--reason", required=True, metavar="KEY", help="See `orderdesk reasons --as reject`.")
 @click.option("--shop", metavar="NAME", help="Act as this shop (must be the order's).")
 @with_json
-def requests_reject(ctx: Context, cancel_id, reason, shop):
+def requests_reject(ctx: Context, cancel_id, order_id, reason, shop):
     """Reject with a reject reason; the buyer is told why."""
     now = ctx.settle()
+    cancel_id = _request_id(ctx, cancel_id, order_id)
     ctx.finish(services.reject_request(ctx.db, cancel_id, reason, now=now, shop=shop))
 
 

@@ -13,6 +13,9 @@ A walkthrough is a TOML file in `data/walkthroughs/`:
     keys = ["m"]                   # Textual key names, pressed in order
     expect = ["Settings and Privacy"]   # text the screen must show afterwards
     # station = ["handover", "115..."]  # first, another station runs this orderdesk command
+    # open = ["seller", "Lakehouse Home"]  # first, switch to another identity's start screen
+    # type = "576557467139907374"  # characters typed (a barcode scanner), before `keys`
+    # wait = 3.0                   # seconds to wait afterwards (a timeout on screen)
 
 Playing one (`orderdesk walkthrough NAME`) starts on a fresh copy of the demo data;
 a caption bar shows each step's explanation. Space or → plays the next step, ←
@@ -25,9 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import subprocess
 import sys
 import tomllib
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +42,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from core import ids
 from core.db import Database
 from core.demo import load_demo
 from core.paths import data_dir
@@ -53,6 +59,8 @@ class Step:
     keys: tuple[str, ...] = ()
     expect: tuple[str, ...] = ()
     station: tuple[str, ...] = ()
+    open: tuple[str, ...] = ()  # (role, identity)
+    wait: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,10 @@ def load(path: Path) -> Walkthrough:
     except tomllib.TOMLDecodeError as exc:
         raise WalkthroughError(f"{path.name} is not valid TOML: {exc}") from None
     try:
-        steps = tuple(Step(caption=s["caption"], keys=tuple(s.get("keys", ())),
+        steps = tuple(Step(caption=s["caption"], keys=(*s.get("type", ""), *s.get("keys", ())),
                            expect=tuple([s["expect"]] if isinstance(s.get("expect"), str) else s.get("expect", ())),
-                           station=tuple(s.get("station", ()))) for s in spec["step"])
+                           station=tuple(s.get("station", ())), open=tuple(s.get("open", ())),
+                           wait=float(s.get("wait", 0))) for s in spec["step"])
         walkthrough = Walkthrough(name=path.stem, title=spec["title"], view=spec.get("view", "launcher"),
                                   identity=spec.get("identity"), steps=steps,
                                   app_version=spec.get("app_version"), simulate=spec.get("simulate"))
@@ -102,19 +111,20 @@ def find(name: str) -> Walkthrough:
     return load(path)
 
 
-def fresh_demo(path: Path) -> Database:
-    """A fresh copy of the demo data at `path`."""
-    db = Database(f"sqlite:///{path}")
+def fresh_demo(where: Path | str) -> Database:
+    """A fresh copy of the demo data: a SQLite file at a path, or any database URL."""
+    db = Database(where if isinstance(where, str) and "://" in where else f"sqlite:///{where}")
     result = load_demo(db, reset=True)
     if not result.ok:  # pragma: no cover - the shipped fixtures always load
         raise WalkthroughError(result.message)
     return db
 
 
-def run_station(db: Database, args: tuple[str, ...]) -> None:
+def run_station(db: Database, args: tuple[str, ...], id_seed: int) -> None:
     """Another station (its own process) runs an orderdesk command on the same database."""
+    env = {**os.environ, "ORDERDESK_ID_SEED": str(id_seed)}  # the same IDs every run
     result = subprocess.run([sys.executable, "-m", "tui.cli", "--database-url", db.url, *args, "--json"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env=env)
     if result.returncode != 0:
         raise WalkthroughError(f"The station command `orderdesk {' '.join(args)}` failed: "
                                f"{result.stdout or result.stderr}")
@@ -143,7 +153,7 @@ class CaptionBar(Static):
 
     DEFAULT_CSS = """
     CaptionBar {
-        dock: bottom; height: auto; max-height: 4; padding: 0 1;
+        dock: bottom; height: auto; max-height: 4; padding: 0 1; margin-bottom: 1;
         background: $accent 30%; color: $text; border-top: solid $accent;
     }
     """
@@ -166,6 +176,8 @@ class WalkthroughApp(OrderDeskApp):
                          identity=walkthrough.identity, app_version=walkthrough.app_version,
                          simulate=walkthrough.simulate, **kw)
         self.walkthrough = walkthrough
+        self.id_seed = zlib.crc32(walkthrough.name.encode())
+        ids.seed(self.id_seed)  # a walkthrough makes the same IDs every time it is played
         self.done = 0  # steps played
         self.delay = delay
         self.replaying = False
@@ -193,6 +205,10 @@ class WalkthroughApp(OrderDeskApp):
         super().on_mount()
         self.set_interval(0.2, self.show_caption)  # whichever screen is active, however it got there
 
+    def on_unmount(self) -> None:
+        super().on_unmount()
+        ids.seed(None)
+
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("next_step", "previous_step", "autoplay") and self.replaying:
             return False  # a step's own keys go to the screens, not to the player
@@ -203,10 +219,15 @@ class WalkthroughApp(OrderDeskApp):
         self.replaying = True
         try:
             if step.station:
-                await asyncio.to_thread(run_station, self.db, step.station)
+                await asyncio.to_thread(run_station, self.db, step.station, self.id_seed + self.done + 1)
                 await asyncio.sleep(1.2)  # the screens notice within a second
+            if step.open:
+                while len(self.screen_stack) > 1:
+                    await super().pop_screen()
+                self.open_identity(*step.open)
+                await asyncio.sleep(0.3)
             await self._press_keys(step.keys)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05 + step.wait)
         finally:
             self.replaying = False
         self.done += 1
@@ -231,6 +252,7 @@ class WalkthroughApp(OrderDeskApp):
         result = load_demo(self.db, reset=True)
         if not result.ok:  # pragma: no cover
             self.notify(result.message, severity="error")
+        ids.seed(self.id_seed)
         while len(self.screen_stack) > 1:
             await super().pop_screen()
         self.done = 0
