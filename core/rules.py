@@ -285,7 +285,7 @@ def reason_fits(actor: str, reason: str, order_status: str, *, scope: str = "ord
                    f"{STATUS_LABELS[order_status]}. Choose another reason.")
     if actor == "seller" and scope == "items" and reason not in ITEM_CANCEL_REASONS:
         return _no("reason_not_match",
-                   "Items can only be cancelled with the reason Out of Stock (seed 003). "
+                   "Items can only be cancelled one by one with the reason Out of Stock. "
                    "To cancel for another reason, cancel the whole order or a package.")
     return Verdict(True)
 

@@ -266,7 +266,7 @@ def _email_body(state: OrderState, record: Cancellation, refund: refunds.RefundB
         f"Reason: {rules.REASON_TEXT[record.reason]}",
         f"Refund: {format_money(refund.total, cur)} (items {format_money(refund.subtotal, cur)}, "
         f"shipping {format_money(refund.shipping, cur)}, tax {format_money(refund.tax, cur)})",
-        refunds.SHIPPING_NOTE if refund.shipping == 0 else "",
+        refunds.SHIPPING_NOTE if state.order.status != "cancelled" else "",
         "The refund goes back to your original payment method.",
         "",
         f"{state.shop.name}",
