@@ -7,6 +7,8 @@ import asyncio
 import asyncssh
 import pytest
 
+from core.db import Database
+from core.models import Order
 from tests.e2e.conftest import login
 
 
@@ -30,15 +32,33 @@ def test_a_seller_logs_in_by_key_and_sees_only_their_shop(ssh_server, keys):
     run(session())
 
 
-def test_a_buyer_logs_in_and_opens_their_orders_by_keys(ssh_server, keys):
+def test_a_buyer_cancels_an_order_over_ssh_by_keys(ssh_server, keys):
+    """Profile → menu → Settings and Privacy → Orders → the order → Cancel → reason → Send."""
     server = ssh_server()
+    order_id = "576060251085660067"  # aisha.johnson's newest order, on hold: cancellable at once
 
     async def session():
         term = await login(server, "aisha", keys.private["buyer"])
-        await term.wait_for("aisha")
+        await term.wait_for("Aisha Johnson")
+        term.press("m")
+        await term.wait_for("Settings and Privacy")
+        term.press("enter")
+        await term.wait_for(order_id)
+        term.press("enter")
+        await term.wait_for("Cancel order")
+        term.press("c")
+        await term.wait_for("Why do you want to cancel?")
+        term.press("down", "down", "enter")
+        await term.wait_for("Reason: No longer needed")
+        term.press("s")
+        await term.wait_for("Order cancelled")
         await term.close()
 
     run(session())
+    db = Database(server.url, upgrade=False)
+    with db.read() as s:
+        assert s.get(Order, order_id).status == "cancelled"
+    db.dispose()
 
 
 @pytest.mark.parametrize("login_name, key", [("aisha", "stranger"), ("seller-anna", "buyer"),
