@@ -30,6 +30,8 @@ from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
 from core import refunds, rules
+from core.results import Refused
+from core.services import OrderState, load_order
 from core.models import (
     Buyer, Cancellation, Order, OrderLine, OutboxEmail, Package, Product, Shop,
 )
@@ -342,15 +344,8 @@ class PackageChoice:
 
 
 @dataclass
-class OrderSnapshot:
+class OrderSnapshot(OrderState):
     """An order as read at one moment (its version), with the rules' verdicts."""
-
-    order: Order
-    shop: Shop
-    buyer: Buyer
-    packages: list[Package]
-    lines: list[OrderLine]
-    pending: Cancellation | None
 
     @property
     def version(self) -> int:
@@ -433,15 +428,11 @@ class OrderSnapshot:
 
 
 def snapshot(session: Session, order_id: str) -> OrderSnapshot | None:
-    order = session.get(Order, order_id)
-    if order is None:
+    try:
+        state = load_order(session, order_id, lock=False)
+    except Refused:  # no such order
         return None
-    packages = list(session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)))
-    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)))
-    pending = session.exec(select(Cancellation).where(
-        Cancellation.order_id == order_id, Cancellation.status == "request_pending")).first()
-    return OrderSnapshot(order, session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id),
-                         packages, lines, pending)
+    return OrderSnapshot(**vars(state))
 
 
 @dataclass(frozen=True)
