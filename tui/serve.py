@@ -6,8 +6,8 @@ login to a role and an identity, with its public keys (and, only when
 
     [[user]]
     login = "seller-anna"
-    role = "seller"              # or "buyer"
-    identity = "Lakehouse Home"  # the shop, or the buyer's username
+    role = "seller"              # or "buyer", or "walkthrough" (demos)
+    identity = "Lakehouse Home"  # the shop, the buyer's username, or a walkthrough's name ("" picks)
     keys = ["ssh-ed25519 AAAA... anna@laptop"]
 
 Each connection that asks for a terminal gets its own `orderdesk buyer|seller`
@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+ROLES = ("buyer", "seller", "walkthrough")
+
+
 class ServeError(Exception):
     """A setting that stops the server from starting; the message says what to fix."""
 
@@ -65,8 +68,8 @@ def load_users(path: Path) -> dict[str, SshUser]:
                            keys=tuple(spec.get("keys", ())), password=spec.get("password"))
         except KeyError as exc:
             raise ServeError(f"User {n} in {path} has no {exc.args[0]!r}.") from None
-        if user.role not in ("buyer", "seller"):
-            raise ServeError(f"User {user.login!r} in {path}: role must be buyer or seller.")
+        if user.role not in ROLES:
+            raise ServeError(f"User {user.login!r} in {path}: role must be buyer, seller or walkthrough.")
         users[user.login] = user
     if not users:
         raise ServeError(f"The users file {path} lists no [[user]].")
@@ -129,10 +132,9 @@ async def _run_session(process, settings: SshSettings) -> None:
     env = {**os.environ, "TERM": process.get_terminal_type() or "xterm-256color"}
     client_env = process.env or {}
     env["COLORTERM"] = client_env.get("COLORTERM", "truecolor")
-    identity_option = "--user" if user.role == "buyer" else "--shop"
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui.cli", *settings.app_args, "--locked", user.role, identity_option,
-        user.identity, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+        sys.executable, "-m", "tui.cli", *settings.app_args, *_app_command(user),
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
         preexec_fn=_take_terminal)
     os.close(slave)
     settings.sessions.add(child)
@@ -189,6 +191,14 @@ async def _run_session(process, settings: SshSettings) -> None:
         settings.sessions.discard(child)
         os.close(master)
         process.exit(child.returncode if child.returncode and child.returncode > 0 else 0)
+
+
+def _app_command(user: SshUser) -> list[str]:
+    """What a login opens: its identity's screens, locked; or a walkthrough on its own
+    fresh copy of the demo data (never the served database)."""
+    if user.role == "walkthrough":
+        return ["walkthrough", *([user.identity] if user.identity else [])]
+    return ["--locked", user.role, "--user" if user.role == "buyer" else "--shop", user.identity]
 
 
 def make_server_class(settings: SshSettings):

@@ -79,6 +79,12 @@ role = "seller"
 identity = "Lakehouse Home"
 keys = ["{keys.public('seller')}"]
 password = "demo-only"
+
+[[user]]
+login = "demo"
+role = "walkthrough"
+identity = "1-buyer-cancels-before-packing"
+keys = ["{keys.public('seller')}"]
 ''')
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
         self.process = subprocess.Popen(

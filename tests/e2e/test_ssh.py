@@ -166,3 +166,56 @@ def test_an_idle_session_ends_and_the_server_keeps_serving(ssh_server, keys):
         await again.close()
 
     run(attempt())
+
+
+def test_a_walkthrough_plays_over_ssh(ssh_server, keys):
+    server = ssh_server()
+
+    async def session():
+        term = await login(server, "demo", keys.private["seller"])
+        await term.wait_for("A buyer cancels an order before it is packed")
+        term.press(" ")
+        await term.wait_for("Step 1/8")
+        term.press(" ")
+        await term.wait_for("Settings and Privacy")
+        await term.close()
+
+    run(session())
+
+
+def test_a_disconnect_mid_action_leaves_the_database_consistent(ssh_server, keys):
+    """The buyer's connection drops just as Send is pressed: the cancellation happened
+    whole or not at all, and the server goes on serving others."""
+    from tests.core.invariants import baseline, violations
+
+    server = ssh_server()
+    db = Database(server.url, upgrade=False)
+    before = baseline(db)
+
+    async def session():
+        term = await login(server, "aisha", keys.private["buyer"])
+        await term.wait_for("Aisha Johnson")
+        term.press("m")
+        await term.wait_for("Settings and Privacy")
+        term.press("enter")
+        await term.wait_for("576060251085660067")
+        term.press("enter")
+        await term.wait_for("Cancel order")
+        term.press("c")
+        await term.wait_for("Why do you want to cancel?")
+        term.press("enter")
+        await term.wait_for("Reason:")
+        term.press("s")
+        term.conn.abort()  # the network goes, mid-action
+        term.reader.cancel()
+        other = await login(server, "seller-anna", keys.private["seller"])
+        await other.wait_for("Lakehouse Home")
+        await other.close()
+
+    run(session())
+    import time
+    time.sleep(1.0)  # the dropped session's process is ended by the server
+    assert violations(db, before) == []
+    with db.read() as s:
+        assert s.get(Order, "576060251085660067").status in ("on_hold", "cancelled")
+    db.dispose()
