@@ -10,7 +10,6 @@ from core import queries
 from core.clock import parse_instant
 from tests.tui.conftest import DEMO_NOW
 from tui.app import OrderDeskApp
-from tui.screens.orders import OrdersScreen
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_order import SellerOrderScreen
 from tui.widgets.card_list import CardList
