@@ -163,11 +163,12 @@ class WalkthroughApp(OrderDeskApp):
     """The app, driven by a walkthrough, with a caption bar on every screen."""
 
     BINDINGS = [
-        Binding("space,right", "next_step", "Next step", id="walkthrough.next", priority=True,
+        # Not in the footer (the caption says them; `?` lists them): the footer shows the screen's keys.
+        Binding("space,right", "next_step", "Next step", id="walkthrough.next", priority=True, show=False,
                 tooltip="Play the next step of the walkthrough"),
-        Binding("left", "previous_step", "Step back", id="walkthrough.back", priority=True,
+        Binding("left", "previous_step", "Step back", id="walkthrough.back", priority=True, show=False,
                 tooltip="Go back one step (replays from the start)"),
-        Binding("a", "autoplay", "Auto-play", id="walkthrough.auto", priority=True,
+        Binding("a", "autoplay", "Auto-play", id="walkthrough.auto", priority=True, show=False,
                 tooltip="Play the steps one after another"),
     ]
 
@@ -190,7 +191,7 @@ class WalkthroughApp(OrderDeskApp):
         if self.done == 0:
             return f"▶ {w.title} · {len(w.steps)} steps · Space/→ next · ← back · a auto-play"
         step = w.steps[self.done - 1]
-        return f"Step {self.done}/{len(w.steps)} · {step.caption}"
+        return f"Step {self.done}/{len(w.steps)} · {step.caption}  (Space: next · ←: back)"
 
     def show_caption(self) -> None:
         """Make sure the active screen carries the current caption."""
