@@ -12,8 +12,26 @@ from core.models import Order
 from tests.e2e.conftest import login
 
 
+ON_HOLD_ORDER = "576060251085660067"  # aisha.johnson's newest order, on hold: cancellable at once
+
+
 def run(coro):
     return asyncio.run(coro)
+
+
+async def pick_a_reason(term, order_id: str) -> None:
+    """Profile → menu → Settings and Privacy → Orders → the order → Cancel → a reason, by keys."""
+    await term.wait_for("Aisha Johnson")
+    term.press("m")
+    await term.wait_for("Settings and Privacy")
+    term.press("enter")
+    await term.wait_for(order_id)
+    term.press("enter")
+    await term.wait_for("Cancel order")
+    term.press("c")
+    await term.wait_for("Why do you want to cancel?")
+    term.press("down", "down", "enter")
+    await term.wait_for("Reason: No longer needed")
 
 
 def test_a_seller_logs_in_by_key_and_sees_only_their_shop(ssh_server, keys):
@@ -35,21 +53,11 @@ def test_a_seller_logs_in_by_key_and_sees_only_their_shop(ssh_server, keys):
 def test_a_buyer_cancels_an_order_over_ssh_by_keys(ssh_server, keys):
     """Profile → menu → Settings and Privacy → Orders → the order → Cancel → reason → Send."""
     server = ssh_server()
-    order_id = "576060251085660067"  # aisha.johnson's newest order, on hold: cancellable at once
+    order_id = ON_HOLD_ORDER
 
     async def session():
         term = await login(server, "aisha", keys.private["buyer"])
-        await term.wait_for("Aisha Johnson")
-        term.press("m")
-        await term.wait_for("Settings and Privacy")
-        term.press("enter")
-        await term.wait_for(order_id)
-        term.press("enter")
-        await term.wait_for("Cancel order")
-        term.press("c")
-        await term.wait_for("Why do you want to cancel?")
-        term.press("down", "down", "enter")
-        await term.wait_for("Reason: No longer needed")
+        await pick_a_reason(term, ON_HOLD_ORDER)
         term.press("s")
         await term.wait_for("Order cancelled")
         await term.close()
@@ -194,17 +202,7 @@ def test_a_disconnect_mid_action_leaves_the_database_consistent(ssh_server, keys
 
     async def session():
         term = await login(server, "aisha", keys.private["buyer"])
-        await term.wait_for("Aisha Johnson")
-        term.press("m")
-        await term.wait_for("Settings and Privacy")
-        term.press("enter")
-        await term.wait_for("576060251085660067")
-        term.press("enter")
-        await term.wait_for("Cancel order")
-        term.press("c")
-        await term.wait_for("Why do you want to cancel?")
-        term.press("enter")
-        await term.wait_for("Reason:")
+        await pick_a_reason(term, ON_HOLD_ORDER)
         term.press("s")
         term.conn.abort()  # the network goes, mid-action
         term.reader.cancel()
@@ -217,5 +215,5 @@ def test_a_disconnect_mid_action_leaves_the_database_consistent(ssh_server, keys
     time.sleep(1.0)  # the dropped session's process is ended by the server
     assert violations(db, before) == []
     with db.read() as s:
-        assert s.get(Order, "576060251085660067").status in ("on_hold", "cancelled")
+        assert s.get(Order, ON_HOLD_ORDER).status in ("on_hold", "cancelled")
     db.dispose()
