@@ -27,22 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 
 from core.db import Database  # noqa: E402
 from core.tiktok_import import import_file  # noqa: E402
+from tests.core.tiktok_samples import HEADER  # noqa: E402  (the export's columns, one list)
 
 TARGET = 30.0  # seconds for 100,000 rows
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
-HEADER = [
-    "Order ID", "Order Status", "Order Substatus", "Cancelation/Return Type", "SKU ID", "Seller SKU",
-    "Product Name", "Variation", "Quantity", "Sku Quantity of return", "SKU Unit Original Price",
-    "SKU Subtotal Before Discount", "SKU Platform Discount", "SKU Seller Discount",
-    "SKU Subtotal After Discount", "Shipping Fee After Discount", "Original Shipping Fee",
-    "Shipping Fee Seller Discount", "Shipping Fee Platform Discount", "Taxes", "Order Amount",
-    "Order Refund Amount", "Created Time", "Paid Time", "RTS Time", "Shipped Time", "Delivered Time",
-    "Cancelled Time", "Cancel By", "Cancel Reason", "Fulfillment Type", "Warehouse Name",
-    "Tracking ID", "Delivery Option", "Shipping Provider Name", "Buyer Message", "Buyer Username",
-    "Recipient", "Phone #", "Zipcode", "Country", "State", "City", "Detail Address", "Package ID",
-    "Seller Note",
-]
 _PRODUCTS = [(f"LH-{1000 + i}", f"Linen item {i}", ("Natural", "Grey", "Sage", "Large", "Small")[i % 5],
               499 + 137 * (i % 40)) for i in range(300)]
 # (Order Status, Order Substatus, order status in orderdesk's words)
