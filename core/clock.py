@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
-from core.models import Setting
+if TYPE_CHECKING:  # parsing times needs no database: the app's first frame uses this module
+    from sqlmodel import Session
 
 CLOCK_KEY = "clock"
 
@@ -43,11 +43,15 @@ def parse_duration(text: str) -> timedelta:
 
 
 def stored_clock(session: Session) -> datetime | None:
+    from core.models import Setting
+
     setting = session.get(Setting, CLOCK_KEY)
     return parse_instant(setting.value) if setting else None
 
 
 def set_stored_clock(session: Session, when: datetime) -> None:
+    from core.models import Setting
+
     setting = session.get(Setting, CLOCK_KEY) or Setting(key=CLOCK_KEY, value="")
     setting.value = when.astimezone(UTC).isoformat()
     session.add(setting)

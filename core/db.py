@@ -9,7 +9,6 @@ is imported only when the schema is behind, so a normal start stays cheap.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core.paths import resolve_url
+
 HEAD_REVISION = "0002"
 CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,23 +26,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 class DatabaseError(Exception):
     """The database cannot be opened or upgraded; the message says what to do."""
-
-
-def default_sqlite_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("orderdesk") / "orderdesk.db"
-
-
-def resolve_url(db_path: str | os.PathLike | None = None, url: str | None = None) -> str:
-    """--database-url, then --db, then $ORDERDESK_DATABASE_URL, then the user data dir."""
-    if url:
-        return url
-    if db_path:
-        return f"sqlite:///{Path(db_path).expanduser()}"
-    if env := os.environ.get("ORDERDESK_DATABASE_URL"):
-        return env
-    return f"sqlite:///{default_sqlite_path()}"
 
 
 def _sqlite_setup(engine: Engine) -> None:

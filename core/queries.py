@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from core import refunds, rules
+from core.results import Refusal
 from core.models import (
     Buyer, Cancellation, CancellationLine, Notification, Order, OrderEvent, OrderLine,
     OutboxEmail, Package, Shop,
@@ -207,3 +208,21 @@ def shops(session: Session) -> list[Shop]:
 
 def buyers(session: Session) -> list[Buyer]:
     return list(session.exec(select(Buyer).order_by(Buyer.username)).all())
+
+
+def start_identity(session: Session, role: str, name: str | None = None) -> str | Refusal:
+    """Whom `orderdesk seller` or `orderdesk buyer` opens as: the shop (by name) or buyer
+    (by username) given, else the first one."""
+    if role == "seller":
+        noun, names = "shop", [s.name for s in shops(session)]
+    else:
+        noun, names = "buyer", [b.username for b in buyers(session)]
+    if not names:
+        return Refusal("empty_database", f"The database has no {noun} yet: load the demo data with "
+                                         "`orderdesk seed demo`, or orders with `orderdesk import tiktok FILE`.")
+    if name is None:
+        return names[0]
+    if name not in names:
+        return Refusal(f"unknown_{role if role == 'buyer' else 'shop'}",
+                       f"There is no {noun} {name!r}. {noun.capitalize()}s: {', '.join(names)}.")
+    return name

@@ -6,29 +6,45 @@ description; `?` lists the current screen's keys and the command palette (Ctrl+P
 offers every one of them as an action. Twice a second the app asks whether the
 database changed (another station, or time passing) and tells the active screen.
 With $ORDERDESK_SMTP set (HOST:PORT), it also sends the customer emails every 30 s.
+
+Started from the command line, the app is given a way to open the database rather
+than an open one: it paints its first frame (the start screen's outline, its keys
+greyed) without importing SQLAlchemy, opens the database right after that frame,
+checks whom the start screen is for, and replaces the outline with the real screen.
+When it cannot start (no such shop, a database it cannot open) it exits with code 2
+and `refusal` says why; the command line prints it as the contract says.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
-from core import services
 from core.clock import current_time
-from core.db import Database
-from core.outbox import SmtpSettings, send_pending
-from core.watch import ChangeWatcher
+from core.results import Refusal
+from tui.lazy import lazy_import
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
 from tui.screens.launcher import LauncherScreen
+
+if TYPE_CHECKING:
+    from core.db import Database
+    from core.watch import ChangeWatcher
+
+core_db = lazy_import("core.db")
+outbox = lazy_import("core.outbox")
+queries = lazy_import("core.queries")
+services = lazy_import("core.services")
+watch = lazy_import("core.watch")
 
 # Which screen each identity starts on: "module:Class", built with the identity.
 START_SCREENS = {
@@ -48,11 +64,13 @@ class OrderDeskApp(App):
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key of this screen"),
     ]
 
-    def __init__(self, db: Database, *, now_text: str | None = None, role: str | None = None,
+    def __init__(self, db: Database | Callable[[], Database], *, now_text: str | None = None, role: str | None = None,
                  identity: str | None = None, app_version: str | None = None,
                  simulate: str | None = None, watch: bool = True, locked: bool = False):
         super().__init__()
-        self.db = db
+        self.db: Database | None = None if callable(db) else db
+        self.connect: Callable[[], Database] | None = db if callable(db) else None
+        self.refusal: Refusal | None = None  # why the app could not start
         self.now_text = now_text
         self.start = (role, identity)
         self.app_version = app_version
@@ -68,19 +86,57 @@ class OrderDeskApp(App):
 
     def on_mount(self) -> None:
         self.open_start()
+        if self.db is not None:
+            self.start_watching()
+
+    def on_ready(self) -> None:
+        """The first frame is painted (Textual's Ready event)."""
+        if self.db is None:
+            self.screen.call_after_refresh(self.open_database)
+
+    def open_database(self) -> None:
+        """Right after the first frame: open the database, let time do its work, check
+        whom the start screen is for, and put the real screen in place of its outline."""
+        try:
+            self.db = self.connect()
+        except core_db.DatabaseError as exc:
+            return self.refuse(Refusal("database", str(exc)))
+        self.settle()
+        role, identity = self.start
+        if role:
+            with self.db.read() as session:
+                found = queries.start_identity(session, role, identity)
+            if isinstance(found, Refusal):
+                return self.refuse(found)
+            self.start = (role, found)
+            self.switch_screen(self.start_screen(role, found))
+        else:
+            self.screen.post_message(DataChanged())
+        self.start_watching()
+
+    def refuse(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.exit(return_code=2 if refusal.is_bad_input or refusal.code == "database" else 1)
+
+    def start_watching(self) -> None:
         if self.watch:
-            self.watcher = ChangeWatcher(self.db)
+            self.watcher = watch.ChangeWatcher(self.db)
             self.set_interval(WATCH_INTERVAL, self.check_for_changes)
         try:
-            self.smtp = SmtpSettings.from_env()
+            self.smtp = outbox.SmtpSettings.from_env()
         except ValueError as exc:
             self.smtp = None
             self.notify(f"Not sending emails: $ORDERDESK_SMTP {exc}", severity="warning")
         if self.smtp is not None:  # send the customer emails in the background
             self.set_interval(EMAIL_EVERY, self.send_emails)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Before the database is open (the first frame) only Quit works; the other keys
+        show greyed."""
+        return True if self.db is not None or action == "quit" else None
+
     def send_emails(self) -> None:
-        self.run_worker(partial(send_pending, self.db, self.smtp), thread=True, exclusive=True,
+        self.run_worker(partial(outbox.send_pending, self.db, self.smtp), thread=True, exclusive=True,
                         group="email", exit_on_error=False)
 
     def pop_screen(self) -> AwaitComplete:
@@ -94,19 +150,27 @@ class OrderDeskApp(App):
         role, identity = self.start
         if not self.locked:
             self.push_screen(LauncherScreen())
-        if role and identity:
-            self.open_identity(role, identity)
+        if role and (identity or self.db is None):
+            self.push_screen(self.start_screen(role, identity))
 
     def open_identity(self, role: str, identity: str) -> None:
+        self.push_screen(self.start_screen(role, identity))
+
+    @staticmethod
+    def start_screen(role: str, identity: str | None) -> Screen:
         module, name = START_SCREENS[role].split(":")
-        self.push_screen(getattr(import_module(module), name)(role, identity))
+        return getattr(import_module(module), name)(role, identity)
+
+    def settle(self) -> None:
+        """Let time do its work: hold windows end, unanswered requests are approved."""
+        now = self.now()
+        if services.has_due(self.db, now):
+            services.process_due(self.db, now=now)
 
     def check_for_changes(self) -> None:
         self._ticks += 1
         if self._ticks % DUE_EVERY == 0:
-            now = self.now()
-            if services.has_due(self.db, now):
-                services.process_due(self.db, now=now)
+            self.settle()
         if self.watcher.changed():
             self.screen.post_message(DataChanged())
 

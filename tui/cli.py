@@ -2,7 +2,9 @@
 
 Exit codes: 0 done, 1 refused by a rule, 2 bad input. With --json a refusal
 prints {"error": {"code", "message"}} on stdout. Nothing changes on exit 1 or 2.
-Textual is imported only by the commands that open the TUI.
+Textual is imported only by the commands that open the TUI, and SQLAlchemy (through
+core.db, core.queries, core.services) only when a command first touches the
+database: the TUI commands leave that to the app, after its first frame.
 """
 
 from __future__ import annotations
@@ -12,15 +14,24 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from core import queries, rules, services
-from core.clock import BadTime, current_time, parse_duration
-from core.db import Database, DatabaseError, resolve_url
+from core import rules
+from core.clock import BadTime, current_time, parse_duration, parse_instant
 from core.money import format_money
+from core.paths import resolve_url
 from core.results import Refusal, Success
 from tui.format import order_text
+from tui.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from core.db import Database
+
+core_db = lazy_import("core.db")
+queries = lazy_import("core.queries")
+services = lazy_import("core.services")
 
 
 class CliExit(Exception):
@@ -39,11 +50,15 @@ class Context:
 
     @property
     def db(self) -> Database:
+        try:
+            return self.open()
+        except core_db.DatabaseError as exc:
+            self.fail("database", str(exc))
+
+    def open(self) -> Database:
+        """The database, opened (and upgraded) at the first call; DatabaseError says why not."""
         if self._db is None:
-            try:
-                self._db = Database(resolve_url(self.db_path, self.url))
-            except DatabaseError as exc:
-                self.fail("database", str(exc))
+            self._db = core_db.Database(resolve_url(self.db_path, self.url))
         return self._db
 
     def close(self) -> None:
@@ -128,11 +143,26 @@ def cli(click_ctx, db_path, database_url, now_text, locked, as_json):
         open_tui(click_ctx.obj)
 
 
-def open_tui(ctx: Context, **start) -> None:
+def open_tui(ctx: Context, prepare=None, **start) -> None:
+    """Run the app; it opens the database (then `prepare`s it) after its first frame."""
     from tui.app import OrderDeskApp
 
-    ctx.settle()
-    OrderDeskApp(ctx.db, now_text=ctx.now_text, locked=ctx.locked, **start).run()
+    if ctx.now_text:
+        try:
+            parse_instant(ctx.now_text)
+        except BadTime as exc:
+            ctx.fail("bad_input", f"--now / ORDERDESK_NOW: {exc}")
+
+    def connect() -> Database:
+        db = ctx.open()
+        if prepare is not None and isinstance(refused := prepare(db), Refusal):
+            raise core_db.DatabaseError(refused.message)
+        return db
+
+    app = OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked, **start)
+    app.run()
+    if app.refusal is not None:
+        report(ctx.as_json, app.refusal, app.return_code or 1)
 
 
 # -- the app ----------------------------------------------------------------------
@@ -142,10 +172,7 @@ def demo(ctx: Context):
     """Load the demo data into a fresh database and open the app."""
     from core.demo import load_demo
 
-    result = load_demo(ctx.db, reset=True)
-    if isinstance(result, Refusal):
-        ctx.finish(result)
-    open_tui(ctx)
+    open_tui(ctx, prepare=lambda db: load_demo(db, reset=True))
 
 
 @cli.command()
@@ -157,17 +184,12 @@ def demo(ctx: Context):
 @with_json
 def buyer(ctx: Context, user, app_version, simulate):
     """Open the app on the buyer's Profile."""
-    with ctx.db.read() as session:
-        names = [b.username for b in queries.buyers(session)]
-    if user and user not in names:
-        ctx.fail("unknown_buyer", f"There is no buyer {user!r}. Buyers: {', '.join(names) or 'none'}.")
     if app_version:
         try:
             rules.version_tuple(app_version)
         except ValueError as exc:
             ctx.fail("bad_input", f"--app-version: {exc}.")
-    open_tui(ctx, role="buyer", identity=user or (names[0] if names else None), app_version=app_version,
-             simulate=simulate)
+    open_tui(ctx, role="buyer", identity=user, app_version=app_version, simulate=simulate)
 
 
 @cli.command()
@@ -175,11 +197,7 @@ def buyer(ctx: Context, user, app_version, simulate):
 @with_json
 def seller(ctx: Context, shop):
     """Open the app on the seller's To Ship board."""
-    with ctx.db.read() as session:
-        names = [s.name for s in queries.shops(session)]
-    if shop and shop not in names:
-        ctx.fail("unknown_shop", f"There is no shop {shop!r}. Shops: {', '.join(names) or 'none'}.")
-    open_tui(ctx, role="seller", identity=shop or (names[0] if names else None))
+    open_tui(ctx, role="seller", identity=shop)
 
 
 # -- seeding ------------------------------------------------------------------------
@@ -267,7 +285,7 @@ def orders_show(ctx: Context, order_id):
 def reasons(ctx: Context, actor, order_id):
     """Reason keys and texts."""
     if order_id:
-        now = ctx.settle()
+        ctx.settle()
         order_id = _resolve_order(ctx, order_id)
         with ctx.db.read() as session:
             state = services.load_order(session, order_id, lock=False)
@@ -422,7 +440,8 @@ def buy_again_cmd(ctx: Context, order_id, items, address, user):
 
 
 # -- logistics ------------------------------------------------------------------------------
-def _logistics_command(name: str, service, doc: str, actor_option: str = "--shop"):
+def _logistics_command(name: str, service: str, doc: str, actor_option: str = "--shop"):
+    """A command that moves a package on: `service` names its core.services command."""
     @cli.command(name, help=doc)
     @click.argument("package_id")
     @click.option(actor_option, "actor", metavar="NAME", help="Act as this shop/buyer (must be the order's).")
@@ -430,17 +449,17 @@ def _logistics_command(name: str, service, doc: str, actor_option: str = "--shop
     def run(ctx: Context, package_id, actor):
         now = ctx.settle()
         key = "user" if actor_option == "--user" else "shop"
-        ctx.finish(service(ctx.db, package_id, now=now, **{key: actor}))
+        ctx.finish(getattr(services, service)(ctx.db, package_id, now=now, **{key: actor}))
 
     run.__name__ = name.replace("-", "_")
     return run
 
 
-_logistics_command("pack", services.pack, "Pack: Awaiting Shipment → Awaiting Collection.")
-_logistics_command("handover", services.handover, "Hand over to the carrier: → In Transit.")
-_logistics_command("deliver", services.deliver, "Mark delivered.")
-_logistics_command("refuse", services.refuse_delivery, "The buyer refuses delivery: → Returned.", "--user")
-_logistics_command("receive-return", services.receive_return,
+_logistics_command("pack", "pack", "Pack: Awaiting Shipment → Awaiting Collection.")
+_logistics_command("handover", "handover", "Hand over to the carrier: → In Transit.")
+_logistics_command("deliver", "deliver", "Mark delivered.")
+_logistics_command("refuse", "refuse_delivery", "The buyer refuses delivery: → Returned.", "--user")
+_logistics_command("receive-return", "receive_return",
                    "A refused package is back: its items are cancelled and refunded.")
 
 
@@ -810,7 +829,7 @@ def main(argv=None) -> int:
         else:
             exc.show()
         return 2
-    except DatabaseError as exc:
+    except core_db.DatabaseError as exc:
         try:
             report("--json" in argv, Refusal("database", str(exc)), 2)
         except CliExit as done:

@@ -10,10 +10,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from textual.screen import Screen
 
-from core import board, services
-from core.board import OrderSnapshot
+from tui.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from core.board import OrderSnapshot
+
+board = lazy_import("core.board")
+services = lazy_import("core.services")
 
 ACTIONS = {  # the order card's action menu (seed 003), in its order
     "cancel": "Cancel order",

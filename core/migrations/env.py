@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - `alembic` run by hand
-    from core.db import resolve_url
+    from core.paths import resolve_url
     from sqlalchemy import create_engine
 
     connection = create_engine(resolve_url()).connect()

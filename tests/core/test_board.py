@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from core import board, queries, services, synthetic
+from core.cards import TAB_ORDER, BoardFilter
 from core.clock import parse_instant
 from core.db import Database
 from core.demo import load_demo
@@ -62,20 +63,20 @@ def test_keyset_pages_walk_every_tab_exactly_like_a_sort(many):
     with many.read() as session:
         shop = queries.shops(session)[-1]
         skus = [s for s, _ in board.shop_skus(session, shop.id)][:2]
-        for tab in board.TAB_ORDER:
-            flt = board.BoardFilter(shop.id, tab)
+        for tab in TAB_ORDER:
+            flt = BoardFilter(shop.id, tab)
             assert all_pages(session, flt) == naive(session, flt), tab
         for status in ("awaiting_shipment", "awaiting_collection"):
-            flt = board.BoardFilter(shop.id, "to_ship", status)
+            flt = BoardFilter(shop.id, "to_ship", status)
             assert all_pages(session, flt) == naive(session, flt)
-        flt = board.BoardFilter(shop.id, "all", skus=frozenset(skus))
+        flt = BoardFilter(shop.id, "all", skus=frozenset(skus))
         assert all_pages(session, flt) == naive(session, flt)
 
 
 def test_pages_backwards_and_from_an_anchor(many):
     with many.read() as session:
         shop = queries.shops(session)[-1]
-        flt = board.BoardFilter(shop.id, "completed")
+        flt = BoardFilter(shop.id, "completed")
         keys = naive(session, flt)
         assert board.page_keys(session, flt, before=keys[60], limit=20) == keys[40:60]
         assert board.page_keys(session, flt, at=keys[60], limit=20) == keys[60:80]
@@ -153,10 +154,10 @@ def test_board_queries_use_indexes(many, monkeypatch):
     monkeypatch.setattr(board, "_keys", spy)
     with many.read() as session:
         shop = queries.shops(session)[0]
-        key = board.page_keys(session, board.BoardFilter(shop.id, "all"), limit=5)[-1]
-        for tab in board.TAB_ORDER:
-            board.page_keys(session, board.BoardFilter(shop.id, tab), after=key)
-            board.page_keys(session, board.BoardFilter(shop.id, tab, skus=frozenset({"X"})), before=key)
+        key = board.page_keys(session, BoardFilter(shop.id, "all"), limit=5)[-1]
+        for tab in TAB_ORDER:
+            board.page_keys(session, BoardFilter(shop.id, tab), after=key)
+            board.page_keys(session, BoardFilter(shop.id, tab, skus=frozenset({"X"})), before=key)
         from sqlalchemy import and_, exists, or_
 
         for flt, status, kw in captured:

@@ -8,6 +8,7 @@ import asyncio
 from textual.widgets import Input, Static
 
 from core import board, services
+from core.cards import BoardFilter
 from core.clock import parse_instant
 from core.db import Database
 from tests.tui.conftest import DEMO_NOW
@@ -28,7 +29,7 @@ def seller_app(db) -> OrderDeskApp:
 def core_page(db, **kw):
     with db.read() as session:
         shop = board.shop_by_name(session, SHOP)
-        return [c.id for c in board.page(session, board.BoardFilter(shop.id, **kw))]
+        return [c.id for c in board.page(session, BoardFilter(shop.id, **kw))]
 
 
 def shown(app) -> list[str]:
@@ -192,7 +193,7 @@ def test_the_card_list_pages_by_keyset_and_never_holds_every_order(tmp_path, mon
         from core import queries
         shop = queries.shops(session)[0]
         total = board.counts(session, shop.id).by_tab["all"]
-        everything = [k[1] for k in board.page_keys(session, board.BoardFilter(shop.id, "all"), limit=total)]
+        everything = [k[1] for k in board.page_keys(session, BoardFilter(shop.id, "all"), limit=total)]
 
     async def drive():
         app = OrderDeskApp(db, role="seller", identity=shop.name, watch=False)

@@ -9,8 +9,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import queries
+from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, NavBar
+
+queries = lazy_import("core.queries")
 
 TAB_TITLES = {"to_pay": "To pay", "to_ship": "To ship", "shipped": "Shipped",
               "delivered": "Delivered", "cancelled": "Cancelled"}
@@ -42,7 +44,7 @@ class BuyerProfileScreen(BuyerScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="profile-top"):
-            yield Static(f"@{self.identity}", id="profile-handle")
+            yield Static(f"@{self.identity or '…'}", id="profile-handle")
             yield Static("≡  Menu (m)", id="profile-menu")
         with VerticalScroll(id="profile-body"):
             yield Static(id="profile-card")
@@ -60,7 +62,14 @@ class BuyerProfileScreen(BuyerScreen):
     def on_data_changed(self, message) -> None:
         self.reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The first frame comes before the database is open: its keys show greyed then."""
+        return True if self.app.db is not None else None
+
     def reload(self) -> None:
+        if self.app.db is None:  # the first frame: the app opens the database right after it
+            self.query_one("#profile-card", Static).update(Text("Opening your profile…", style="dim"))
+            return
         with self.app.db.read() as session:
             buyer = next((b for b in queries.buyers(session) if b.username == self.identity), None)
             orders = queries.buyer_orders(session, self.identity, "all", now=self.app.now(), limit=1000)

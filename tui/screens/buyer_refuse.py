@@ -4,8 +4,6 @@ with them), then confirm. `core.services.refuse_delivery` does it."""
 
 from __future__ import annotations
 
-import uuid
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +11,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import queries, rules, services
-from core.results import Refused, Success
+from core.results import Success
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
 
 

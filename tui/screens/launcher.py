@@ -7,7 +7,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import queries
+from tui.lazy import lazy_import
+
+queries = lazy_import("core.queries")
 
 
 class LauncherScreen(Screen):
@@ -21,16 +23,31 @@ class LauncherScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def on_data_changed(self, _message=None) -> None:
+        self.load()
+
+    def load(self) -> None:
+        """The shops and buyers, read again whenever the launcher shows (a shop may have
+        been added); before the database is open (the first frame) a line says so."""
+        identities = self.query_one(OptionList)
+        if self.app.db is None:
+            identities.set_options([Option("Opening the database…", disabled=True)])
+            return
         with self.app.db.read() as session:
             shops, buyers = queries.shops(session), queries.buyers(session)
         options = [Option(f"Seller · {shop.name}", id=f"seller:{shop.name}") for shop in shops]
         options += [Option(f"Buyer  · {b.name} ({b.username})", id=f"buyer:{b.username}") for b in buyers]
-        identities = self.query_one(OptionList)
+        highlighted = identities.highlighted
         if options:
-            identities.add_options(options)
-            identities.highlighted = 0
+            identities.set_options(options)
+            identities.highlighted = min(highlighted or 0, len(options) - 1)
         else:
-            identities.add_option(Option("The database is empty: run `orderdesk seed demo`.", disabled=True))
+            identities.set_options([Option("The database is empty: run `orderdesk seed demo`.", disabled=True)])
         identities.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

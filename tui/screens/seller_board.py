@@ -17,11 +17,13 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from core import board
-from core.board import TAB_LABELS, TAB_ORDER, TO_SHIP_FILTERS, BoardFilter
+from core.cards import TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter
 from core.rules import STATUS_LABELS
 from tui import seller_flow
+from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
+
+board = lazy_import("core.board")
 
 SCAN_MIN_DIGITS = 4
 NARROW = 110  # columns: below this the bars shorten large counts
@@ -82,7 +84,7 @@ class SellerBoardScreen(Screen):
         self.status: str | None = None
         self.skus: frozenset[str] = frozenset()
         self.query_text = ""
-        self.counts: board.BoardCounts | None = None
+        self.counts: BoardCounts | None = None
         self.scan_buffer = ""
         self.counts_in_background = False
         self._search_timer = None
@@ -102,18 +104,29 @@ class SellerBoardScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._paint_bars()
+        self.cards.focus()
+        if self.app.db is None:  # the first frame: the app opens the database right after it
+            self.cards.empty_text = "Opening the To Ship board…"
+            return
         with self.app.db.read() as session:
             shop = board.shop_by_name(session, self.shop_name)
         if shop is None:
-            self.query_one(CardList).empty_text = (
+            self.cards.empty_text = (
                 f"There is no shop {self.shop_name!r}. Run `orderdesk seed demo`, then open a shop.")
-            self.query_one(CardList).refresh()
+            self.cards.refresh()
             return
         self.shop_id = shop.id
         with self.app.db.read() as session:
             self.counts_in_background = board.is_large(session)
         self.reread()
-        self.query_one(CardList).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Until the board has its shop (the first frame, or no such shop) its keys show
+        greyed, and only Back works (once the database is open)."""
+        if self.app.db is not None and (self.shop_id is not None or action == "back"):
+            return True
+        return None
 
     @property
     def cards(self) -> CardList:
@@ -165,7 +178,7 @@ class SellerBoardScreen(Screen):
             counts = board.counts(session, self.shop_id)
         self.app.call_from_thread(self._counted, counts)
 
-    def _counted(self, counts: board.BoardCounts) -> None:
+    def _counted(self, counts: BoardCounts) -> None:
         self.counts = counts
         self._paint_bars()
 
@@ -180,7 +193,7 @@ class SellerBoardScreen(Screen):
     def _paint_bars(self) -> None:
         counts = self.counts
         if counts is None:
-            counts = board.BoardCounts.unknown()
+            counts = BoardCounts.unknown()
         c = self._count_text
         narrow = self.size.width < NARROW
         tabs = Text()
@@ -202,7 +215,7 @@ class SellerBoardScreen(Screen):
                 bar.append(label, "bold reverse" if status == self.status else "")
             bar.append(" (t)", "dim")
         else:
-            shown = board.TAB_STATUSES[self.tab] or ()
+            shown = TAB_STATUSES[self.tab] or ()
             bar.append(" · ".join(f"{STATUS_LABELS[s]} {c(counts.by_status[s])}" for s in shown) or
                        f"Every status {c(counts.by_tab['all'])}", "dim")
         self.query_one("#filters", Static).update(bar)
@@ -220,7 +233,9 @@ class SellerBoardScreen(Screen):
     def _paint_position(self) -> None:
         cards = self.cards
         counts = self.counts
-        if self.query_text:
+        if self.shop_id is None:
+            text = ""
+        elif self.query_text:
             text = f"{len(cards.cards)} found for {self.query_text!r} · Escape clears the search"
         elif not cards.cards:
             text = "No orders"

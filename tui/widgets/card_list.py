@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.console import Console
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -22,8 +21,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from core import rules
-from core.board import PAGE as BOARD_PAGE
-from core.board import Key, OrderCard
+from core.cards import PAGE as BOARD_PAGE
+from core.cards import Key, OrderCard
 from core.money import format_money
 
 MAX_CARDS = 120  # the window: never more cards than this in memory

@@ -1,0 +1,36 @@
+"""Modules the first frame does not need, imported at their first use.
+
+Opening the database needs SQLAlchemy and SQLModel (about 300 ms of imports), so the
+app paints its first frame without them and opens the database right after it
+(`OrderDeskApp.open_database`). The modules on that path (the CLI, the app, the
+launcher and the two start screens) name the heavy parts of `core` through
+`lazy_import`, which is the standard library's `importlib.util.LazyLoader`: the
+module object exists at once and is executed at its first attribute access.
+
+Only the main thread may touch such a module first (LazyLoader is not thread-safe);
+every one of them is loaded by the time the database is open.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def lazy_import(name: str) -> ModuleType:
+    """The module `name`, executed at its first attribute access."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    return module
