@@ -11,7 +11,7 @@ the card list has drawn the new cards (CardList.painted_at, set in render_line):
 - first page: push the board screen (counts + first page from SQL) -> painted; target 150 ms
 - filter or tab change: a key (status filter, next tab, product filter) -> painted; 50 ms
 - scrolling a page: PageDown -> painted (loading the next page from SQL when due); 16 ms
-- resident memory of this process (VmRSS, and its peak VmHWM) after all of it; 200 MB
+- the peak resident memory of this process (VmHWM) after all of it; 200 MB
 
 Exit status 0 when every target is met, 1 otherwise.
 """
@@ -29,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.report import Figure, report  # noqa: E402
 
 NOW = "2026-11-20T12:00:00Z"
 TARGETS = {"first_page_ms": 150.0, "filter_ms": 50.0, "scroll_ms": 16.0, "rss_mb": 200.0}
@@ -145,29 +147,19 @@ def main() -> int:
     width, height = (int(n) for n in args.size.split("x"))
     out = asyncio.run(measure(path, args.runs, (width, height)))
     res = out["results"]
-    figures = {
-        "first_page_ms": statistics.median(res["first_page_ms"]),
-        "filter_ms": statistics.median(res["filter_ms"]),
-        "scroll_ms": statistics.median(res["scroll_ms"]),
-        "rss_mb": out["rss"],
-    }
+    size = f"{args.orders // 1_000_000}M" if args.orders >= 1_000_000 else f"{args.orders // 1000}k"
     print(f"database {path} ({out['shop']}: {out['orders']:,} orders in the shop), "
           f"terminal {args.size}, {args.runs} runs")
-    labels = {"first_page_ms": "first page painted", "filter_ms": "filter or tab change re-painted",
-              "scroll_ms": "scrolling a page", "rss_mb": "resident memory"}
-    met_all = True
-    for key, value in figures.items():
-        unit = "MB" if key == "rss_mb" else "ms"
-        met = value < TARGETS[key]
-        met_all &= met
-        extra = ""
-        if key != "rss_mb":
-            values = sorted(res[key])
-            extra = f"  (min {values[0]:.1f}, max {values[-1]:.1f}, n={len(values)})"
-        else:
-            extra = f"  (peak {out['peak']:.0f} MB)"
-        print(f"{labels[key]:<34} median {value:8.1f} {unit}  target < {TARGETS[key]:.0f} {unit}  "
-              f"{'met' if met else 'NOT met'}{extra}")
+    labels = {"first_page_ms": "first page painted", "filter_ms": "filter or tab change",
+              "scroll_ms": "scrolling a page"}
+    figures = []
+    for key, label in labels.items():
+        values = sorted(res[key])
+        figures.append(report(Figure(f"board {size}: {label}", statistics.median(values), "ms", len(values),
+                                     TARGETS[key], note=f"min {values[0]:.1f}, max {values[-1]:.1f}")))
+    figures.append(report(Figure(f"board {size}: peak resident memory", out["peak"], "MB", 1, TARGETS["rss_mb"],
+                                 note=f"{out['rss']:.0f} MB at the end")))
+    met_all = all(f.met for f in figures)
     return 0 if met_all else 1
 
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
+from bench.report import Figure, report  # noqa: E402
 from core import queries, services  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.demo import wipe  # noqa: E402
@@ -85,9 +86,12 @@ def main() -> int:
     parser.add_argument("--database-url", help="also measure this database (e.g. PostgreSQL)")
     args = parser.parse_args()
     orders, runs = (5_000, 1) if args.quick else (args.orders, args.runs)
-    targets = [("SQLite", None)] + ([("given URL", args.database_url)] if args.database_url else [])
-    for label, url in targets:
-        for kind in ("whole", "items"):
+    databases = [("SQLite", None)]
+    if args.database_url:
+        databases.append(("PostgreSQL" if args.database_url.startswith("postgresql") else "given URL",
+                          args.database_url))
+    for label, url in databases:
+        for kind, words in (("whole", "whole-order"), ("items", "item")):
             rate = {}
             for processes in (1, 4):
                 rates = []
@@ -95,8 +99,9 @@ def main() -> int:
                     with tempfile.TemporaryDirectory(prefix="orderdesk-tp-") as folder:
                         rates.append(measure(url or f"sqlite:///{Path(folder) / 'tp.db'}", orders, processes, kind))
                 rate[processes] = statistics.median(rates)
-            print(f"{label}: {kind:<5} cancellations/s: 1 process {rate[1]:6.0f}, 4 processes {rate[4]:6.0f} "
-                  f"(ratio {rate[4] / rate[1]:.2f}; no target set)")
+                note = f"{rate[4] / rate[1]:.2f}x one process" if processes == 4 else ""
+                report(Figure(f"{label}: {words} cancellations, {processes} process{'es' * (processes > 1)}",
+                              rate[processes], "/s", runs, note=note))
     return 0
 
 

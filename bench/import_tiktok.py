@@ -25,6 +25,7 @@ from random import Random
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone, too
 
+from bench.report import Figure, report  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.tiktok_import import import_file  # noqa: E402
 from tests.core.tiktok_samples import HEADER  # noqa: E402  (the export's columns, one list)
@@ -154,12 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {n}: {s['rows']:,} rows, {s['added']:,} orders added, {s['skipped']} skipped, "
               f"{len(s['problems'])} problem rows in {seconds:.2f} s (CPU {cpu:.2f} s) = "
               f"{s['rows'] / seconds:,.0f} rows/s")
-    median = statistics.median(times)
     target = TARGET * max(args.rows, 10_000) / 100_000  # small runs: fixed costs dominate
-    met = median <= target
-    print(f"median: {median:.2f} s for {args.rows:,} rows   target: <= {target:.1f} s   "
-          f"{'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    figure = report(Figure(f"import tiktok ({args.rows:,} rows)", statistics.median(times), "s",
+                           args.repeat, target))
+    return 0 if figure.met else 1
 
 
 if __name__ == "__main__":

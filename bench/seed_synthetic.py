@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone, too
 
+from bench.report import Figure, report  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.synthetic import generate  # noqa: E402
 
@@ -54,11 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {n}: {counts['orders']:,} orders ({counts['lines']:,} lines, "
               f"{counts['packages']:,} packages, {counts['cancellations']:,} cancellations, "
               f"{counts['events']:,} events) in {counts['seconds']:.2f} s = {rate:,.0f} orders/s")
-    median = statistics.median(rates)
-    met = median >= TARGET
-    print(f"median: {median:,.0f} orders/s   target: >= {TARGET:,} orders/s   "
-          f"{'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    figure = report(Figure(f"seed synthetic ({args.orders:,} orders a run)", statistics.median(rates),
+                           "orders/s", args.repeat, TARGET, higher_is_better=True))
+    return 0 if figure.met else 1
 
 
 if __name__ == "__main__":

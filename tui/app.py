@@ -10,7 +10,7 @@ With $ORDERDESK_SMTP set (HOST:PORT), it also sends the customer emails every 30
 Started from the command line, the app is given a way to open the database rather
 than an open one: it paints its first frame (the start screen's outline, its keys
 greyed) without importing SQLAlchemy, opens the database right after that frame,
-checks whom the start screen is for, and replaces the outline with the real screen.
+checks whom the start screen is for, and the outline fills in (`opened(identity)`).
 When it cannot start (no such shop, a database it cannot open) it exits with code 2
 and `refusal` says why; the command line prints it as the contract says.
 """
@@ -96,7 +96,7 @@ class OrderDeskApp(App):
 
     def open_database(self) -> None:
         """Right after the first frame: open the database, let time do its work, check
-        whom the start screen is for, and put the real screen in place of its outline."""
+        whom the start screen is for, and fill in its outline."""
         try:
             self.db = self.connect()
         except core_db.DatabaseError as exc:
@@ -109,7 +109,7 @@ class OrderDeskApp(App):
             if isinstance(found, Refusal):
                 return self.refuse(found)
             self.start = (role, found)
-            self.switch_screen(self.start_screen(role, found))
+            self.screen.opened(found)  # the outline fills in
         else:
             self.screen.post_message(DataChanged())
         self.start_watching()

@@ -62,6 +62,13 @@ class BuyerProfileScreen(BuyerScreen):
     def on_data_changed(self, message) -> None:
         self.reload()
 
+    def opened(self, identity: str) -> None:
+        """The app has opened the database (after the first frame): `identity`'s profile."""
+        self.identity = identity
+        self.query_one("#profile-handle", Static).update(f"@{identity}")
+        self.reload()
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The first frame comes before the database is open: its keys show greyed then."""
         return True if self.app.db is not None else None

@@ -108,7 +108,16 @@ class SellerBoardScreen(Screen):
         self.cards.focus()
         if self.app.db is None:  # the first frame: the app opens the database right after it
             self.cards.empty_text = "Opening the To Ship board…"
-            return
+        else:
+            self.open_shop()
+
+    def opened(self, identity: str) -> None:
+        """The app has opened the database (after the first frame): `identity`'s board."""
+        self.shop_name = self.sub_title = identity
+        self.open_shop()
+        self.refresh_bindings()
+
+    def open_shop(self) -> None:
         with self.app.db.read() as session:
             shop = board.shop_by_name(session, self.shop_name)
         if shop is None:
