@@ -93,11 +93,14 @@ def main() -> int:
                 script_args = [*script_args, "--database-url", args.database_url]
             print(f"== {script} {' '.join(script_args)}", flush=True)
             started = time.monotonic()
+            reported_before = len(read_results(results.name))
             run = subprocess.run([sys.executable, str(HERE / script), *script_args],
                                  capture_output=True, text=True, cwd=HERE.parent, env=env)
             print(run.stdout.strip())
-            if run.returncode not in (0, 1):  # 1: ran, some target not met
-                failures.append(f"{script} {' '.join(script_args)}: exit {run.returncode}")
+            reported = len(read_results(results.name)) - reported_before
+            if run.returncode not in (0, 1) or not reported:  # exit 1: it ran, a target was not met
+                failures.append(f"{script} {' '.join(script_args)}: exit {run.returncode}, "
+                                f"{reported} figures")
                 print(run.stderr.strip()[-3000:])
             print(f"   ({time.monotonic() - started:.0f} s)\n", flush=True)
         figures = read_results(results.name)

@@ -86,13 +86,17 @@ class PtyTerminal:
         for key in keys:
             os.write(self.master, codes.get(key, key).encode())
 
+    def hang_up(self) -> None:
+        """Close the terminal under the program, as a dropped connection does."""
+        if not self.closed:
+            os.close(self.master)
+            self.closed = True
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        if not self.closed:
-            os.close(self.master)
-            self.closed = True
+        self.hang_up()
 
     def __enter__(self) -> PtyTerminal:
         return self

@@ -18,6 +18,8 @@ and `refusal` says why; the command line prints it as the contract says.
 from __future__ import annotations
 
 import asyncio
+import select
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -54,6 +56,7 @@ START_SCREENS = {
 WATCH_INTERVAL = 0.5  # seconds: other stations' changes show within a second
 DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) every 5 s
 EMAIL_EVERY = 30  # seconds between background email sends, when $ORDERDESK_SMTP is set
+HANGUP_EVERY = 1  # seconds between checks that the terminal is still there
 
 
 class OrderDeskApp(App):
@@ -88,6 +91,17 @@ class OrderDeskApp(App):
         self.open_start()
         if self.db is not None:
             self.start_watching()
+        if not self.is_headless and sys.stdin.isatty():
+            self.set_interval(HANGUP_EVERY, self.check_terminal)
+
+    def check_terminal(self) -> None:
+        """Leave when the terminal hangs up (an SSH connection dropped without a SIGHUP):
+        Textual's input thread would otherwise spin on the closed terminal for ever
+        (Textualize/textual#6690)."""
+        poll = select.poll()
+        poll.register(sys.stdin.fileno(), 0)  # no events asked: only POLLHUP/POLLERR/POLLNVAL come back
+        if poll.poll(0):
+            self.exit(return_code=129)
 
     def on_ready(self) -> None:
         """The first frame is painted (Textual's Ready event)."""

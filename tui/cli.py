@@ -163,6 +163,8 @@ def open_tui(ctx: Context, prepare=None, **start) -> None:
     app.run()
     if app.refusal is not None:
         report(ctx.as_json, app.refusal, app.return_code or 1)
+    if app.return_code:  # 129: the terminal hung up
+        raise CliExit(app.return_code)
 
 
 # -- the app ----------------------------------------------------------------------

@@ -17,7 +17,8 @@ unbuffered both ways (TCP_NODELAY). Exec requests, subsystems, port forwarding
 and sessions without a terminal are refused. A session idle for --idle-timeout
 seconds ends; past --max-sessions a new connection is told the server is full.
 A disconnect kills only that session's process; every command it ran was one
-transaction, so the database stays consistent.
+transaction, so the database stays consistent. Stopping the server (Ctrl+C or
+SIGTERM) ends every session's process the same way.
 
 Web: `orderdesk serve web --port 8000` runs the same app in a browser through
 textual-serve (one process per browser tab).
@@ -254,13 +255,20 @@ def serve_ssh(host: str, port: int, key_path: Path, settings: SshSettings) -> No
         server = await start_ssh(host, port, key_path, settings)
         print(f"orderdesk: serving over SSH on {host}:{port} for {len(settings.users)} user(s); "
               "Ctrl+C stops.", flush=True)
-        async with server:
-            await server.wait_closed()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        server.close()
+        for child in list(settings.sessions):  # as a disconnect does: hang up each session's app
+            try:
+                os.killpg(child.pid, signal.SIGHUP)
+            except ProcessLookupError:
+                pass
+        await asyncio.gather(*(child.wait() for child in list(settings.sessions)))
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(main())
 
 
 def serve_web(host: str, port: int, app_args: list[str], public_url: str | None = None) -> None:

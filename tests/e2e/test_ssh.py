@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -32,6 +34,37 @@ async def pick_a_reason(term, order_id: str) -> None:
     await term.wait_for("Why do you want to cancel?")
     term.press("down", "down", "enter")
     await term.wait_for("Reason: No longer needed")
+
+
+def session_processes(server) -> list[int]:
+    """The app processes serving this server's sessions (their command lines name its database)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--locked" in args and server.url.encode() in args:
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+def test_stopping_the_server_ends_every_sessions_app(ssh_server, keys):
+    server = ssh_server()
+
+    async def sessions():
+        terms = [await login(server, "seller-anna", keys.private["seller"]) for _ in range(3)]
+        for term in terms:
+            await term.wait_for("Lakehouse Home")
+        assert len(session_processes(server)) == 3
+        server.stop()  # SIGTERM
+        deadline = time.monotonic() + 10
+        while session_processes(server) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert session_processes(server) == []
+        assert server.process.returncode == 0
+
+    run(sessions())
 
 
 def test_a_seller_logs_in_by_key_and_sees_only_their_shop(ssh_server, keys):

@@ -34,6 +34,15 @@ def test_buyer_opens_on_that_buyers_profile(e2e_demo_template, tmp_path):
         assert term.wait_exit() == 0
 
 
+def test_a_terminal_that_hangs_up_ends_the_app(e2e_demo_template, tmp_path):
+    """No SIGHUP here (the terminal is not the app's controlling one): the app notices
+    the hang-up itself instead of spinning on a dead terminal."""
+    with orderdesk(clone_url(e2e_demo_template, tmp_path), "seller") as term:
+        term.wait_for("newest first")
+        term.hang_up()
+        assert term.process.wait(10) == 129
+
+
 def test_an_unknown_shop_ends_with_exit_2_and_the_contracts_error(e2e_demo_template, tmp_path):
     with orderdesk(clone_url(e2e_demo_template, tmp_path), "seller", "--shop", "Nope", "--json") as term:
         assert term.wait_exit() == 2

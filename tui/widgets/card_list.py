@@ -8,6 +8,7 @@ cursor nears either end, so a shop with a million orders costs what a page costs
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -81,9 +82,6 @@ class CardList(Widget, can_focus=True):
     class Moved(Message):
         """The cursor or the window moved (the screen shows the position)."""
 
-    class Painted(Message):
-        """New cards were drawn (benchmarks wait for it)."""
-
     def __init__(self, *, id: str | None = None):
         super().__init__(id=id)
         self.cards: list[OrderCard] = []
@@ -100,7 +98,7 @@ class CardList(Widget, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._view: list[Strip] | None = None
         self._rich_console: Console | None = None
-        self.painted_at: float | None = None
+        self.painted_at: float | None = None  # when the list was last drawn (bench/board.py waits for it)
         self.generation = 0  # bumped on every new set of cards
 
     # -- data ------------------------------------------------------------------
@@ -295,8 +293,6 @@ class CardList(Widget, can_focus=True):
         return Strip.blank(self.size.width, self.rich_style)
 
     def _build_view(self) -> list[Strip]:
-        import time
-
         width, height = self.size.width, self.size.height
         self._base = self.rich_style
         self._styles = {name: self.get_component_rich_style(name, partial=True)
@@ -309,9 +305,7 @@ class CardList(Widget, can_focus=True):
         while len(out) < height and index < len(self.cards):
             out.extend(self._card_strips(self.cards[index], index == self.cursor, width))
             index += 1
-        if self.cards:
-            self.painted_at = time.perf_counter()
-            self.post_message(self.Painted())
+        self.painted_at = time.perf_counter()
         return out[:height]
 
     def _strip(self, text: Text, width: int, background: Style | None = None) -> Strip:
