@@ -5,6 +5,14 @@ their statuses; an order's `then` list is history replayed through the real
 services (partial cancellations, requests, refusals), so refunds, stock, emails
 and events are exactly what the app itself would have written. IDs and the
 clock are fixed, so every load is identical.
+
+Never destroying real data: loading over a database that holds anything is refused
+(`not_empty`) unless `reset`; and even with `reset` it is refused (`not_demo_data`,
+with the counts that would be lost) unless the database holds only demo data, or
+`force` is given. Demo data is what this loader wrote: it marks the database
+(setting `dataset` = `demo`) and every shop in it is one of the fixture's shops. A
+database from before the mark counts as demo data when it carries a stored clock
+(only the demo and `clock advance` set one) and only the fixture's shops.
 """
 
 from __future__ import annotations
@@ -16,9 +24,11 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, SQLModel, select
 
 from core import ids, rules, services
-from core.clock import parse_instant, set_stored_clock
+from core.clock import CLOCK_KEY, parse_instant, set_stored_clock
 from core.db import Database
-from core.models import Buyer, Order, OrderEvent, OrderLine, Package, Product, Shop
+from core.models import (
+    Buyer, Cancellation, Order, OrderEvent, OrderLine, Package, Product, Setting, Shop,
+)
 from core.paths import data_dir
 from core.results import Refusal, Refused, Success
 
@@ -31,21 +41,56 @@ def demo_file():
     return data_dir() / "demo" / "demo.toml"
 
 
-def load_demo(db: Database, *, reset: bool = False, path=None) -> Success | Refusal:
+DATASET_KEY = "dataset"  # settings row the demo loader writes: "demo"
+
+
+def load_demo(db: Database, *, reset: bool = False, force: bool = False, path=None) -> Success | Refusal:
+    """Load the fixtures in one transaction. `reset` replaces demo data; `force` also
+    replaces data that is not the demo's (the caller has asked the person first)."""
     fixture = tomllib.loads((path or demo_file()).read_text())
     try:
         with db.write() as session:
-            if any(session.exec(select(func.count()).select_from(table)).one()
-                   for table in (Order, Shop, Buyer)):
+            held = holdings(session)
+            if held:
                 if not reset:
                     raise Refused("not_empty", "This database already has data. Use "
                                   "`orderdesk seed demo --reset` to replace it with the demo data.")
+                if not force and not is_demo_data(session, fixture):
+                    raise Refused("not_demo_data", not_demo_message(held), would_lose=held)
                 wipe(session)
             with ids.deterministic(20231019):
                 counts = _load(session, fixture)
     except Refused as refused:
         return refused.refusal
     return Success(counts, f"Demo data loaded: {counts['orders']} orders, clock at {fixture['clock']}.")
+
+
+def holdings(session: Session) -> dict[str, int]:
+    """What the database holds, by kind (empty when there is nothing to lose)."""
+    counts = {name: session.exec(select(func.count()).select_from(table)).one()
+              for name, table in (("shops", Shop), ("buyers", Buyer), ("orders", Order),
+                                  ("cancellations", Cancellation))}
+    return counts if any(counts.values()) else {}
+
+
+def is_demo_data(session: Session, fixture: dict | None = None) -> bool:
+    """Only what the demo loader wrote (see the module docstring)."""
+    fixture = fixture or tomllib.loads(demo_file().read_text())
+    demo_shops = {spec["name"] for spec in fixture["shops"]}
+    shops = set(session.exec(select(Shop.name)).all())
+    if not shops <= demo_shops:
+        return False
+    marked = session.get(Setting, DATASET_KEY)
+    if marked is not None:
+        return marked.value == "demo"
+    return session.get(Setting, CLOCK_KEY) is not None
+
+
+def not_demo_message(held: dict[str, int]) -> str:
+    what = ", ".join(f"{n:,} {name if n != 1 else name[:-1]}" for name, n in held.items() if n)
+    return (f"This database holds data that is not the demo's: {what} would be lost. Nothing was "
+            "changed. Give the demo a file of its own (`orderdesk --db demo.db demo`), or add --force "
+            "only if you really mean to replace this data.")
 
 
 def wipe(session: Session) -> None:
@@ -80,6 +125,7 @@ def _pending(session, order):
 def _load(session: Session, fx: dict) -> dict:
     clock = parse_instant(fx["clock"])
     set_stored_clock(session, clock)
+    session.add(Setting(key=DATASET_KEY, value="demo"))
     shops = {}
     for spec in fx["shops"]:
         shop = Shop(**spec)

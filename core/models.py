@@ -135,6 +135,7 @@ class Cancellation(SQLModel, table=True):
     refund_tax: int = 0
     refund_total: int = 0
     idempotency_key: str | None = Field(default=None, unique=True)
+    request_fingerprint: str | None = None  # what the idempotency key was first used for
     created_at: datetime
     updated_at: datetime
     deadline_at: datetime | None = None

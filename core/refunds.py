@@ -11,7 +11,7 @@ units are still cancelled). All amounts are integer minor units.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 SHIPPING_NOTE = "Shipping is refunded when the whole order is cancelled."
@@ -26,6 +26,29 @@ def share(amount: int, units: int, already: int, more: int) -> int:
     if not 0 <= already <= already + more <= units:
         raise ValueError(f"cannot cancel {more} of {units} units with {already} already cancelled")
     return amount * (already + more) // units - amount * already // units
+
+
+def divide_line(line, parts: Sequence[int]) -> list[dict[str, int]]:
+    """A line's money divided between consecutive parts of its units (`parts` add up to
+    its quantity), exactly as the refund rule counts units: part i, after `s` units,
+    gets share(P, n, s, q) of the paid subtotal P and share(T, n, s, q) of the tax T.
+    So the parts' subtotals and taxes add up to P and T, and none is negative (for
+    0 <= P <= the line's original price). Each part's discount (its original price less its subtotal) is divided
+    between seller and platform discount the same way. Returns the parts'
+    seller_discount, platform_discount and tax."""
+    n = line.quantity
+    if sum(parts) != n or any(q <= 0 for q in parts):
+        raise ValueError(f"parts {list(parts)} must be positive and add up to {n} units")
+    paid, discount = line_paid(line), line.seller_discount + line.platform_discount
+    out, units, discounted = [], 0, 0
+    for q in parts:
+        part_discount = line.unit_original_price * q - share(paid, n, units, q)
+        seller = (line.seller_discount * (discounted + part_discount) // discount
+                  - line.seller_discount * discounted // discount) if discount else 0
+        out.append({"seller_discount": seller, "platform_discount": part_discount - seller,
+                    "tax": share(line.tax, n, units, q)})
+        units, discounted = units + q, discounted + part_discount
+    return out
 
 
 def order_shipping(order) -> int:

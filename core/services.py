@@ -19,6 +19,7 @@ first result and changes nothing (a retry after a lost response never cancels tw
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import refunds, rules
+from core.clock import current_time, set_stored_clock
 from core.db import Database
 from core.ids import new_id
 from core.models import (
@@ -40,13 +42,21 @@ from core.queries import cancellation_view
 from core.results import Refusal, Refused, Result, Success
 
 
-def command(fn):
-    """Run `fn(session, ...)` as one write transaction; `Refused` rolls it back."""
+def command(fn=None, *, settles: bool = True):
+    """Run `fn(session, ...)` as one write transaction; `Refused` rolls it back.
+
+    A command that `settles` first lets time do its work (`settle`) in the same
+    transaction, so it sees holds ended and overdue requests approved; when the
+    command is refused, that is rolled back too and the database is unchanged."""
+    if fn is None:
+        return functools.partial(command, settles=settles)
 
     @functools.wraps(fn)
     def run(db: Database, *args, **kwargs) -> Result:
         try:
             with db.write() as session:
+                if settles and kwargs.get("now") is not None:
+                    settle(session, kwargs["now"])
                 out = fn(session, *args, **kwargs)
         except Refused as refused:
             return refused.refusal
@@ -134,7 +144,14 @@ def _require_reason(state: OrderState, actor: str, reason: str, scope: str = "or
         raise Refused(verdict.code, verdict.why_not)
 
 
-def _replay(session: Session, key: str | None, order_id: str) -> Success | None:
+def fingerprint(**request) -> str:
+    """What a cancellation command asks for (actor, scope, reason, package, items),
+    kept with its idempotency key so that a key reused for something else is caught."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _replay(session: Session, key: str | None, order_id: str, asked: str) -> Success | None:
+    """The first result when `key` was used before for this same request."""
     if key is None:
         return None
     earlier = session.exec(select(Cancellation).where(Cancellation.idempotency_key == key)).first()
@@ -143,6 +160,11 @@ def _replay(session: Session, key: str | None, order_id: str) -> Success | None:
     if earlier.order_id != order_id:
         raise Refused("idempotency_key_reused", "That idempotency key was already used for "
                       f"order {earlier.order_id}. Use a new key for a new cancellation.")
+    if earlier.request_fingerprint not in (None, asked):  # None: made before fingerprints
+        raise Refused("idempotency_key_reused", "That idempotency key was already used for a "
+                      f"different cancellation of this order ({earlier.id}: {earlier.scope}, "
+                      f"{rules.REASON_TEXT.get(earlier.reason, earlier.reason)}, as {earlier.role}). "
+                      "Use a new key for a new cancellation.", cancellation_id=earlier.id)
     return Success(cancellation_view(session, earlier), "This cancellation was already done.",
                    replayed=True)
 
@@ -181,8 +203,8 @@ def _notify(session: Session, state: OrderState, now: datetime, title: str, body
 # -- the cancellation itself ---------------------------------------------------
 def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, int], *,
                   now: datetime, role: str, scope: str, reason: str, actor: str,
-                  idempotency_key: str | None = None, package_id: str | None = None,
-                  expected_refund: int | None = None,
+                  idempotency_key: str | None = None, asked: str | None = None,
+                  package_id: str | None = None, expected_refund: int | None = None,
                   record: Cancellation | None = None) -> Cancellation:
     """Every effect of a successful cancellation (DOMAIN.md), in the caller's transaction."""
     order = state.order
@@ -199,7 +221,7 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
             id=new_id("cancellation"), order_id=order.id,
             type="buyer_cancel" if role == "buyer" else "cancel", role=role, scope=scope,
             package_id=package_id, reason=reason, status="success",
-            idempotency_key=idempotency_key, created_at=now, updated_at=now)
+            idempotency_key=idempotency_key, request_fingerprint=asked, created_at=now, updated_at=now)
     record.status = "success"
     record.updated_at = now
     record.refund_subtotal, record.refund_shipping = refund.subtotal, refund.shipping
@@ -295,7 +317,8 @@ def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
     _unknown_reason(reason, "buyer")
     state = load_order(session, order_id)
     _check_buyer(state, user)
-    if replay := _replay(session, idempotency_key, order_id):
+    asked = fingerprint(actor="buyer", scope="order", reason=reason)
+    if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     try:
         verdict = rules.buyer_cancel(state.order, state.shop, now, app_version=app_version,
@@ -305,18 +328,19 @@ def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
     _require(state, verdict, expected_version)
     _require_reason(state, "buyer", reason)
     if verdict.mode == "request":
-        return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key)
+        return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key,
+                             asked=asked)
     record = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
                            scope="order", reason=reason, actor="buyer",
-                           idempotency_key=idempotency_key)
+                           idempotency_key=idempotency_key, asked=asked)
     return Success(cancellation_view(session, record), "Order cancelled.")
 
 
-def _open_request(session, state: OrderState, reason: str, *, now, idempotency_key):
+def _open_request(session, state: OrderState, reason: str, *, now, idempotency_key, asked):
     record = Cancellation(
         id=new_id("cancellation"), order_id=state.order.id, type="buyer_cancel", role="buyer",
         scope="order", reason=reason, status="request_pending", idempotency_key=idempotency_key,
-        created_at=now, updated_at=now, deadline_at=now + rules.REQUEST_DEADLINE)
+        request_fingerprint=asked, created_at=now, updated_at=now, deadline_at=now + rules.REQUEST_DEADLINE)
     session.add(record)
     session.flush()
     state.pending = record
@@ -335,12 +359,13 @@ def request_cancellation(session: Session, order_id: str, reason: str, *, now: d
     _unknown_reason(reason, "buyer")
     state = load_order(session, order_id)
     _check_buyer(state, user)
-    if replay := _replay(session, idempotency_key, order_id):
+    asked = fingerprint(actor="buyer", scope="order", reason=reason)
+    if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     _require(state, rules.buyer_request(state.order, request_pending=state.pending is not None),
              expected_version)
     _require_reason(state, "buyer", reason)
-    return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key)
+    return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key, asked=asked)
 
 
 @command
@@ -432,10 +457,12 @@ def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime
         raise Refused("bad_input", "Give either items or a package, not both.")
     state = load_order(session, order_id)
     _check_shop(state, shop)
-    if replay := _replay(session, idempotency_key, order_id):
-        return replay
     # items={} is an empty selection, refused below; never a whole-order cancel
     scope = "items" if items is not None else "package" if package_id else "order"
+    asked = fingerprint(actor="seller", scope=scope, reason=reason, package_id=package_id,
+                        items=dict(sorted((items or {}).items())))
+    if replay := _replay(session, idempotency_key, order_id, asked):
+        return replay
     if scope == "order":
         _require(state, rules.seller_cancel_order(state.order), expected_version)
         quantities = _all_live_units(state)
@@ -447,7 +474,7 @@ def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime
         quantities = _item_quantities(state, items, expected_version)
     _require_reason(state, "seller", reason, scope)
     record = _cancel_units(session, state, quantities, now=now, role="seller", scope=scope,
-                           reason=reason, actor="seller", idempotency_key=idempotency_key,
+                           reason=reason, actor="seller", idempotency_key=idempotency_key, asked=asked,
                            package_id=package_id, expected_refund=expected_refund)
     return Success(cancellation_view(session, record),
                    "Cancelled; the customer's email is in the outbox.")
@@ -587,8 +614,9 @@ def deliver(session: Session, package_id: str, *, now: datetime, shop: str | Non
 def split_package(session: Session, package_id: str, moves: Mapping[str, int], *, now: datetime,
                   shop: str | None = None):
     """Split: move units of some lines (line id -> units) into a new package.
-    A line moved in part becomes two lines of the same SKU; its discounts and tax
-    are divided in proportion (the parts add up exactly to the whole)."""
+    A line moved in part becomes two lines of the same SKU; its discounts and tax are
+    divided exactly as the refund rule counts units (refunds.divide_line), so every
+    later refund is >= 0 and all of them add up to what was paid."""
     state = _load_by_package(session, package_id)
     _check_shop(state, shop)
     source = state.package(package_id)
@@ -614,17 +642,20 @@ def split_package(session: Session, package_id: str, moves: Mapping[str, int], *
     session.flush()
     for line_id, qty in moves.items():
         line = own[line_id]
-        if qty == line.quantity - line.cancelled_quantity:
+        live = line.quantity - line.cancelled_quantity
+        if qty == live:
             line.package_id = package.id
             continue
-        part = {name: getattr(line, name) * qty // line.quantity
-                for name in ("seller_discount", "platform_discount", "tax")}
+        # A line with cancelled units moves whole (rules.split_line), so this one has
+        # none: its first units stay, the last `qty` move; its money is divided exactly
+        # as the refund rule counts units.
+        stays, moved = refunds.divide_line(line, [live - qty, qty])
+        line.quantity = live - qty
+        for name, value in stays.items():
+            setattr(line, name, value)
         session.add(OrderLine(id=new_id("line"), order_id=line.order_id, package_id=package.id,
                               product_id=line.product_id, sku=line.sku, title=line.title,
-                              quantity=qty, unit_original_price=line.unit_original_price, **part))
-        line.quantity -= qty
-        for name, value in part.items():
-            setattr(line, name, getattr(line, name) - value)
+                              quantity=qty, unit_original_price=line.unit_original_price, **moved))
     state.packages.append(package)
     _touch(state, now)
     _event(session, state.order, now, "seller", "split", from_package=package_id,
@@ -651,23 +682,30 @@ def package_view(package: Package) -> dict:
 
 
 # -- time -----------------------------------------------------------------------
-@command
-def process_due(session: Session, *, now: datetime, limit: int = 1000):
-    """What time alone does: hold windows end; unanswered requests past their
-    deadline are approved by the system; delivered orders complete after the
-    return window. Returns counts."""
+def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, int]:
+    """What time alone does, in the caller's transaction, recorded as the system's
+    events: hold windows end; unanswered requests past their deadline are approved
+    by the system; delivered orders complete after the return window. Each order is
+    locked and checked again first, so two stations settling at once do it once.
+    Returns counts."""
     done = {"released": 0, "auto_approved": 0, "completed": 0}
     held = session.exec(select(Order.id).where(Order.status == "on_hold", Order.hold_until <= now)
-                        .limit(limit)).all()
+                        .order_by(Order.id).limit(limit)).all()
     for order_id in held:
         state = load_order(session, order_id)
+        if state.order.status != "on_hold" or state.order.hold_until > now:
+            continue  # another station got here first
         _touch(state, now)
         _event(session, state.order, now, "system", "hold_ended")
         done["released"] += 1
     overdue = session.exec(select(Cancellation.id).where(
-        Cancellation.status == "request_pending", Cancellation.deadline_at <= now).limit(limit)).all()
+        Cancellation.status == "request_pending", Cancellation.deadline_at <= now)
+        .order_by(Cancellation.id).limit(limit)).all()
     for request_id in overdue:
-        request, state = _load_request(session, request_id)
+        try:
+            request, state = _load_request(session, request_id)
+        except Refused:
+            continue  # answered meanwhile
         state.pending = request
         if rules.seller_cancel_order(state.order).allowed:
             _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
@@ -675,10 +713,12 @@ def process_due(session: Session, *, now: datetime, limit: int = 1000):
             _event(session, state.order, now, "system", "request_auto_approved",
                    cancellation_id=request.id, reason="seller_no_response")
             done["auto_approved"] += 1
-    finished = session.exec(select(Order.id).where(Order.status == "delivered",
-                                                   Order.completes_at <= now).limit(limit)).all()
+    finished = session.exec(select(Order.id).where(Order.status == "delivered", Order.completes_at <= now)
+                            .order_by(Order.id).limit(limit)).all()
     for order_id in finished:
         state = load_order(session, order_id)
+        if state.order.status != "delivered" or state.order.completes_at > now:
+            continue
         state.order.completed_at = now
         _touch(state, now)
         _event(session, state.order, now, "system", "completed")
@@ -686,8 +726,23 @@ def process_due(session: Session, *, now: datetime, limit: int = 1000):
     return done
 
 
+@command(settles=False)
+def process_due(session: Session, *, now: datetime, limit: int = 1000):
+    """`settle` as a transaction of its own (the app's scheduler, `orderdesk worker`,
+    read commands)."""
+    return settle(session, now, limit=limit)
+
+
+@command(settles=False)
+def advance_clock(session: Session, *, by: timedelta):
+    """Move the database's own clock forward and let time do its work, in one transaction."""
+    new = current_time(session) + by
+    set_stored_clock(session, new)
+    return {"now": new.isoformat(), **settle(session, new)}
+
+
 def has_due(db: Database, now: datetime) -> bool:
-    """A cheap read: is there anything for `process_due` to do?"""
+    """A cheap read: is there anything for `settle` to do?"""
     with db.read() as session:
         return any(session.exec(query).first() for query in (
             select(Order.id).where(Order.status == "on_hold", Order.hold_until <= now).limit(1),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from core import rules
 from core.clock import BadTime, current_time, parse_duration, parse_instant
@@ -61,6 +62,10 @@ class Context:
             self._db = core_db.Database(resolve_url(self.db_path, self.url))
         return self._db
 
+    @property
+    def display_url(self) -> str:
+        return self.db.display_url
+
     def close(self) -> None:
         if self._db is not None:
             self._db.dispose()
@@ -74,7 +79,10 @@ class Context:
             self.fail("bad_input", f"--now / ORDERDESK_NOW: {exc}")
 
     def settle(self) -> datetime:
-        """Let time do its work first (hold windows, request deadlines), then return now."""
+        """For a read command, once its input is checked: let time do its work (hold
+        windows, request deadlines) in a transaction of its own, then return now.
+        Commands that change data settle inside their own transaction instead
+        (core.services.command), so a refused one changes nothing."""
         now = self.now
         if services.has_due(self.db, now):
             services.process_due(self.db, now=now)
@@ -137,6 +145,8 @@ def cli(click_ctx, db_path, database_url, now_text, locked, as_json):
     """orderdesk: orders and their cancellation, for buyers and sellers.
 
     Without a command, opens the app."""
+    if db_path and click_ctx.get_parameter_source("database_url") is ParameterSource.ENVIRONMENT:
+        database_url = None  # --db on the command line wins over $ORDERDESK_DATABASE_URL
     click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked)
     click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
@@ -168,13 +178,42 @@ def open_tui(ctx: Context, prepare=None, **start) -> None:
 
 
 # -- the app ----------------------------------------------------------------------
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Replace data that is not the demo's (on a terminal you are asked to type 'replace').")
+
+
+def _demo_may_replace(ctx: Context, reset: bool, force: bool) -> bool:
+    """Whether loading the demo may replace what the database holds: demo data (or
+    nothing) always; anything else only with --force, confirmed by typing 'replace'
+    when a person is at the terminal. Refuses (exit 1) otherwise, changing nothing."""
+    from core.demo import holdings, is_demo_data, not_demo_message
+
+    with ctx.db.read() as session:
+        held = holdings(session)
+        if not reset or not held or is_demo_data(session):
+            return False
+    if not force:
+        report(ctx.as_json, Refusal("not_demo_data", not_demo_message(held), {"would_lose": held}), 1)
+    if sys.stdin.isatty():
+        lost = ", ".join(f"{n:,} {name}" for name, n in held.items() if n)
+        answer = click.prompt(f"{ctx.display_url} holds {lost}. Type 'replace' to replace it all "
+                              "with the demo data", default="", show_default=False, err=True)
+        if answer.strip() != "replace":
+            ctx.fail("not_confirmed", "Nothing was replaced (you did not type 'replace').", 1)
+    return True
+
+
 @cli.command()
+@force_option
 @with_json
-def demo(ctx: Context):
-    """Load the demo data into a fresh database and open the app."""
+def demo(ctx: Context, force):
+    """Load the demo data into the database and open the app. A database holding
+    anything but demo data is refused unless --force (use --db demo.db for a file of its own)."""
     from core.demo import load_demo
 
-    open_tui(ctx, prepare=lambda db: load_demo(db, reset=True))
+    force = _demo_may_replace(ctx, True, force)
+    open_tui(ctx, prepare=lambda db: load_demo(db, reset=True, force=force))
 
 
 @cli.command()
@@ -209,13 +248,16 @@ def seed():
 
 
 @seed.command("demo")
-@click.option("--reset", is_flag=True, help="Replace whatever the database holds.")
+@click.option("--reset", is_flag=True, help="Replace the demo data the database holds.")
+@force_option
 @with_json
-def seed_demo(ctx: Context, reset):
-    """Load data/demo's fixtures (shops, products, buyers, orders in every state)."""
+def seed_demo(ctx: Context, reset, force):
+    """Load data/demo's fixtures (shops, products, buyers, orders in every state).
+    --reset replaces demo data; data that is not the demo's also needs --force."""
     from core.demo import load_demo
 
-    ctx.finish(load_demo(ctx.db, reset=reset))
+    force = _demo_may_replace(ctx, reset, force)
+    ctx.finish(load_demo(ctx.db, reset=reset, force=force))
 
 
 @seed.command("synthetic")
@@ -273,8 +315,8 @@ def _resolve_order(ctx: Context, text: str) -> str:
 @with_json
 def orders_show(ctx: Context, order_id):
     """One order, whole (a unique ending of its ID works too)."""
-    now = ctx.settle()
     order_id = _resolve_order(ctx, order_id)
+    now = ctx.settle()
     with ctx.db.read() as session:
         view = queries.order_view(session, order_id, now)
     ctx.emit(view, order_text(view))
@@ -287,8 +329,8 @@ def orders_show(ctx: Context, order_id):
 def reasons(ctx: Context, actor, order_id):
     """Reason keys and texts."""
     if order_id:
-        ctx.settle()
         order_id = _resolve_order(ctx, order_id)
+        ctx.settle()
         with ctx.db.read() as session:
             state = services.load_order(session, order_id, lock=False)
             found = rules.reasons_for(actor, state.order, state.packages)
@@ -341,7 +383,7 @@ def _cancellation_text(c: dict, result: Success) -> str:
 def cancel(ctx: Context, order_id, actor, reason, items, package_id, idempotency_key, user, shop,
            app_version, expected_version, expected_refund):
     """Cancel a whole order, a package, or (seller, Out of Stock) some items."""
-    now = ctx.settle()
+    now = ctx.now
     if actor == "buyer":
         if items or package_id or shop:
             ctx.fail("bad_input", "A buyer cancels the whole order: --item, --package and --shop "
@@ -367,7 +409,7 @@ def cancel(ctx: Context, order_id, actor, reason, items, package_id, idempotency
 @with_json
 def request_cancel(ctx: Context, order_id, reason, user, idempotency_key):
     """The buyer's "Contact seller": ask the seller to cancel a packed order."""
-    now = ctx.settle()
+    now = ctx.now
     ctx.finish(services.request_cancellation(ctx.db, order_id, reason, now=now, user=user,
                                              idempotency_key=idempotency_key), _cancellation_text)
 
@@ -410,7 +452,7 @@ def _request_id(ctx: Context, cancel_id: str | None, order_id: str | None) -> st
 @with_json
 def requests_approve(ctx: Context, cancel_id, order_id, shop):
     """Approve: the whole order is cancelled with the buyer's reason."""
-    now = ctx.settle()
+    now = ctx.now
     cancel_id = _request_id(ctx, cancel_id, order_id)
     ctx.finish(services.approve_request(ctx.db, cancel_id, now=now, shop=shop), _cancellation_text)
 
@@ -423,7 +465,7 @@ def requests_approve(ctx: Context, cancel_id, order_id, shop):
 @with_json
 def requests_reject(ctx: Context, cancel_id, order_id, reason, shop):
     """Reject with a reject reason; the buyer is told why."""
-    now = ctx.settle()
+    now = ctx.now
     cancel_id = _request_id(ctx, cancel_id, order_id)
     ctx.finish(services.reject_request(ctx.db, cancel_id, reason, now=now, shop=shop))
 
@@ -436,7 +478,7 @@ def requests_reject(ctx: Context, cancel_id, order_id, reason, shop):
 @with_json
 def buy_again_cmd(ctx: Context, order_id, items, address, user):
     """Place a new order with a cancelled order's items."""
-    now = ctx.settle()
+    now = ctx.now
     ctx.finish(services.buy_again(ctx.db, order_id, now=now, user=user, address=address,
                                   quantities=_parse_items(ctx, items, "SKU") or None))
 
@@ -449,7 +491,7 @@ def _logistics_command(name: str, service: str, doc: str, actor_option: str = "-
     @click.option(actor_option, "actor", metavar="NAME", help="Act as this shop/buyer (must be the order's).")
     @with_json
     def run(ctx: Context, package_id, actor):
-        now = ctx.settle()
+        now = ctx.now
         key = "user" if actor_option == "--user" else "shop"
         ctx.finish(getattr(services, service)(ctx.db, package_id, now=now, **{key: actor}))
 
@@ -473,7 +515,7 @@ _logistics_command("receive-return", "receive_return",
 @with_json
 def split(ctx: Context, package_id, items, shop):
     """Split a package: move some items (units) into a new package."""
-    now = ctx.settle()
+    now = ctx.now
     ctx.finish(services.split_package(ctx.db, package_id, _parse_items(ctx, items), now=now, shop=shop))
 
 
@@ -500,21 +542,41 @@ def clock_show(ctx: Context):
 def clock_advance(ctx: Context, duration):
     """Move the database's clock forward (e.g. 2h, 90m, 1d); hold windows end and
     unanswered requests past their deadline are approved by the system."""
-    from core.clock import set_stored_clock
-
     try:
         delta = parse_duration(duration)
     except BadTime as exc:
         ctx.fail("bad_input", str(exc))
     if ctx.now_text:
         ctx.fail("bad_input", "The clock is fixed by --now/ORDERDESK_NOW; unset it to advance the clock.")
-    with ctx.db.write() as session:
-        new = current_time(session) + delta
-        set_stored_clock(session, new)
-    done = services.process_due(ctx.db, now=new).record
-    ctx.emit({"now": new.isoformat(), **done},
-             f"Clock now {new.isoformat()}: {done['released']} hold(s) ended, "
+    done = services.advance_clock(ctx.db, by=delta).record
+    new = done["now"]
+    ctx.emit(done,
+             f"Clock now {new}: {done['released']} hold(s) ended, "
              f"{done['auto_approved']} request(s) auto-approved, {done['completed']} order(s) completed.")
+
+
+@cli.command()
+@click.option("--every", type=click.FloatRange(min=1, max=86400), metavar="SECONDS",
+              help="Keep going: let time do its work every SECONDS until Ctrl+C.")
+@with_json
+def worker(ctx: Context, every):
+    """Let time do its work now (hold windows end, overdue requests are approved by the
+    system, delivered orders complete), or on a schedule with --every. Commands and an
+    open app do this too; run a worker where nothing else touches the shop for a while."""
+    import time
+
+    while True:
+        now = ctx.now
+        done = services.process_due(ctx.db, now=now).record
+        ctx.emit({"now": now.isoformat(), **done},
+                 f"{now.isoformat()}: {done['released']} hold(s) ended, {done['auto_approved']} "
+                 f"request(s) auto-approved, {done['completed']} order(s) completed.")
+        if not every:
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return
 
 
 # -- walkthroughs ------------------------------------------------------------------------------------

@@ -661,11 +661,44 @@ def test_the_same_key_on_another_order_is_refused(make_world):
     before = w.dump()
     result = refused(services.buyer_cancel(w.db, oid(2), "no_longer_needed", now=NOW,
                                            idempotency_key="k-4"), "idempotency_key_reused")
-    assert result.is_bad_input
+    assert not result.is_bad_input  # a rule (exit 1): the key is taken
     refused(services.seller_cancel(w.db, oid(2), "pricing_error", now=NOW, idempotency_key="k-4"),
             "idempotency_key_reused")
     assert w.dump() == before
     assert w.order(oid(2)).status == "awaiting_shipment"
+
+
+@pytest.mark.parametrize("second", [
+    {"reason": "pricing_error"},                          # another reason
+    {"items": {MUG: 2}},                                  # other quantities
+    {"items": {LAMP: 1}},                                 # another item
+    {"items": None},                                      # another scope: the whole order
+    {"items": None, "package_id": P1},                    # another scope: the package
+], ids=["reason", "quantity", "item", "whole-order", "package"])
+def test_a_key_reused_for_a_different_cancellation_is_refused(make_world, second):
+    w = make_world(simple_order(1))
+    first = ok(services.seller_cancel(w.db, O1, "out_of_stock", now=NOW, items={MUG: 1},
+                                      idempotency_key="k-5"))
+    before = w.dump()
+    asked = {"reason": "out_of_stock", "items": {MUG: 1}, **second}
+    result = refused(services.seller_cancel(w.db, O1, asked.pop("reason"), now=LATER,
+                                            idempotency_key="k-5", **asked), "idempotency_key_reused")
+    assert first.record["id"] in result.message and "new key" in result.message
+    assert w.dump() == before
+    assert w.line(MUG).cancelled_quantity == 1
+
+
+def test_a_buyers_key_reused_by_the_seller_or_with_another_reason_is_refused(make_world):
+    w = make_world(simple_order(1))
+    ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=NOW, idempotency_key="k-6"))
+    before = w.dump()
+    refused(services.buyer_cancel(w.db, O1, "better_price", now=LATER, idempotency_key="k-6"),
+            "idempotency_key_reused")
+    refused(services.seller_cancel(w.db, O1, "pricing_error", now=LATER, idempotency_key="k-6"),
+            "idempotency_key_reused")
+    assert w.dump() == before
+    same = ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=LATER, idempotency_key="k-6"))
+    assert same.replayed
 
 
 # -- stale screens --------------------------------------------------------------------------
