@@ -24,9 +24,9 @@ def _key() -> str:
 
 
 def _buyer_cancel(db, view, rng):
-    reasons = list(rules.buyer_reasons_for(view["status"])) or ["no_longer_needed"]
-    key = _key()
-    call = lambda: services.buyer_cancel(db, view["id"], rng.choice(reasons), now=NOW,  # noqa: E731
+    reason = rng.choice(list(rules.buyer_reasons_for(view["status"])) or ["no_longer_needed"])
+    key = _key()  # a retry re-sends the very same request
+    call = lambda: services.buyer_cancel(db, view["id"], reason, now=NOW,  # noqa: E731
                                          idempotency_key=key, expected_version=view["version"])
     return call, key
 
@@ -39,10 +39,9 @@ def _request(db, view, rng):
 
 
 def _seller_order(db, view, rng):
-    key = _key()
-    call = lambda: services.seller_cancel(db, view["id"], rng.choice(list(rules.SELLER_REASONS)),  # noqa: E731
-                                          now=NOW, idempotency_key=key,
-                                          expected_version=rng.choice([None, view["version"]]))
+    key, reason, version = _key(), rng.choice(list(rules.SELLER_REASONS)), rng.choice([None, view["version"]])
+    call = lambda: services.seller_cancel(db, view["id"], reason, now=NOW,  # noqa: E731
+                                          idempotency_key=key, expected_version=version)
     return call, key
 
 
@@ -60,10 +59,9 @@ def _seller_items(db, view, rng):
         return None, None
     line = rng.choice(eligible)
     qty = rng.randint(1, line["item_cancel"]["max_quantity"])
-    key = _key()
+    key, version = _key(), rng.choice([None, view["version"]])
     call = lambda: services.seller_cancel(db, view["id"], "out_of_stock", items={line["id"]: qty},  # noqa: E731
-                                          now=NOW, idempotency_key=key,
-                                          expected_version=rng.choice([None, view["version"]]))
+                                          now=NOW, idempotency_key=key, expected_version=version)
     return call, key
 
 
