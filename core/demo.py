@@ -86,9 +86,13 @@ def is_demo_data(session: Session, fixture: dict | None = None) -> bool:
     return session.get(Setting, CLOCK_KEY) is not None
 
 
+def describe(held: dict[str, int]) -> str:
+    """"3 shops, 1 buyer, 40 orders": what `holdings` found, in words."""
+    return ", ".join(f"{n:,} {name if n != 1 else name[:-1]}" for name, n in held.items() if n)
+
+
 def not_demo_message(held: dict[str, int]) -> str:
-    what = ", ".join(f"{n:,} {name if n != 1 else name[:-1]}" for name, n in held.items() if n)
-    return (f"This database holds data that is not the demo's: {what} would be lost. Nothing was "
+    return (f"This database holds data that is not the demo's: {describe(held)} would be lost. Nothing was "
             "changed. Give the demo a file of its own (`orderdesk --db demo.db demo`), or add --force "
             "only if you really mean to replace this data.")
 

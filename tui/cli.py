@@ -187,7 +187,7 @@ def _demo_may_replace(ctx: Context, reset: bool, force: bool) -> bool:
     """Whether loading the demo may replace what the database holds: demo data (or
     nothing) always; anything else only with --force, confirmed by typing 'replace'
     when a person is at the terminal. Refuses (exit 1) otherwise, changing nothing."""
-    from core.demo import holdings, is_demo_data, not_demo_message
+    from core.demo import describe, holdings, is_demo_data, not_demo_message
 
     with ctx.db.read() as session:
         held = holdings(session)
@@ -196,8 +196,7 @@ def _demo_may_replace(ctx: Context, reset: bool, force: bool) -> bool:
     if not force:
         report(ctx.as_json, Refusal("not_demo_data", not_demo_message(held), {"would_lose": held}), 1)
     if sys.stdin.isatty():
-        lost = ", ".join(f"{n:,} {name}" for name, n in held.items() if n)
-        answer = click.prompt(f"{ctx.display_url} holds {lost}. Type 'replace' to replace it all "
+        answer = click.prompt(f"{ctx.display_url} holds {describe(held)}. Type 'replace' to replace it all "
                               "with the demo data", default="", show_default=False, err=True)
         if answer.strip() != "replace":
             ctx.fail("not_confirmed", "Nothing was replaced (you did not type 'replace').", 1)
