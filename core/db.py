@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from core.paths import resolve_url
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
 MIGRATIONS = Path(__file__).parent / "migrations"
 

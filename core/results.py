@@ -9,6 +9,7 @@ from typing import Any
 INPUT_CODES = frozenset({
     "bad_input", "unknown_order", "unknown_package", "unknown_line", "unknown_request",
     "unknown_reason", "unknown_buyer", "unknown_shop", "bad_quantity", "idempotency_key_reused",
+    "unknown_email",
 })
 
 
