@@ -1,8 +1,10 @@
 """A real SMTP server for the email tests (aiosmtpd), which a test can script: answer a
 recipient or a message with an error, hold a message until released, drop the line.
 
-Use the `mail_server` fixture: `server.address` is HOST:PORT, `server.accepted` the
-messages it accepted (email.message.Message), `server.recipients` every RCPT it saw.
+Use the `mail_server` fixture: `server.address` is HOST:PORT, `server.received` every
+message whose content arrived (email.message.Message; a server keeps it even if its
+client dies before the answer), `server.accepted` those it answered 250, and
+`server.recipients` every RCPT it saw.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ WAIT = 60  # seconds: the longest any test waits for a condition
 
 class ScriptedServer:
     def __init__(self):
+        self.received = []
         self.accepted = []
         self.recipients: list[str] = []
         self.rcpt_replies: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 User unknown"
@@ -43,17 +46,19 @@ class ScriptedServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.received.append(message_from_bytes(envelope.content))
         self.arrived.set()
         await asyncio.get_running_loop().run_in_executor(None, self.release.wait, WAIT)
         reply = self.data_replies.pop(0) if self.data_replies else "250 OK"
         if reply == "drop":
             server.transport.abort()
         elif reply.startswith("250"):
-            self.accepted.append(message_from_bytes(envelope.content))
+            self.accepted.append(self.received[-1])
         return reply
 
-    def message_ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.accepted]
+    def message_ids(self, messages=None) -> list[str]:
+        """The Message-IDs of the accepted messages (or of `messages`)."""
+        return [m["Message-ID"] for m in (self.accepted if messages is None else messages)]
 
 
 def free_port() -> int:
