@@ -692,19 +692,21 @@ def outbox_send(ctx: Context, address, security, user, password, sender, force, 
     except SettingError as exc:
         ctx.fail("bad_input", f"{_MAIL_SETTINGS[exc.setting]}: {exc}")
     mailer, now = Mailer(settings), _mail_now(ctx)
-    while True:
+    if not every:
         done = mailer.send(ctx.db, ignore_backoff=force, now=now)
-        if done["error"] and not done["recorded"] and not every:
+        if done["error"] and not done["recorded"]:
             details = {k: done[k] for k in ("pending", "waiting")}
             report(ctx.as_json, Refusal("mail_server", f"Sent nothing: {done['error']} No email was "
                                         "changed; they go out with the next `outbox send`.", details), 1)
-        ctx.emit(done, _sent_text(done, mailer.wait() if every else None))
-        if not every:
-            return
-        try:
+        ctx.emit(done, _sent_text(done, None))
+        return
+    try:  # until Ctrl+C, which ends it cleanly wherever it lands (an email mid-send stays unknown)
+        while True:
+            done = mailer.send(ctx.db, ignore_backoff=force, now=now)
+            ctx.emit(done, _sent_text(done, mailer.wait()))
             time.sleep(max(every, mailer.wait()))
-        except KeyboardInterrupt:
-            return
+    except KeyboardInterrupt:
+        return
 
 
 def _sent_text(done: dict, retry_in: float | None) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +51,31 @@ def test_a_closed_port_exits_1_and_changes_nothing(od, mail_server):
     assert od.dump() == before
     pending = len(od.ok("outbox", "list", "--status", "pending"))
     assert od.ok("outbox", "send", "--smtp", mail_server.address)["sent"] == pending  # no backoff to wait out
+
+
+def test_send_every_keeps_going_while_the_server_is_down_and_changes_nothing(od):
+    cancel_one(od)
+    before = od.dump()
+    sender = subprocess.Popen([sys.executable, "-m", "tui.cli", "--database-url", od.url, "outbox", "send",
+                               "--every", "1", "--smtp", f"127.0.0.1:{free_port()}"], cwd=ROOT, env=_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in sender.stdout], daemon=True).start()
+    try:
+        while "Stopped: Cannot reach the mail server" not in (line := lines.get(timeout=WAIT)):
+            pass
+        assert "Trying again in 30 s." in line  # the backoff, kept in memory
+        assert sender.poll() is None  # still going
+    finally:
+        sender.send_signal(signal.SIGINT)
+        sender.wait(WAIT)
+    assert sender.returncode == 0
+    assert od.dump() == before
+
+
+def _env() -> dict:
+    """The environment for an `orderdesk` subprocess: the test's database, the real clock."""
+    return {k: v for k, v in os.environ.items() if k not in ("ORDERDESK_NOW", "ORDERDESK_DATABASE_URL")}
 
 
 def test_bad_mail_settings_are_bad_input(od):
@@ -108,9 +135,8 @@ def test_a_sender_killed_after_the_server_took_the_email_never_sends_it_twice(od
     cancel_one(od)
     pending = sorted(od.ok("outbox", "list", "--status", "pending"), key=lambda e: e["id"])
     mail_server.release.clear()  # the server takes the first email and holds its answer
-    env = {k: v for k, v in os.environ.items() if k not in ("ORDERDESK_NOW", "ORDERDESK_DATABASE_URL")}
     sender = subprocess.Popen([sys.executable, "-m", "tui.cli", "--database-url", od.url, "outbox", "send",
-                               "--smtp", mail_server.address], cwd=ROOT, env=env,
+                               "--smtp", mail_server.address], cwd=ROOT, env=_env(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert mail_server.arrived.wait(WAIT)
