@@ -70,7 +70,7 @@ log = logging.getLogger("orderdesk.outbox")
 log.addHandler(logging.NullHandler())  # no stray lines on a terminal until a log file is set up
 
 SECURITY = ("none", "starttls", "tls")
-_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
+_HOST = re.compile(r"(?=.{1,253}$)(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?|\[[0-9A-Fa-f:.]{2,45}\]")
 _REPLY_SHOWN = 300  # characters of a mail server's reply kept in an error
 
 
@@ -150,35 +150,41 @@ def _one_line(value: str) -> str | None:
 # -- the network step: no transaction is ever open here ---------------------------------------
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     """An open, logged-in connection, or ServerUnavailable saying why not and what to check."""
-    where = settings.server
-    smtp = (smtplib.SMTP_SSL(timeout=settings.timeout, context=ssl.create_default_context())
-            if settings.security == "tls" else smtplib.SMTP(timeout=settings.timeout))
+    host, smtp = settings.host.strip("[]"), None
     try:
-        smtp.connect(settings.host.strip("[]"), settings.port)
+        smtp = (smtplib.SMTP_SSL(host, settings.port, timeout=settings.timeout,
+                                 context=ssl.create_default_context())
+                if settings.security == "tls" else smtplib.SMTP(host, settings.port, timeout=settings.timeout))
         if settings.security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
         if settings.user:
             smtp.login(settings.user, settings.password or "")
         smtp.ehlo_or_helo_if_needed()
         return smtp
-    except smtplib.SMTPAuthenticationError as exc:
-        problem = (f"The mail server {where} refused the login of {settings.user!r} "
-                   f"({_reply(exc.smtp_code, exc.smtp_error)}). Check the user and $ORDERDESK_SMTP_PASSWORD.")
-    except smtplib.SMTPNotSupportedError as exc:
-        problem = (f"The mail server {where} does not support that ({exc}). "
-                   "Check --security (tls for port 465, starttls for 587) and --user.")
-    except ssl.SSLError as exc:
-        problem = (f"The TLS handshake with the mail server {where} failed ({exc.reason or exc}). "
-                   "Check --security (tls for port 465, starttls for 587).")
-    except socket.gaierror as exc:
-        problem = f"Cannot find the mail server {settings.host!r} ({exc.strerror}). Check --smtp."
-    except smtplib.SMTPResponseException as exc:
-        problem = (f"The mail server {where} turned the connection down "
-                   f"({_reply(exc.smtp_code, exc.smtp_error)}). Try again later.")
-    except (OSError, smtplib.SMTPException) as exc:
-        problem = f"Cannot reach the mail server {where} ({_why(exc)}). Check that it runs and that --smtp is right."
-    smtp.close()
-    raise ServerUnavailable(problem)
+    except (OSError, UnicodeError, smtplib.SMTPException) as exc:  # incl. ssl.SSLError, socket.gaierror
+        if smtp is not None:
+            smtp.close()
+        raise ServerUnavailable(_unavailable(exc, settings)) from exc
+
+
+def _unavailable(exc: BaseException, settings: SmtpSettings) -> str:
+    """Why the server cannot be used, and what to check."""
+    where = settings.server
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (f"The mail server {where} refused the login of {settings.user!r} "
+                f"({_reply(exc.smtp_code, exc.smtp_error)}). Check the user and $ORDERDESK_SMTP_PASSWORD.")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return (f"The mail server {where} does not support that ({exc}). "
+                "Check --security (tls for port 465, starttls for 587) and --user.")
+    if isinstance(exc, ssl.SSLError):
+        return (f"The TLS handshake with the mail server {where} failed ({exc.reason or exc}). "
+                "Check --security (tls for port 465, starttls for 587).")
+    if isinstance(exc, socket.gaierror):
+        return f"Cannot find the mail server {settings.host!r} ({exc.strerror}). Check --smtp."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return (f"The mail server {where} turned the connection down "
+                f"({_reply(exc.smtp_code, exc.smtp_error)}). Try again later.")
+    return f"Cannot reach the mail server {where} ({_why(exc)}). Check that it runs and that --smtp is right."
 
 
 def _why(exc: BaseException) -> str:
@@ -192,6 +198,7 @@ class Answer:
 
     outcome: str
     reason: str | None = None
+    error: BaseException | None = None  # the exception behind it, for the log's traceback
 
 
 def _reply(code: int, reply: bytes | str) -> str:
@@ -223,7 +230,7 @@ def _transmit(smtp: smtplib.SMTP, message: bytes, sender: str, to: str, where: s
         smtp.putcmd("data")
         code, reply = smtp.getreply()
     except (OSError, smtplib.SMTPException) as exc:
-        return Answer("server", f"Lost the mail server {where} before sending ({_why(exc)}).")
+        return Answer("server", f"Lost the mail server {where} before sending ({_why(exc)}).", exc)
     if code != 354:
         _reset(smtp)
         return _refused(code, reply)
@@ -232,7 +239,7 @@ def _transmit(smtp: smtplib.SMTP, message: bytes, sender: str, to: str, where: s
         code, reply = smtp.getreply()
     except (OSError, smtplib.SMTPException) as exc:
         return Answer("unknown", f"Unknown: the connection to the mail server broke while it was taking "
-                                 f"the email ({_why(exc)}); it may have been delivered.")
+                                 f"the email ({_why(exc)}); it may have been delivered.", exc)
     if code != 250:
         return _refused(code, reply)
     return Answer("sent")
@@ -360,7 +367,7 @@ def send_pending(db: Database, settings: SmtpSettings, *, now: datetime | None =
         try:
             smtp = _connect(settings)
         except ServerUnavailable as exc:
-            log.warning("Sent nothing: %s", exc)
+            log.warning("Sent nothing: %s", exc, exc_info=exc)
             done["error"] = str(exc)
             return _tally(db, done, clock())
     try:
@@ -411,13 +418,14 @@ def _send_one(db: Database, smtp: smtplib.SMTP, settings: SmtpSettings, email_id
         raise
     if answer.outcome == "server":
         _release(db, email_id, token)
-        log.warning("Email %s not sent, put back: %s", email_id, answer.reason)
+        log.warning("Email %s not sent, put back: %s", email_id, answer.reason, exc_info=answer.error)
         return answer
     _record(db, email_id, token, answer, clock())
     if answer.outcome == "sent":
         log.info("Sent email %s (%s) for order %s", email_id, email.message_id, email.order_id)
     else:
-        log.warning("Email %s (%s) %s: %s", email_id, email.message_id, answer.outcome, answer.reason)
+        log.warning("Email %s (%s) %s: %s", email_id, email.message_id, answer.outcome, answer.reason,
+                    exc_info=answer.error)
     return answer
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.rules import SENDING_STALE
-from tests.mail import WAIT, free_port, mail_server  # noqa: F401  (the fixture)
+from tests.mail import WAIT, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

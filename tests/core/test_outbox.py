@@ -15,7 +15,7 @@ from sqlalchemy import text
 from core import queries, rules, services
 from core.outbox import Mailer, SettingError, SmtpSettings, backoff, change, send_pending
 from tests.core.builders import NOW, OTHER_BUYER, oid, simple_order
-from tests.mail import WAIT, free_port, mail_server  # noqa: F401  (the fixture)
+from tests.mail import WAIT, free_port
 
 
 def settings_for(server, **kw) -> SmtpSettings:
@@ -60,17 +60,21 @@ def test_a_try_again_later_answer_waits_for_its_backoff_then_goes(make_world, ma
     assert email["status"] == "sent" and email["attempts"] == 2 and email["last_error"] is None
 
 
-@pytest.mark.parametrize("down", [
-    closed_port,
-    lambda: SmtpSettings("no-such-host.invalid", 25),
-])
-def test_a_mail_server_that_cannot_be_reached_changes_no_email(make_world, down):
+@pytest.mark.parametrize("down, says", [
+    (lambda server: closed_port(), "Cannot reach the mail server"),
+    (lambda server: SmtpSettings("no-such-host.invalid", 25), "Cannot find the mail server"),
+    (lambda server: settings_for(server, security="tls"), "The TLS handshake with the mail server"),
+    (lambda server: settings_for(server, security="starttls"), "does not support that"),
+], ids=["closed port", "unknown host", "TLS handshake", "no STARTTLS"])
+def test_a_mail_server_that_cannot_be_used_changes_no_email(make_world, mail_server, down, says, caplog):
     w = cancelled(make_world, 2)
     before = w.dump()
-    done = send_pending(w.db, down(), now=NOW)
-    assert done["error"] and not done["recorded"] and done["sent"] == done["failed"] == 0
-    assert "Cannot" in done["error"] and done["pending"] == 2
+    with caplog.at_level(logging.WARNING, logger="orderdesk.outbox"):
+        done = send_pending(w.db, down(mail_server), now=NOW)
+    assert says in done["error"] and not done["recorded"] and done["sent"] == done["failed"] == 0
+    assert done["pending"] == 2 and mail_server.recipients == []
     assert w.dump() == before
+    assert says in caplog.text and "Traceback" in caplog.text  # the cause, for whoever reads the log
 
 
 def test_a_refused_login_changes_nothing_and_never_shows_the_password(make_world, caplog):
@@ -148,6 +152,16 @@ def test_an_address_that_can_never_work_fails_without_contacting_the_server(make
     assert imported["last_error"] == rules.NO_REAL_ADDRESS
     assert "The buyer has no real email address (imported from a Seller Center export)" in imported["problem"]
     assert "is not an email address" in injected["last_error"]
+
+
+def test_an_email_whose_header_would_break_the_message_fails_without_being_sent(make_world, mail_server):
+    w = cancelled(make_world)
+    with w.db.write() as session:
+        session.execute(text("UPDATE outbox_emails SET subject = 'Cancelled\r\nBcc: all@example.com'"))
+    done = send_pending(w.db, settings_for(mail_server), now=NOW)
+    assert (done["sent"], done["permanent"]) == (0, 1) and mail_server.recipients == []
+    [email] = emails(w)
+    assert email["status"] == "failed" and "cannot be written" in email["last_error"]
 
 
 def test_only_the_deliverable_emails_reach_the_server(make_world, mail_server):

@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from core import board
 
-
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
 
 
