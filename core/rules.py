@@ -448,11 +448,12 @@ def email_problem(email, now: datetime) -> str | None:
         why = email.last_error if email.claim_token is None and email.last_error else (
             f"Unknown: the sender stopped mid-send (it took the email at {email.claimed_at:%Y-%m-%d %H:%M:%S} "
             "UTC); it may have been delivered.")
-        then = (f"Check with the buyer, then `orderdesk outbox retry {email.id}` to send it again (it may "
-                f"arrive twice) or `orderdesk outbox discard {email.id}`.")
+        then = (f"Check the mail server's log or with the buyer, then `orderdesk outbox retry {email.id}` "
+                f"to send it again (it may arrive twice) or `orderdesk outbox discard {email.id}`.")
     elif email.status == "failed":
         why = email.last_error or "It could not be sent."
-        then = f"Fix the cause and `orderdesk outbox retry {email.id}`, or `orderdesk outbox discard {email.id}`."
+        then = (f"Discard it (`orderdesk outbox discard {email.id}`), or retry it once the cause is fixed "
+                f"(`orderdesk outbox retry {email.id}`).")
     else:
         return None
     return f"{why} {then}"
@@ -463,8 +464,8 @@ def email_change(action: str, email, now: datetime) -> Verdict:
     be undone; one being sent right now is left to its sender. Retrying a discarded email
     brings it back; discarding a discarded one is a no-op."""
     if email.status == "sent":
-        return _no("already_sent", f"Email {email.id} was sent at {email.sent_at:%Y-%m-%d %H:%M} UTC; "
-                   "a sent email cannot be called back.")
+        when = f" at {email.sent_at:%Y-%m-%d %H:%M} UTC" if email.sent_at else ""
+        return _no("already_sent", f"Email {email.id} was sent{when}; a sent email cannot be called back.")
     if email.status == "sending" and not email_unknown(email, now):
         return _no("being_sent",
                    f"Email {email.id} is being sent right now (since {email.claimed_at:%H:%M:%S} UTC). "
