@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
@@ -396,17 +396,21 @@ class EmailRow:
     to: str
     subject: str
     body: str
-    status: str
+    status: str  # rules.EMAIL_STATUSES, or "unknown" (rules.email_unknown)
     created_at: datetime
     sent_at: datetime | None
+    problem: str | None = None  # rules.email_problem: why it waits for a person, what to do
 
 
-def outbox(session: Session, shop_id: int, *, limit: int = 200) -> list[EmailRow]:
-    """The shop's customer emails, newest first (queued and sent)."""
+def outbox(session: Session, shop_id: int, *, limit: int = 200, now: datetime | None = None) -> list[EmailRow]:
+    """The shop's customer emails, newest first (queued, sent, failed...), judged at `now`
+    (default: the real clock: email runs on it)."""
+    now = now or datetime.now(UTC)
     emails = session.exec(
         select(OutboxEmail).join(Order, Order.id == OutboxEmail.order_id)
         # `+ 0`: walk the emails newest first and look each order up, rather than
         # every order of the shop first and a sort (SQLite's planner otherwise picks that)
         .where((Order.shop_id + 0) == shop_id).order_by(OutboxEmail.id.desc()).limit(limit)).all()
-    return [EmailRow(e.id, e.order_id, e.to_address, e.subject, e.body, e.status, e.created_at, e.sent_at)
-            for e in emails]
+    return [EmailRow(e.id, e.order_id, e.to_address, e.subject, e.body,
+                     "unknown" if rules.email_unknown(e, now) else e.status, e.created_at, e.sent_at,
+                     rules.email_problem(e, now)) for e in emails]

@@ -180,10 +180,12 @@ class OutboxEmail(SQLModel, table=True):
     to_address: str
     subject: str
     body: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="pending", index=True)  # pending | sent
-    attempts: int = 0
-    last_error: str | None = None
+    status: str = Field(default="pending", index=True)  # rules.EMAIL_STATUSES
+    attempts: int = 0  # tries started (counted when a sender claims the email)
+    last_error: str | None = None  # why the last try did not deliver it, readable
     next_attempt_at: datetime | None = None  # after a failure: not before then (backoff)
+    claim_token: str | None = None  # `sending`: the sender run that holds it; None once it let go
+    claimed_at: datetime | None = None  # `sending`: since when
     created_at: datetime
     sent_at: datetime | None = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
@@ -182,7 +182,12 @@ def requests_list(session: Session, *, shop: str | None = None, status: str = "r
             session.exec(query.order_by(Cancellation.deadline_at, Cancellation.id)).all()]
 
 
-def outbox_list(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict]:
+def outbox_list(session: Session, *, status: str | None = None, limit: int = 200,
+                now: datetime | None = None) -> list[dict]:
+    """Emails, newest first. `unknown`: a `sending` email whose sender let go or vanished
+    (rules.email_unknown, judged at `now`, default the real clock); `problem`: what a
+    person must know and do for a failed or unknown one."""
+    now = now or datetime.now(UTC)
     query = select(OutboxEmail)
     if status:
         query = query.where(OutboxEmail.status == status)
@@ -190,7 +195,8 @@ def outbox_list(session: Session, *, status: str | None = None, limit: int = 200
     return [{"id": e.id, "order_id": e.order_id, "cancellation_id": e.cancellation_id,
              "message_id": e.message_id, "to": e.to_address, "subject": e.subject, "body": e.body,
              "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
-             "next_attempt_at": _iso(e.next_attempt_at),
+             "next_attempt_at": _iso(e.next_attempt_at), "claimed_at": _iso(e.claimed_at),
+             "unknown": rules.email_unknown(e, now), "problem": rules.email_problem(e, now),
              "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)} for e in emails]
 
 

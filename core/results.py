@@ -8,7 +8,7 @@ from typing import Any
 # Refusal codes caused by bad input (CLI exit 2); every other code is a rule (exit 1).
 INPUT_CODES = frozenset({
     "bad_input", "unknown_order", "unknown_package", "unknown_line", "unknown_request",
-    "unknown_reason", "unknown_buyer", "unknown_shop", "bad_quantity",
+    "unknown_reason", "unknown_buyer", "unknown_shop", "bad_quantity", "unknown_email",
 })
 
 

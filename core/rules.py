@@ -16,6 +16,7 @@ Decisions where the seeds are silent (also in the README):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -398,3 +399,76 @@ def seller_actions(order, packages, lines) -> list[str]:
         if any(logistics(action, order, p).allowed for p in packages):
             actions.append(action)
     return actions
+
+
+# -- customer emails ---------------------------------------------------------------
+EMAIL_STATUSES = ("pending", "sending", "sent", "failed", "discarded")
+# A sender claims one email at a time and lets go of it within one SMTP exchange
+# (seconds; each network step times out after 10 s). A claim older than this belongs
+# to a sender that stopped mid-send: whether the email went out is unknown.
+SENDING_STALE = timedelta(minutes=10)
+NO_REAL_ADDRESS = ("The buyer has no real email address (imported from a Seller Center export), "
+                   "so this email cannot be sent.")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
+_EMAIL_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` is not a plain ASCII user@host address, or None."""
+    local, at, domain = address.rpartition("@")
+    labels = domain.lower().rstrip(".").split(".")
+    if at and _EMAIL_LOCAL.fullmatch(local) and not local.startswith(".") and not local.endswith(".") \
+            and ".." not in local and len(domain) <= 253 and all(_EMAIL_LABEL.fullmatch(label) for label in labels):
+        return None
+    return f"{address!r} is not an email address (expected name@example.com), so this email cannot be sent."
+
+
+def undeliverable(address: str) -> str | None:
+    """Why an email to `address` can never be delivered, or None when it may be.
+    Decided without the mail server: the reserved `.invalid` top-level domain (RFC 6761:
+    it never resolves; imported buyers get USERNAME@buyers.invalid) and anything that is
+    not a plain ASCII user@host address. Other reserved names (`.test`, `example.com`,
+    `localhost`) are left to the mail server: test setups deliver them."""
+    if address.rpartition("@")[2].lower().rstrip(".").split(".")[-1] == "invalid":
+        return NO_REAL_ADDRESS
+    return address_problem(address)
+
+
+def email_unknown(email, now: datetime) -> bool:
+    """A `sending` email that no sender holds any more (it let go after the connection
+    broke mid-transfer, or its claim is older than SENDING_STALE): it may or may not
+    have been delivered, so it is never resent without a person's `outbox retry`."""
+    return email.status == "sending" and (email.claim_token is None or email.claimed_at <= now - SENDING_STALE)
+
+
+def email_problem(email, now: datetime) -> str | None:
+    """What a person must know about an email that waits for them (failed, or unknown
+    whether it went out), with what to do; None for the others."""
+    if email_unknown(email, now):
+        why = email.last_error if email.claim_token is None and email.last_error else (
+            f"Unknown: the sender stopped mid-send (it took the email at {email.claimed_at:%Y-%m-%d %H:%M:%S} "
+            "UTC); it may have been delivered.")
+        then = (f"Check the mail server's log or with the buyer, then `orderdesk outbox retry {email.id}` "
+                f"to send it again (it may arrive twice) or `orderdesk outbox discard {email.id}`.")
+    elif email.status == "failed":
+        why = email.last_error or "It could not be sent."
+        then = (f"Discard it (`orderdesk outbox discard {email.id}`), or retry it once the cause is fixed "
+                f"(`orderdesk outbox retry {email.id}`).")
+    else:
+        return None
+    return f"{why} {then}"
+
+
+def email_change(action: str, email, now: datetime) -> Verdict:
+    """`retry` (back to pending, due now) or `discard` (never sent). A sent email cannot
+    be undone; one being sent right now is left to its sender. Retrying a discarded email
+    brings it back; discarding a discarded one is a no-op."""
+    if email.status == "sent":
+        when = f" at {email.sent_at:%Y-%m-%d %H:%M} UTC" if email.sent_at else ""
+        return _no("already_sent", f"Email {email.id} was sent{when}; a sent email cannot be called back.")
+    if email.status == "sending" and not email_unknown(email, now):
+        return _no("being_sent",
+                   f"Email {email.id} is being sent right now (since {email.claimed_at:%H:%M:%S} UTC). "
+                   f"If no sender is running any more, {action} it after "
+                   f"{email.claimed_at + SENDING_STALE:%H:%M:%S} UTC.")
+    return Verdict(True)

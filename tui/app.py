@@ -137,11 +137,12 @@ class OrderDeskApp(App):
             self.watcher = watch.ChangeWatcher(self.db)
             self.set_interval(WATCH_INTERVAL, self.check_for_changes)
         try:
-            self.smtp = outbox.SmtpSettings.from_env()
-        except ValueError as exc:
-            self.smtp = None
-            self.notify(f"Not sending emails: $ORDERDESK_SMTP {exc}", severity="warning")
-        if self.smtp is not None:  # send the customer emails in the background
+            settings = outbox.SmtpSettings.from_env()
+        except outbox.SettingError as exc:
+            settings = None
+            self.notify(f"Not sending emails: {outbox.ENV_SETTINGS[exc.setting]}: {exc}", severity="warning")
+        if settings is not None:  # send the customer emails in the background
+            self.mailer = outbox.Mailer(settings)
             self.set_interval(EMAIL_EVERY, self.send_emails)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -150,7 +151,9 @@ class OrderDeskApp(App):
         return True if self.db is not None or action == "quit" else None
 
     def send_emails(self) -> None:
-        self.run_worker(partial(outbox.send_pending, self.db, self.smtp), thread=True, exclusive=True,
+        """One run of the background sender (it skips while the mail server is known to be
+        down: Mailer's in-memory backoff)."""
+        self.run_worker(partial(self.mailer.send, self.db), thread=True, exclusive=True,
                         group="email", exit_on_error=False)
 
     def pop_screen(self) -> AwaitComplete:

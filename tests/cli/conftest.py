@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.databases import clone_url, dump, fresh_url
+from tests.mail import mail_server  # noqa: F401  (a scripted SMTP server, for the email tests)
 from tui.cli import main
 
 DEMO_NOW = "2026-11-20T12:00:00Z"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.core.builders import World, build_world
+from tests.mail import mail_server  # noqa: F401  (a scripted SMTP server, for the email tests)
 
 
 @pytest.fixture

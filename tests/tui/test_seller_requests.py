@@ -107,3 +107,26 @@ def test_outbox_lists_queued_and_sent_emails_and_shows_one_in_full(demo_db):
             await pilot.press("escape", "escape")
 
     asyncio.run(drive())
+
+
+def test_outbox_shows_a_failed_email_with_its_reason_and_what_to_do(demo_db):
+    from core.rules import NO_REAL_ADDRESS
+
+    with demo_db.read() as session:
+        newest = board.outbox(session, board.shop_by_name(session, SHOP).id)[0]
+    with demo_db.write() as session:
+        email = session.get(OutboxEmail, newest.id)
+        email.status, email.last_error = "failed", NO_REAL_ADDRESS
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("o")
+            await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            assert table.get_row_at(0)[0] == "failed"
+            body = str(app.screen.query_one("#email", Static).render())
+            assert NO_REAL_ADDRESS in body and f"orderdesk outbox discard {newest.id}" in body
+
+    asyncio.run(drive())

@@ -1,5 +1,6 @@
 """The customer emails of this shop (seed 003: "the customer will receive an email
-notification"), queued and sent, newest first; the highlighted one in full below."""
+notification"), queued, sent or waiting for a person (failed, unknown), newest first;
+the highlighted one in full below, with what to do when it waits for a person."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import board
+
+STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
 
 
 class SellerOutboxScreen(Screen):
@@ -53,7 +56,7 @@ class SellerOutboxScreen(Screen):
         row = table.cursor_row or 0
         table.clear()
         for e in self.emails:
-            table.add_row("sent" if e.status == "sent" else "queued", e.to, e.subject,
+            table.add_row(STATUS_WORDS.get(e.status, e.status), e.to, e.subject,
                           e.created_at.strftime("%Y-%m-%d %H:%M"), key=str(e.id))
         if self.emails:
             table.move_cursor(row=min(row, len(self.emails) - 1))
@@ -65,8 +68,10 @@ class SellerOutboxScreen(Screen):
             pane.update("No emails yet: they are written when an order is cancelled.")
             return
         e = self.emails[index]
-        when = f"sent {e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "queued, not sent yet"
-        pane.update(f"To: {e.to}\nSubject: {e.subject}\nOrder: {e.order_id} · {when}\n\n{e.body}")
+        when = (f"sent {e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else
+                "queued, not sent yet" if e.status == "pending" else e.status)
+        problem = f"\n{e.problem}" if e.problem else ""
+        pane.update(f"To: {e.to}\nSubject: {e.subject}\nOrder: {e.order_id} · {when}{problem}\n\n{e.body}")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show(event.cursor_row)
