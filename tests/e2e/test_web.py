@@ -19,7 +19,7 @@ import pytest
 
 from tests.databases import clone_url
 from tests.e2e.conftest import DEMO_NOW, ROOT, free_port, wait_for_port
-from tui.users import hash_password
+from tui.users import User, hash_password
 
 PASSWORDS = {"seller-anna": "anna's long password", "aisha": "aisha's long password"}
 EVIL = "http://evil.example"
@@ -423,6 +423,37 @@ def test_the_database_url_reaches_the_apps_only_in_their_environment(web_server,
     run(visit())
 
 
+def test_a_huge_terminal_is_bounded_at_the_start_and_on_every_resize(web_server, users_file):
+    server = web_server("--users", str(users_file))
+
+    def title_centre(tab) -> int:
+        line = next(line for line in tab.screen.display if "To Ship board" in line)
+        return line.index("To Ship board") + len("To Ship board — Lakehouse Home") // 2
+
+    async def resize(tab, width: int, height: int, centre: int) -> None:
+        await tab.socket.send_str(json.dumps(["resize", {"width": width, "height": height}]))
+        deadline = time.monotonic() + 60
+        while abs(title_centre(tab) - centre) > 2:
+            assert time.monotonic() < deadline, f"the title never centred on {centre}:\n{tab.text}"
+            await asyncio.sleep(0.05)
+
+    async def visit():
+        async with Browser(server) as browser:
+            await browser.log_in("seller-anna", PASSWORDS["seller-anna"])
+            socket = await browser.http.ws_connect(browser.url("/ws?width=65535&height=65535"),
+                                                   origin=server.origin)
+            tab = Tab(socket, 500, 200)  # what the server allows at most
+            await tab.wait_for("To Ship board")
+            (pid,) = app_processes(server)
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            assert b"COLUMNS=500" in environ and b"ROWS=200" in environ
+            await resize(tab, 100, 32, 50)
+            await resize(tab, 99999, 99999, 250)  # the app lays out 500 columns, not 99999
+            await tab.close()
+
+    run(visit())
+
+
 def test_past_max_sessions_a_tab_is_turned_away_and_stopping_ends_every_app(web_server, users_file):
     server = web_server("--users", str(users_file), "--max-sessions", "2")
 
@@ -443,3 +474,83 @@ def test_past_max_sessions_a_tab_is_turned_away_and_stopping_ends_every_app(web_
             assert not any(Path(f"/proc/{pid}").exists() for pid in apps)
 
     run(visit())
+
+
+def test_the_same_users_file_logs_in_over_ssh_with_its_password_hash(tmp_path, users_file, e2e_demo_template):
+    from types import SimpleNamespace
+
+    import asyncssh
+
+    from tests.e2e.conftest import login
+
+    port = free_port()
+    process = orderdesk("serve", "ssh", "--host", "127.0.0.1", "--port", str(port), "--users", str(users_file),
+                        "--host-key", str(tmp_path / "host_key"), "--allow-passwords",
+                        url=clone_url(e2e_demo_template, tmp_path))
+    try:
+        wait_for_port(port, process)
+        server = SimpleNamespace(port=port)
+
+        async def attempt():
+            with pytest.raises(asyncssh.PermissionDenied):
+                await login(server, "seller-anna", None, password="a guess", preferred_auth="password")
+            term = await login(server, "seller-anna", None, password=PASSWORDS["seller-anna"],
+                               preferred_auth="password")
+            await term.wait_for("Lakehouse Home")
+            await term.close()
+
+        run(attempt())
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+# -- the server's bounds, on a clock of our own ------------------------------------------------------
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_session_ends_after_its_lifetime_and_a_made_up_cookie_finds_none():
+    from tui.serve_web import SESSION_LIFETIME, Sessions
+
+    clock = Clock()
+    sessions = Sessions(clock)
+    user = User("anna", "seller", "Lakehouse Home")
+    token = sessions.open(user)
+    assert sessions.find(token).user == user
+    assert sessions.find(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert sessions.find("") is None and sessions.find("x" * 10_000) is None
+    clock.now += SESSION_LIFETIME - 1
+    assert sessions.find(token) is not None
+    clock.now += 1
+    assert sessions.find(token) is None
+
+
+def test_failed_logins_age_out_and_a_success_clears_them():
+    from tui.serve_web import FAILED_LOGIN_WINDOW, FAILED_LOGINS, LoginThrottle
+
+    clock = Clock()
+    throttle = LoginThrottle(clock)
+    for _ in range(FAILED_LOGINS):
+        assert not throttle.refused("10.0.0.1")
+        throttle.attempt("10.0.0.1")
+    assert throttle.refused("10.0.0.1") and not throttle.refused("10.0.0.2")
+    clock.now += FAILED_LOGIN_WINDOW + 1
+    assert not throttle.refused("10.0.0.1")
+    throttle.attempt("10.0.0.2")
+    throttle.succeeded("10.0.0.2")
+    for _ in range(FAILED_LOGINS - 1):
+        throttle.attempt("10.0.0.2")
+    assert not throttle.refused("10.0.0.2")
+
+
+@pytest.mark.parametrize("asked, given", [(("100", "32"), (100, 32)), (("65535", "65535"), (500, 200)),
+                                          (("-4", "0"), (1, 1)), (("wide", None), (80, 24))])
+def test_a_browsers_terminal_size_is_bounded(asked, given):
+    from tui.serve_web import _size
+
+    assert _size(*asked) == given
