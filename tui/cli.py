@@ -596,6 +596,7 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
     role = "seller"
     identity = "Lakehouse Home"
     keys = ["ssh-ed25519 AAAA... anna@laptop"]
+    password_hash = "$argon2id$..."   # optional, with --allow-passwords (orderdesk serve hash-password)
     """
     from tui.serve import ServeError, SshSettings, load_users, serve_ssh
 
@@ -624,7 +625,7 @@ def _app_env(ctx: Context) -> dict[str, str]:
               help="Address to listen on (other than loopback only with --users).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--users", "users_file", type=click.Path(path_type=Path), metavar="FILE",
-              help="Logins with a password_hash (the users file of `serve ssh`). Without it: 127.0.0.1 "
+              help="Logins with a password_hash (the users file of `serve ssh`). Without it: loopback "
                    "only, behind a one-time link printed at start.")
 @click.option("--public-url", metavar="URL",
               help="The address browsers open (behind a proxy, or to listen on 0.0.0.0); pages from "

@@ -2,7 +2,8 @@
 
 SSH: `orderdesk serve ssh --port 2222 --users users.toml`. The users file maps each
 login to a role and an identity, with its public keys (and, only when
---allow-passwords is given, a password for demos):
+--allow-passwords is given, a password_hash, or a plaintext password for demos;
+see tui/users.py):
 
     [[user]]
     login = "seller-anna"

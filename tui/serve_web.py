@@ -298,6 +298,8 @@ class WebServer:
 
     # -- pages ----------------------------------------------------------------------------------
     async def index(self, request):
+        if self.session_of(request) is not None and "token" in request.query:
+            return web.HTTPSeeOther("/")  # already in (the link opened again): keep the token out of sight
         if self.by_token and "token" in request.query:
             offered = request.query["token"]
             if self.token and hmac.compare_digest(offered.encode(), self.token.encode()):
@@ -329,8 +331,8 @@ class WebServer:
             return self._refuse(403, "This login form was sent from another site; open the app's own page.")
         address = request.remote or "?"
         if self.throttle.refused(address):
-            return await self.login_page(request, "Too many failed logins from your address: wait 15 minutes "
-                                                  "and try again.", 429)
+            return await self.login_page(request, "Too many failed logins from your address: try again in "
+                                                  f"{FAILED_LOGIN_WINDOW / 60:.0f} minutes.", 429)
         self.throttle.attempt(address)
         try:
             form = await request.post()
@@ -403,8 +405,8 @@ class WebServer:
                 continue  # not a message of the protocol: ignored
 
     async def _shutdown(self, app) -> None:
-        for socket in list(self.sockets):
-            await socket.close(code=1001, message=b"The server is stopping.")
+        await asyncio.gather(*(socket.close(code=1001, message=b"The server is stopping.")
+                               for socket in list(self.sockets)))
         await asyncio.gather(*(app.end() for app in list(self.apps)))
 
 

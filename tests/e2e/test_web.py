@@ -29,6 +29,14 @@ def run(coro):
     return asyncio.run(coro)
 
 
+async def eventually(check, what: str, timeout: float = 60) -> None:
+    """Wait until check() holds; fail saying `what` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def users_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("web") / "users.toml"
@@ -173,11 +181,7 @@ class Tab:
         go back to the launcher)."""
         rung = self.screen.bells
         await self.press("escape")
-        deadline = time.monotonic() + 60
-        while self.screen.bells == rung:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"escape did not ring the bell; the screen shows:\n{self.text}")
-            await asyncio.sleep(0.05)
+        await eventually(lambda: self.screen.bells > rung, f"escape did not ring the bell:\n{self.text}")
 
     async def press(self, *keys: str) -> None:
         codes = {"enter": "\r", "escape": "\x1b", "down": "\x1b[B", "up": "\x1b[A", "tab": "\t"}
@@ -345,6 +349,8 @@ def test_without_a_users_file_a_one_time_link_opens_the_app_on_loopback(web_serv
             tab = await owner.open_app()
             await tab.wait_for("Open orderdesk as")  # the whole app, as `orderdesk` at the server
             await tab.close()
+            status, headers, _ = await owner.get(f"/?{link.query}")  # the link again, in the same browser
+            assert status == 303 and headers["Location"] == "/"
         async with Browser(server) as late:
             status, headers, _ = await late.get(f"/?{link.query}")  # spent
             assert status == 403 and "Set-Cookie" not in headers
@@ -432,10 +438,7 @@ def test_a_huge_terminal_is_bounded_at_the_start_and_on_every_resize(web_server,
 
     async def resize(tab, width: int, height: int, centre: int) -> None:
         await tab.socket.send_str(json.dumps(["resize", {"width": width, "height": height}]))
-        deadline = time.monotonic() + 60
-        while abs(title_centre(tab) - centre) > 2:
-            assert time.monotonic() < deadline, f"the title never centred on {centre}:\n{tab.text}"
-            await asyncio.sleep(0.05)
+        await eventually(lambda: abs(title_centre(tab) - centre) <= 2, f"the title never centred on {centre}")
 
     async def visit():
         async with Browser(server) as browser:
@@ -454,7 +457,7 @@ def test_a_huge_terminal_is_bounded_at_the_start_and_on_every_resize(web_server,
     run(visit())
 
 
-def test_past_max_sessions_a_tab_is_turned_away_and_stopping_ends_every_app(web_server, users_file):
+def test_past_max_sessions_a_tab_is_turned_away_and_closing_or_stopping_ends_the_apps(web_server, users_file):
     server = web_server("--users", str(users_file), "--max-sessions", "2")
 
     async def visit():
@@ -464,14 +467,17 @@ def test_past_max_sessions_a_tab_is_turned_away_and_stopping_ends_every_app(web_
             for tab in tabs:
                 await tab.wait_for("Lakehouse Home")
             assert await browser.refused_app() == 503
-            assert len(app_processes(server)) == 2
+            first = app_processes(server)
+            assert len(first) == 2
+            await tabs[0].close()  # closing a tab ends its app and frees its place
+            await eventually(lambda: len(app_processes(server)) == 1, "the closed tab's app did not end")
+            tabs[0] = await browser.open_app()
+            await tabs[0].wait_for("Lakehouse Home")
             apps = app_processes(server)
             server.stop()  # SIGTERM
             assert server.process.returncode == 0
-            deadline = time.monotonic() + 30
-            while any(Path(f"/proc/{pid}").exists() for pid in apps) and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            assert not any(Path(f"/proc/{pid}").exists() for pid in apps)
+            await eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in apps),
+                             "an app outlived the server")
 
     run(visit())
 
