@@ -609,15 +609,12 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
         ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
 
 
-def _app_env(ctx: Context) -> dict[str, str]:
-    """What the served app processes need to open the same database, for their environment
-    (ORDERDESK_DATABASE_URL, which click reads as --database-url; ORDERDESK_NOW): a URL may
-    hold a password, and an environment is not shown by `ps` as argv is."""
+def _database_env(ctx: Context) -> dict[str, str]:
+    """The database for the served app processes, in their environment: $ORDERDESK_DATABASE_URL,
+    which click reads as --database-url (a URL may hold a password, and `ps` shows argv to every
+    local user, not an environment)."""
     db_path = Path(ctx.db_path).expanduser().resolve() if ctx.db_path and not ctx.url else None
-    env = {"ORDERDESK_DATABASE_URL": resolve_url(db_path, ctx.url)}
-    if ctx.now_text:
-        env["ORDERDESK_NOW"] = ctx.now_text
-    return env
+    return {"ORDERDESK_DATABASE_URL": resolve_url(db_path, ctx.url)}
 
 
 @serve.command("web")
@@ -647,7 +644,9 @@ def serve_web_cmd(ctx: Context, host, port, users_file, public_url, max_sessions
     from tui.users import ServeError, load_users
 
     try:
-        settings = WebSettings(host, port, _app_env(ctx), users=load_users(users_file) if users_file else None,
+        settings = WebSettings(host, port, app_env=_database_env(ctx),
+                               app_args=["--now", ctx.now_text] if ctx.now_text else [],
+                               users=load_users(users_file) if users_file else None,
                                public_url=public_url, max_sessions=max_sessions)
         settings.check()
     except ServeError as exc:

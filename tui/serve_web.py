@@ -54,7 +54,7 @@ import string
 import sys
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,7 +87,8 @@ COOKIE = "orderdesk_session"
 class WebSettings:
     host: str
     port: int
-    app_env: dict[str, str]  # for the app processes: ORDERDESK_DATABASE_URL, ORDERDESK_NOW
+    app_env: dict[str, str]  # the app processes' environment: ORDERDESK_DATABASE_URL
+    app_args: list[str] = field(default_factory=list)  # their global options (--now); never the database
     users: dict[str, User] | None = None  # None: the one-time token on loopback
     public_url: str | None = None
     max_sessions: int = 50
@@ -382,7 +383,7 @@ class WebServer:
         return socket
 
     def command(self, user: User | None) -> list[str]:
-        return [sys.executable, "-m", "tui.cli", *(app_command(user) if user else [])]
+        return [sys.executable, "-m", "tui.cli", *self.settings.app_args, *(app_command(user) if user else [])]
 
     async def _relay(self, socket, app: AppProcess) -> None:
         """The browser's keys, sizes and pings to the app (textual-serve's protocol)."""
