@@ -26,7 +26,11 @@ from __future__ import annotations
 import hmac
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import Argon2Error, InvalidHashError
 
 ROLES = ("buyer", "seller", "walkthrough")
 MAX_PASSWORD = 1024  # characters: longer input is refused before hashing
@@ -66,13 +70,12 @@ def app_command(user: User) -> list[str]:
 
 
 def authenticate(users: dict[str, User], login: str, password: str, *, plaintext: bool = False) -> User | None:
-    """The user whose login and password these are, else None. Slow on purpose (argon2), also for
-    unknown logins and overlong passwords: run it off the event loop."""
+    """The user whose login and password these are, else None. Slow on purpose (argon2), as slow
+    for an unknown login or an overlong password: run it off the event loop."""
     user = users.get(login)
-    if len(password) > MAX_PASSWORD:
-        password = ""
-    if user is None or not (user.password_hash or (plaintext and user.password is not None)):
-        _verify(_dummy_hash(), password)  # the same work as a real check
+    if user is None or len(password) > MAX_PASSWORD \
+            or not (user.password_hash or (plaintext and user.password is not None)):
+        _verify(_dummy_hash(), password[:MAX_PASSWORD])  # the same work as a real check
         return None
     return user if user.check_password(password, plaintext=plaintext) else None
 
@@ -83,30 +86,19 @@ def hash_password(password: str) -> str:
         raise ValueError(f"The password is too short: use at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
         raise ValueError(f"The password is too long: use at most {MAX_PASSWORD} characters.")
-    from argon2 import PasswordHasher
-
     return PasswordHasher().hash(password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    from argon2 import PasswordHasher
-    from argon2.exceptions import Argon2Error
-
     try:
         return PasswordHasher().verify(password_hash, password)
-    except Argon2Error:
+    except (Argon2Error, InvalidHashError):
         return False
 
 
-_dummy: list[str] = []
-
-
+@cache
 def _dummy_hash() -> str:
-    if not _dummy:
-        from argon2 import PasswordHasher
-
-        _dummy.append(PasswordHasher().hash("not anyone's password"))
-    return _dummy[0]
+    return PasswordHasher().hash("not anyone's password")
 
 
 def load_users(path: Path) -> dict[str, User]:
@@ -192,9 +184,6 @@ def _start(line: str) -> str:
 
 
 def _check_hash(where: str, password_hash: str, at: str) -> None:
-    from argon2 import extract_parameters
-    from argon2.exceptions import InvalidHashError
-
     try:
         extract_parameters(password_hash)
     except (InvalidHashError, ValueError):

@@ -228,7 +228,8 @@ def test_a_wrong_password_or_a_keys_only_login_is_refused(web_server, users_file
     async def visit():
         async with Browser(server) as browser:
             for login, password in [("seller-anna", "not the password"), ("nobody", PASSWORDS["aisha"]),
-                                    ("keys-only", ""), ("aisha", PASSWORDS["seller-anna"])]:
+                                    ("keys-only", ""), ("aisha", PASSWORDS["seller-anna"]),
+                                    ("aisha", PASSWORDS["aisha"] + "x" * 5000)]:
                 status, headers, page = await browser.log_in(login, password)
                 assert status == 401 and "Wrong login or password." in page
                 assert "Set-Cookie" not in headers
@@ -250,6 +251,25 @@ def test_failed_logins_from_one_address_are_bounded(web_server, users_file):
             status, _, page = await browser.log_in("seller-anna", PASSWORDS["seller-anna"])
             assert status == 429 and "Too many failed logins" in page
             assert await browser.refused_app() == 403
+
+    run(visit())
+
+
+def test_an_oversized_login_or_message_is_refused(web_server, users_file):
+    server = web_server("--users", str(users_file))
+
+    async def visit():
+        async with Browser(server) as browser:
+            status, _, _ = await browser.log_in("seller-anna", "x" * 100_000)
+            assert status == 413
+            await browser.log_in("seller-anna", PASSWORDS["seller-anna"])
+            tab = await browser.open_app()
+            await tab.wait_for("Lakehouse Home")
+            (app,) = app_processes(server)
+            await tab.socket.send_str(json.dumps(["stdin", "x" * 100_000]))
+            await eventually(lambda: tab.reader.done(), "the server kept a socket that sent 100 KB at once")
+            assert tab.socket.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
+            await eventually(lambda: not Path(f"/proc/{app}").exists(), "the tab's app outlived its socket")
 
     run(visit())
 
