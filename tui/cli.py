@@ -674,9 +674,7 @@ def hash_password_cmd(ctx: Context):
         if getpass.getpass("Again: ") != password:
             ctx.fail("bad_input", "The two passwords differ; nothing was made. Run it again.")
     else:
-        line = sys.stdin.readline(MAX_PASSWORD + 2)
-        password = line[:-1] if line.endswith("\n") else line
-        password = password[:-1] if password.endswith("\r") else password
+        password = sys.stdin.readline(MAX_PASSWORD + 2).rstrip("\r\n")  # longer is refused below
     try:
         hashed = hash_password(password)
     except ValueError as exc:

@@ -35,7 +35,8 @@ all served from here) with no inline script, under a Content-Security-Policy of
 Bounds: request bodies MAX_BODY, WebSocket messages MAX_MESSAGE, terminals at most
 MAX_COLUMNS x MAX_ROWS, --max-sessions app processes at once (more get 503). The database URL
 reaches the apps in their environment (ORDERDESK_DATABASE_URL), never their argv or the banner.
-Stopping the server (Ctrl+C, SIGTERM) quits every tab's app, killing any that lingers.
+Closing a tab quits its app; so does stopping the server (Ctrl+C, SIGTERM) for every tab,
+killing any app that lingers past QUIT_GRACE.
 """
 
 from __future__ import annotations

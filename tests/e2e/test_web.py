@@ -11,14 +11,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import asyncssh
 import pyte
 import pytest
 
 from tests.databases import clone_url
-from tests.e2e.conftest import DEMO_NOW, ROOT, free_port, wait_for_port
+from tests.e2e.conftest import DEMO_NOW, ROOT, free_port, login, wait_for_port
+from tui.serve_web import FAILED_LOGIN_WINDOW, FAILED_LOGINS, SESSION_LIFETIME, LoginThrottle, Sessions, _size
 from tui.users import User, hash_password
 
 PASSWORDS = {"seller-anna": "anna's long password", "aisha": "aisha's long password"}
@@ -503,12 +506,6 @@ def test_past_max_sessions_a_tab_is_turned_away_and_closing_or_stopping_ends_the
 
 
 def test_the_same_users_file_logs_in_over_ssh_with_its_password_hash(tmp_path, users_file, e2e_demo_template):
-    from types import SimpleNamespace
-
-    import asyncssh
-
-    from tests.e2e.conftest import login
-
     port = free_port()
     process = orderdesk("serve", "ssh", "--host", "127.0.0.1", "--port", str(port), "--users", str(users_file),
                         "--host-key", str(tmp_path / "host_key"), "--allow-passwords",
@@ -541,8 +538,6 @@ class Clock:
 
 
 def test_a_session_ends_after_its_lifetime_and_a_made_up_cookie_finds_none():
-    from tui.serve_web import SESSION_LIFETIME, Sessions
-
     clock = Clock()
     sessions = Sessions(clock)
     user = User("anna", "seller", "Lakehouse Home")
@@ -557,8 +552,6 @@ def test_a_session_ends_after_its_lifetime_and_a_made_up_cookie_finds_none():
 
 
 def test_failed_logins_age_out_and_a_success_clears_them():
-    from tui.serve_web import FAILED_LOGIN_WINDOW, FAILED_LOGINS, LoginThrottle
-
     clock = Clock()
     throttle = LoginThrottle(clock)
     for _ in range(FAILED_LOGINS):
@@ -577,6 +570,4 @@ def test_failed_logins_age_out_and_a_success_clears_them():
 @pytest.mark.parametrize("asked, given", [(("100", "32"), (100, 32)), (("65535", "65535"), (500, 200)),
                                           (("-4", "0"), (1, 1)), (("wide", None), (80, 24))])
 def test_a_browsers_terminal_size_is_bounded(asked, given):
-    from tui.serve_web import _size
-
     assert _size(*asked) == given
