@@ -657,6 +657,7 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
     role = "seller"
     identity = "Lakehouse Home"
     keys = ["ssh-ed25519 AAAA... anna@laptop"]
+    password_hash = "$argon2id$..."   # optional, with --allow-passwords (orderdesk serve hash-password)
     """
     from tui.serve import ServeError, SshSettings, load_users, serve_ssh
 
@@ -669,17 +670,77 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
         ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
 
 
-@serve.command("web")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--public-url", help="The address browsers use, when behind a proxy.")
-@with_json
-def serve_web_cmd(ctx: Context, host, port, public_url):
-    """The app in a browser (textual-serve): one app per browser tab."""
-    from tui.serve import serve_web
+def _database_env(ctx: Context) -> dict[str, str]:
+    """The database for the served app processes, in their environment: $ORDERDESK_DATABASE_URL,
+    which click reads as --database-url (a URL may hold a password, and `ps` shows argv to every
+    local user, not an environment)."""
+    db_path = Path(ctx.db_path).expanduser().resolve() if ctx.db_path and not ctx.url else None
+    return {"ORDERDESK_DATABASE_URL": resolve_url(db_path, ctx.url)}
 
-    ctx.db
-    serve_web(host, port, _app_args(ctx), public_url)
+
+@serve.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (other than loopback only with --users).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--users", "users_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Logins with a password_hash (the users file of `serve ssh`). Without it: loopback "
+                   "only, behind a one-time link printed at start.")
+@click.option("--public-url", metavar="URL",
+              help="The address browsers open (behind a proxy, or to listen on 0.0.0.0); pages from "
+                   "any other origin are refused.")
+@click.option("--max-sessions", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Browser tabs (app processes) at once.")
+@with_json
+def serve_web_cmd(ctx: Context, host, port, users_file, public_url, max_sessions):
+    """The app in a browser: a login, then one app per tab, locked to the login's identity.
+
+    \b
+    [[user]]
+    login = "seller-anna"
+    role = "seller"
+    identity = "Lakehouse Home"
+    password_hash = "$argon2id$v=19$m=65536,t=3,p=4$..."   # orderdesk serve hash-password
+    """
+    from tui.serve_web import WebSettings, serve_web
+    from tui.users import ServeError, load_users
+
+    try:
+        settings = WebSettings(host, port, app_env=_database_env(ctx),
+                               app_args=["--now", ctx.now_text] if ctx.now_text else [],
+                               users=load_users(users_file) if users_file else None,
+                               public_url=public_url, max_sessions=max_sessions)
+        settings.check()
+    except ServeError as exc:
+        ctx.fail("bad_input", f"Cannot serve in a browser: {exc}")
+    ctx.db  # open (and upgrade) the database once, before any session starts
+    try:
+        serve_web(settings)
+    except OSError as exc:
+        ctx.fail("bad_input", f"Cannot serve in a browser on {host}:{port}: {exc.strerror or exc}.")
+
+
+@serve.command("hash-password")
+@with_json
+def hash_password_cmd(ctx: Context):
+    """Print a password_hash for the users file (argon2id).
+
+    The password is asked twice on the terminal, or read from the first line of standard input
+    when that is not a terminal (e.g. from a password manager); never from the command line."""
+    from tui.users import MAX_PASSWORD, hash_password
+
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            ctx.fail("bad_input", "The two passwords differ; nothing was made. Run it again.")
+    else:
+        password = sys.stdin.readline(MAX_PASSWORD + 2).rstrip("\r\n")  # longer is refused below
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        ctx.fail("bad_input", str(exc))
+    ctx.emit({"password_hash": hashed}, f'password_hash = "{hashed}"')
 
 
 def _config_dir() -> Path:

@@ -2,7 +2,8 @@
 
 SSH: `orderdesk serve ssh --port 2222 --users users.toml`. The users file maps each
 login to a role and an identity, with its public keys (and, only when
---allow-passwords is given, a password for demos):
+--allow-passwords is given, a password_hash, or a plaintext password for demos;
+see tui/users.py):
 
     [[user]]
     login = "seller-anna"
@@ -20,8 +21,8 @@ A disconnect kills only that session's process; every command it ran was one
 transaction, so the database stays consistent. Stopping the server (Ctrl+C or
 SIGTERM) ends every session's process the same way.
 
-Web: `orderdesk serve web --port 8000` runs the same app in a browser through
-textual-serve (one process per browser tab).
+The users file is read by tui/users.py (one module for both servers); the browser
+server, `orderdesk serve web`, is tui/serve_web.py.
 """
 
 from __future__ import annotations
@@ -34,47 +35,12 @@ import socket
 import struct
 import sys
 import termios
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-ROLES = ("buyer", "seller", "walkthrough")
-
-
-class ServeError(Exception):
-    """A setting that stops the server from starting; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class SshUser:
-    login: str
-    role: str
-    identity: str
-    keys: tuple[str, ...] = ()
-    password: str | None = None
-
-
-def load_users(path: Path) -> dict[str, SshUser]:
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ServeError(f"There is no users file {path}. Write one (see `orderdesk serve ssh --help`).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ServeError(f"The users file {path} is not valid TOML: {exc}") from None
-    users = {}
-    for n, spec in enumerate(data.get("user", []), 1):
-        try:
-            user = SshUser(login=spec["login"], role=spec["role"], identity=spec["identity"],
-                           keys=tuple(spec.get("keys", ())), password=spec.get("password"))
-        except KeyError as exc:
-            raise ServeError(f"User {n} in {path} has no {exc.args[0]!r}.") from None
-        if user.role not in ROLES:
-            raise ServeError(f"User {user.login!r} in {path}: role must be buyer, seller or walkthrough.")
-        users[user.login] = user
-    if not users:
-        raise ServeError(f"The users file {path} lists no [[user]].")
-    return users
+from tui.users import ServeError, authenticate, load_users  # noqa: F401  (the users file: one module for both servers)
+from tui.users import User as SshUser
+from tui.users import app_command as _app_command
 
 
 def host_key(path: Path):
@@ -194,14 +160,6 @@ async def _run_session(process, settings: SshSettings) -> None:
         process.exit(child.returncode if child.returncode and child.returncode > 0 else 0)
 
 
-def _app_command(user: SshUser) -> list[str]:
-    """What a login opens: its identity's screens, locked; or a walkthrough on its own
-    fresh copy of the demo data (never the served database)."""
-    if user.role == "walkthrough":
-        return ["walkthrough", *([user.identity] if user.identity else [])]
-    return ["--locked", user.role, "--user" if user.role == "buyer" else "--shop", user.identity]
-
-
 def make_server_class(settings: SshSettings):
     import asyncssh
 
@@ -227,9 +185,9 @@ def make_server_class(settings: SshSettings):
         def password_auth_supported(self) -> bool:
             return settings.allow_passwords
 
-        def validate_password(self, username: str, password: str) -> bool:
-            user = settings.users.get(username)
-            return bool(settings.allow_passwords and user and user.password and user.password == password)
+        async def validate_password(self, username: str, password: str) -> bool:
+            return settings.allow_passwords and await asyncio.to_thread(
+                authenticate, settings.users, username, password, plaintext=True) is not None
 
         def server_requested(self, listen_host, listen_port):
             return False  # no remote port forwarding
@@ -269,16 +227,3 @@ def serve_ssh(host: str, port: int, key_path: Path, settings: SshSettings) -> No
         await asyncio.gather(*(child.wait() for child in list(settings.sessions)))
 
     asyncio.run(main())
-
-
-def serve_web(host: str, port: int, app_args: list[str], public_url: str | None = None) -> None:
-    from textual_serve.server import Server
-
-    command = " ".join([sys.executable, "-m", "tui.cli", *map(_quote, app_args)])
-    Server(command, host=host, port=port, title="orderdesk", public_url=public_url).serve()
-
-
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
