@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ import click
 from core import rules
 from core.clock import BadTime, current_time, parse_duration, parse_instant
 from core.money import format_money
-from core.paths import resolve_url
+from core.paths import database_env, redacted, resolve_url
 from core.results import Refusal, Success
 from tui.format import order_text
 from tui.lazy import lazy_import
@@ -46,6 +46,7 @@ class Context:
     now_text: str | None
     as_json: bool = False
     locked: bool = False
+    log_file: str | None = None
     _db: Database | None = field(default=None, repr=False)
 
     @property
@@ -58,8 +59,13 @@ class Context:
     def open(self) -> Database:
         """The database, opened (and upgraded) at the first call; DatabaseError says why not."""
         if self._db is None:
-            self._db = core_db.Database(resolve_url(self.db_path, self.url))
+            self._db = core_db.Database(self.database_url)
         return self._db
+
+    @property
+    def database_url(self) -> str:
+        """The database's URL (a --db path made absolute, for processes started elsewhere)."""
+        return resolve_url(self.db_path and Path(self.db_path).expanduser().resolve(), self.url)
 
     def close(self) -> None:
         if self._db is not None:
@@ -99,6 +105,7 @@ class Context:
 
 
 def report(as_json: bool, refusal: Refusal, exit_code: int) -> None:
+    refusal = replace(refusal, message=redacted(refusal.message))  # no message shows a password
     if as_json:
         click.echo(json.dumps(refusal.as_dict(), indent=2))
     else:
@@ -128,16 +135,18 @@ def with_json(fn):
               help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk.")
 @click.option("--now", "now_text", metavar="ISO8601", envvar="ORDERDESK_NOW",
               help="Fix the clock (default: the database's demo clock, else real time).")
+@click.option("--log-file", metavar="PATH", envvar="ORDERDESK_LOG_FILE",
+              help="Where servers and background email log (default: the user log folder).")
 @click.option("--locked", is_flag=True, hidden=True,
               help="Stay on the identity given (used by `serve ssh`): no launcher.")
 @json_option
 @click.version_option(package_name="orderdesk")
 @click.pass_context
-def cli(click_ctx, db_path, database_url, now_text, locked, as_json):
+def cli(click_ctx, db_path, database_url, now_text, log_file, locked, as_json):
     """orderdesk: orders and their cancellation, for buyers and sellers.
 
     Without a command, opens the app."""
-    click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked)
+    click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked, log_file=log_file)
     click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
         open_tui(click_ctx.obj)
@@ -159,7 +168,7 @@ def open_tui(ctx: Context, prepare=None, **start) -> None:
             raise core_db.DatabaseError(refused.message)
         return db
 
-    app = OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked, **start)
+    app = OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked, log_file=ctx.log_file, **start)
     app.run()
     if app.refusal is not None:
         report(ctx.as_json, app.refusal, app.return_code or 1)
@@ -560,15 +569,26 @@ def serve():
 
 
 def _app_args(ctx: Context) -> list[str]:
-    """The global options the served app processes need to open the same database."""
-    args = []
-    if ctx.url:
-        args += ["--database-url", ctx.url]
-    elif ctx.db_path:
-        args += ["--db", str(Path(ctx.db_path).expanduser().resolve())]
-    if ctx.now_text:
-        args += ["--now", ctx.now_text]
-    return args
+    """The global options on the served app processes' command lines: never the database
+    (every local user sees argv in `ps`); `_start_serving` gives it in their environment."""
+    return ["--now", ctx.now_text] if ctx.now_text else []
+
+
+def _start_serving(ctx: Context, what: str) -> dict[str, str]:
+    """Open (and upgrade) the database once, before any session starts, and start the log;
+    print what is served where (the database's URL without its password). Return the
+    environment the served app processes need: the database URL and the log file."""
+    from core.logs import LOG_FILE_ENV, setup_logging
+
+    ctx.db
+    url = ctx.database_url
+    try:
+        log_file = setup_logging(ctx.log_file, urls=(url,))
+    except OSError as exc:
+        ctx.fail("bad_input", f"Cannot write the log file {exc.filename}: {exc.strerror}. "
+                 "Choose another with --log-file PATH.")
+    click.echo(f"orderdesk: {what} the database {redacted(url)}; logging to {log_file}.")
+    return {**database_env(url), LOG_FILE_ENV: str(log_file)}
 
 
 @serve.command("ssh")
@@ -581,11 +601,17 @@ def _app_args(ctx: Context) -> list[str]:
               default=lambda: str(_config_dir() / "ssh_host_ed25519_key"), show_default="created on first run",
               help="The server's private host key.")
 @click.option("--allow-passwords", is_flag=True, help="Also accept the users file's passwords (demos only).")
-@click.option("--idle-timeout", type=click.FloatRange(min=1), default=900, show_default=True,
-              help="Seconds without a key press before a session ends.")
-@click.option("--max-sessions", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--idle-timeout", type=click.FloatRange(min=1, max=86400), default=900, show_default=True,
+              help="Seconds without a key press before a session ends, and without a session before "
+                   "a connection is closed.")
+@click.option("--max-sessions", type=click.IntRange(min=1, max=10000), default=50, show_default=True)
+@click.option("--login-timeout", type=click.FloatRange(min=1, max=3600), default=60, show_default=True,
+              help="Seconds a connection has to log in.")
+@click.option("--keepalive-interval", type=click.FloatRange(min=1, max=3600), default=30, show_default=True,
+              help="Seconds between keepalives; a client that misses 3 in a row is dropped.")
 @with_json
-def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions):
+def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions,
+                  login_timeout, keepalive_interval):
     """One app per SSH connection, by public key, as a buyer or a shop's seller.
 
     Users file (TOML), one [[user]] per login:
@@ -597,14 +623,18 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
     identity = "Lakehouse Home"
     keys = ["ssh-ed25519 AAAA... anna@laptop"]
     """
+    import logging
+
     from tui.serve import ServeError, SshSettings, load_users, serve_ssh
 
-    ctx.db  # open (and upgrade) the database once, before any session starts
     try:
         settings = SshSettings(load_users(users_file), _app_args(ctx), allow_passwords=allow_passwords,
-                               idle_timeout=idle_timeout, max_sessions=max_sessions)
+                               idle_timeout=idle_timeout, max_sessions=max_sessions,
+                               login_timeout=login_timeout, keepalive_interval=keepalive_interval)
+        settings.app_env = _start_serving(ctx, "serving over SSH")
         serve_ssh(host, port, host_key, settings)
     except (ServeError, OSError) as exc:
+        logging.getLogger("orderdesk.ssh").error("cannot serve over SSH: %s", exc)
         ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
 
 
@@ -615,9 +645,13 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
 @with_json
 def serve_web_cmd(ctx: Context, host, port, public_url):
     """The app in a browser (textual-serve): one app per browser tab."""
+    import logging
+    import os
+
     from tui.serve import serve_web
 
-    ctx.db
+    os.environ.update(_start_serving(ctx, "serving in a browser"))  # textual-serve's apps inherit it
+    logging.getLogger("orderdesk.web").info("serving in a browser on %s:%s", host, port)
     serve_web(host, port, _app_args(ctx), public_url)
 
 
