@@ -21,8 +21,9 @@ HIDDEN = "***"
 # scheme://user:PASSWORD@host: the password runs to the last @ of the URL (an unencoded @ in a
 # password is common; hiding too much of a URL is better than too little).
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)(\S*)@", re.IGNORECASE)
-# password=VALUE: a URL's query (?password=...) or a libpq DSN (password=... or password='...').
-_PARAM_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]+)", re.IGNORECASE)
+# password=VALUE: a URL's query (?password=...) or a libpq DSN (password=... or password='...');
+# a bare value stops before the punctuation of the sentence quoting it.
+_PARAM_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]*[^\s&'\".,:;)])", re.IGNORECASE)
 _PIECE_MIN = 4  # an @-piece of a password shorter than this is not hunted for on its own
 
 

@@ -574,19 +574,27 @@ def _app_args(ctx: Context) -> list[str]:
     return ["--now", ctx.now_text] if ctx.now_text else []
 
 
+def _start_log(ctx: Context) -> Path:
+    """Servers and background email log to the file (core.logs), never showing the database's
+    password; a log file that cannot be written stops them (bad input)."""
+    from core.logs import log_path, setup_logging
+
+    try:
+        return setup_logging(ctx.log_file, urls=(ctx.database_url,))
+    except OSError as exc:
+        ctx.fail("bad_input", f"Cannot write the log file {log_path(ctx.log_file)} ({exc.filename}: "
+                 f"{exc.strerror}). Choose another with --log-file PATH.")
+
+
 def _start_serving(ctx: Context, what: str) -> dict[str, str]:
     """Open (and upgrade) the database once, before any session starts, and start the log;
     print what is served where (the database's URL without its password). Return the
     environment the served app processes need: the database URL and the log file."""
-    from core.logs import LOG_FILE_ENV, setup_logging
+    from core.logs import LOG_FILE_ENV
 
     ctx.db
     url = ctx.database_url
-    try:
-        log_file = setup_logging(ctx.log_file, urls=(url,))
-    except OSError as exc:
-        ctx.fail("bad_input", f"Cannot write the log file {exc.filename}: {exc.strerror}. "
-                 "Choose another with --log-file PATH.")
+    log_file = _start_log(ctx)
     click.echo(f"orderdesk: {what} the database {redacted(url)}; logging to {log_file}.")
     return {**database_env(url), LOG_FILE_ENV: str(log_file)}
 
@@ -663,8 +671,11 @@ def _config_dir() -> Path:
 
 # -- outbox --------------------------------------------------------------------------------------
 @cli.group()
-def outbox():
+@click.pass_context
+def outbox(click_ctx):
     """The customer emails: list them, send them."""
+    if click_ctx.invoked_subcommand == "send":  # background work: it logs
+        _start_log(click_ctx.obj)
 
 
 @outbox.command("list")

@@ -62,9 +62,11 @@ class Keys:
 
 
 class SshServer:
-    """`orderdesk serve ssh` in its own process; `umask` is the one it starts with."""
+    """`orderdesk serve ssh` in its own process; `umask` is the one it starts with; the database
+    URL in its environment (`url_in_env`, as a careful admin does) or on its command line."""
 
-    def __init__(self, tmp_path: Path, url: str, keys: Keys, *extra: str, umask: int | None = None):
+    def __init__(self, tmp_path: Path, url: str, keys: Keys, *extra: str, umask: int | None = None,
+                 url_in_env: bool = False):
         self.port = free_port()
         self.url = url
         self.log = tmp_path / f"ssh-{self.port}.log"
@@ -91,8 +93,11 @@ identity = "1-buyer-cancels-before-packing"
 keys = ["{keys.public('seller')}"]
 ''')
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+        database = ["--database-url", url]
+        if url_in_env:
+            env["ORDERDESK_DATABASE_URL"], database = url, []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "--database-url", url, "--now", DEMO_NOW, "--log-file", str(self.log),
+            [sys.executable, "-m", "tui.cli", *database, "--now", DEMO_NOW, "--log-file", str(self.log),
              "serve", "ssh", "--host", "127.0.0.1", "--port", str(self.port), "--users", str(users),
              "--host-key", str(self.host_key), *extra],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
