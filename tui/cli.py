@@ -132,7 +132,8 @@ def with_json(fn):
 @click.group(invoke_without_command=True)
 @click.option("--db", "db_path", metavar="PATH", help="SQLite file (default: the user data dir).")
 @click.option("--database-url", metavar="URL", envvar="ORDERDESK_DATABASE_URL",
-              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk.")
+              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk (with a password, "
+                   "better in the env var: every local user sees a command line).")
 @click.option("--now", "now_text", metavar="ISO8601", envvar="ORDERDESK_NOW",
               help="Fix the clock (default: the database's demo clock, else real time).")
 @click.option("--log-file", metavar="PATH", envvar="ORDERDESK_LOG_FILE",
