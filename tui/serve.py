@@ -241,25 +241,35 @@ def _refuse(process, client: Client, why: str, message: str, stream=None) -> Non
 
 async def _serve_app(process, session: Session, user: SshUser, settings: SshSettings) -> str:
     """Run the user's app on a pty wired to the session; return how it ended."""
-    import asyncssh
-
-    master, slave = os.openpty()
     asked = process.get_terminal_size()[:2]
-    width, height = _set_size(master, *asked)
     env = {**os.environ, **settings.app_env, "TERM": process.get_terminal_type() or "xterm-256color"}
     env["COLORTERM"] = (process.env or {}).get("COLORTERM", "truecolor")
+    master, slave = os.openpty()
     try:
-        session.child = child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tui.cli", *settings.app_args, *_app_command(user),
-            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-            preexec_fn=_take_terminal)
+        width, height = _set_size(master, *asked)
+        try:
+            session.child = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tui.cli", *settings.app_args, *_app_command(user),
+                stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+                preexec_fn=_take_terminal)
+        finally:
+            os.close(slave)
+        if settings.stopping:  # the server began stopping while this app started
+            session.hang_up()
+        log.info("session of %s: app pid %d on a %dx%d %s terminal%s", session.client, session.child.pid,
+                 width, height, process.get_terminal_type(),
+                 f" (asked for {asked[0]}x{asked[1]})" if (width, height) != tuple(asked) else "")
+        return await _pump(process, master, session, settings)
     finally:
-        os.close(slave)
-    if settings.stopping:  # the server began stopping while this app started
-        session.hang_up()
-    log.info("session of %s: app pid %d on a %dx%d %s terminal%s", session.client, child.pid, width,
-             height, process.get_terminal_type(),
-             f" (asked for {asked[0]}x{asked[1]})" if (width, height) != tuple(asked) else "")
+        os.close(master)
+
+
+async def _pump(process, master: int, session: Session, settings: SshSettings) -> str:
+    """Copy bytes between the session and the app's pty until either side ends or the user
+    is idle; then make sure the app has ended. Return how it ended."""
+    import asyncssh
+
+    child = session.child
     loop = asyncio.get_running_loop()
     closed = asyncio.Event()
 
@@ -310,11 +320,11 @@ async def _serve_app(process, session: Session, user: SshUser, settings: SshSett
                 except ProcessLookupError:
                     pass
                 await child.wait()
-        os.close(master)
     if settings.stopping:
         return "the server stopped"
-    if reader.done() and not reader.cancelled() and reader.exception() is None:
-        return reader.result()
+    if reader.done() and not reader.cancelled():
+        lost = reader.exception()
+        return reader.result() if lost is None else f"the connection was lost ({lost!r})"
     return f"the app exited (code {child.returncode})"
 
 

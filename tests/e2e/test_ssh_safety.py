@@ -4,7 +4,9 @@ connections that hold on without a session, keepalives, the login grace time, an
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 import signal
 import socket
 import stat
@@ -255,7 +257,8 @@ def test_a_login_a_session_and_a_logout_are_logged(ssh_server, keys):
     assert server.wait_for_log("login 'aisha'").endswith(
         f"login 'aisha' (buyer 'aisha.johnson') from {peer} by public key {fingerprint}")
     assert server.wait_for_log(f"session of 'aisha' at {peer}: app pid")
-    assert server.wait_for_log(f"session of 'aisha' at {peer} ended").endswith("ended: the client closed it")
+    ended = server.wait_for_log(f"session of 'aisha' at {peer} ended")
+    assert re.search(r"ended: (the client closed it|the connection was lost \(.+\))$", ended), ended
     assert f"connection of 'aisha' at {peer} closed after" in server.wait_for_log(f"connection of 'aisha' at {peer}")
 
 
@@ -283,3 +286,59 @@ def test_refused_logins_are_logged_and_no_password_reaches_the_log(ssh_server, k
     log = server.log_text()
     assert "wrong-horse-battery" not in log and "demo-only" not in log
     assert mode(server.log) == 0o600
+
+
+def test_a_session_that_fails_is_logged_with_its_traceback_and_frees_its_slot(caplog):
+    """The user sees one line; the log keeps the traceback; the session's slot is free again."""
+    from tui.serve import CLIENT, Client, SshSettings, SshUser, _run_session
+
+    class Connection:
+        closed = False
+
+        def get_extra_info(self, name, default=None):
+            return ("192.0.2.7", 50022) if name == "peername" else default
+
+        def close(self):
+            self.closed = True
+
+    class Stream:
+        def __init__(self):
+            self.written = b""
+
+        def write(self, data):
+            self.written += data
+
+    class BrokenTerminalProcess:
+        command = subsystem = env = None
+
+        def __init__(self, client):
+            self.client, self.stdout, self.stderr, self.exit_status = client, Stream(), Stream(), None
+
+        def get_extra_info(self, name, default=None):
+            return self.client if name == CLIENT else default
+
+        def get_terminal_type(self):
+            return "xterm-256color"
+
+        def get_terminal_size(self):
+            raise RuntimeError("the pty went away")
+
+        def exit(self, status):
+            self.exit_status = status
+
+    async def attempt():
+        settings = SshSettings({"aisha": SshUser("aisha", "buyer", "aisha.johnson")}, [], idle_timeout=60)
+        client = Client(Connection(), settings)
+        client.login = "aisha"
+        process = BrokenTerminalProcess(client)
+        await _run_session(process, settings)
+        return settings, client, process
+
+    with caplog.at_level(logging.INFO, logger="orderdesk.ssh"):
+        settings, client, process = asyncio.run(attempt())
+    failure = [r for r in caplog.records if r.exc_info]
+    assert failure and failure[0].getMessage() == "session of 'aisha' at 192.0.2.7:50022 failed"
+    assert "RuntimeError: the pty went away" in caplog.text
+    assert b"the session failed; the server's log has the details" in process.stderr.written
+    assert b"RuntimeError" not in process.stderr.written
+    assert settings.sessions == set() and client.sessions == 0 and process.exit_status == 1
