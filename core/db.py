@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.paths import resolve_url
+from core.paths import redacted, resolve_url
 
 HEAD_REVISION = "0004"
 CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
@@ -66,7 +66,8 @@ class Database:
         try:
             self.engine = create_engine(url, **kwargs)
         except Exception as exc:  # bad URL, missing driver
-            raise DatabaseError(f"Cannot use the database URL {url!r}: {exc}") from exc
+            raise DatabaseError(f"Cannot use the database URL {redacted(url)!r}: {redacted(str(exc), url)}. "
+                                "Check --database-url / $ORDERDESK_DATABASE_URL.") from exc
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self._writer = self.engine.execution_options(orderdesk_write=True)
@@ -75,8 +76,8 @@ class Database:
 
     @property
     def display_url(self) -> str:
-        """The URL without its password, for messages."""
-        return self.engine.url.render_as_string(hide_password=True)
+        """The URL without its password, for messages (`core.paths.redacted`)."""
+        return redacted(self.url)
 
     # -- schema ---------------------------------------------------------------
     def schema_revision(self) -> str | None:
@@ -104,7 +105,7 @@ class Database:
         except DatabaseError:
             raise
         except Exception as exc:
-            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            cause = redacted(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], self.url)
             raise DatabaseError(
                 f"Cannot open the database at {self.display_url}: {cause}. Check that the file is an "
                 "orderdesk database (or the server is running), or choose another with --db / --database-url."

@@ -1,9 +1,22 @@
-"""Say which database the suite runs on, and clean up the PostgreSQL databases it made."""
+"""Say which database the suite runs on, clean up the PostgreSQL databases it made, and keep
+the log out of the user's home."""
 
 from __future__ import annotations
 
+import pytest
+
 from core import models  # noqa: F401  (the tables, for tests.databases.dump)
 from tests import databases
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _log_in_a_temporary_folder(tmp_path_factory):
+    """The suite never writes the user's own log (core.logs): the app's background email
+    sender and anything else that logs without being told where write here."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ORDERDESK_LOG_FILE", str(tmp_path_factory.mktemp("log") / "orderdesk.log"))
+    yield
+    patch.undo()
 
 
 def pytest_report_header(config):

@@ -5,7 +5,8 @@ they hold no business rules. Every binding has an id (for a future keymap) and a
 description; `?` lists the current screen's keys and the command palette (Ctrl+P)
 offers every one of them as an action. Twice a second the app asks whether the
 database changed (another station, or time passing) and tells the active screen.
-With $ORDERDESK_SMTP set (HOST:PORT), it also sends the customer emails every 30 s.
+With $ORDERDESK_SMTP set (HOST:PORT), it also sends the customer emails every 30 s,
+logging that background work to the log file (core.logs; `log_file`, else the default).
 
 Started from the command line, the app is given a way to open the database rather
 than an open one: it paints its first frame (the start screen's outline, its keys
@@ -18,6 +19,7 @@ and `refusal` says why; the command line prints it as the contract says.
 from __future__ import annotations
 
 import asyncio
+import logging
 import select
 import sys
 from collections.abc import Callable, Iterable
@@ -48,6 +50,8 @@ queries = lazy_import("core.queries")
 services = lazy_import("core.services")
 watch = lazy_import("core.watch")
 
+log = logging.getLogger("orderdesk.app")
+
 # Which screen each identity starts on: "module:Class", built with the identity.
 START_SCREENS = {
     "buyer": "tui.screens.buyer_profile:BuyerProfileScreen",
@@ -69,7 +73,8 @@ class OrderDeskApp(App):
 
     def __init__(self, db: Database | Callable[[], Database], *, now_text: str | None = None, role: str | None = None,
                  identity: str | None = None, app_version: str | None = None,
-                 simulate: str | None = None, watch: bool = True, locked: bool = False):
+                 simulate: str | None = None, watch: bool = True, locked: bool = False,
+                 log_file: str | None = None):
         super().__init__()
         self.db: Database | None = None if callable(db) else db
         self.connect: Callable[[], Database] | None = db if callable(db) else None
@@ -80,6 +85,7 @@ class OrderDeskApp(App):
         self.simulate = simulate
         self.watch = watch
         self.locked = locked  # serve ssh: one identity, no launcher, no way back past its start
+        self.log_file = log_file  # where the background email sender logs (None: core.logs' default)
         self._ticks = 0
         self.watcher: ChangeWatcher | None = None
 
@@ -143,6 +149,16 @@ class OrderDeskApp(App):
             self.notify(f"Not sending emails: {outbox.ENV_SETTINGS[exc.setting]}: {exc}", severity="warning")
         if settings is not None:  # send the customer emails in the background
             self.mailer = outbox.Mailer(settings)
+            from core.logs import setup_logging
+
+            try:
+                where = setup_logging(self.log_file, urls=(self.db.url,))
+            except OSError as exc:
+                self.notify(f"Sending emails without a log: cannot write {exc.filename}: {exc.strerror}.",
+                            severity="warning")
+            else:
+                log.info("sending the customer emails every %d s in the background to %s:%s; logging to %s",
+                         EMAIL_EVERY, settings.host, settings.port, where)
             self.set_interval(EMAIL_EVERY, self.send_emails)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from click.core import ParameterSource
 from core import rules
 from core.clock import BadTime, current_time, parse_duration, parse_instant
 from core.money import format_money
-from core.paths import resolve_url
+from core.paths import database_env, redacted, resolve_url
 from core.results import Refusal, Success
 from tui.format import order_text
 from tui.lazy import lazy_import
@@ -47,6 +47,7 @@ class Context:
     now_text: str | None
     as_json: bool = False
     locked: bool = False
+    log_file: str | None = None
     _db: Database | None = field(default=None, repr=False)
 
     @property
@@ -59,12 +60,17 @@ class Context:
     def open(self) -> Database:
         """The database, opened (and upgraded) at the first call; DatabaseError says why not."""
         if self._db is None:
-            self._db = core_db.Database(resolve_url(self.db_path, self.url))
+            self._db = core_db.Database(self.database_url)
         return self._db
 
     @property
     def display_url(self) -> str:
         return self.db.display_url
+
+    @property
+    def database_url(self) -> str:
+        """The database's URL (a --db path made absolute, for processes started elsewhere)."""
+        return resolve_url(self.db_path and Path(self.db_path).expanduser().resolve(), self.url)
 
     def close(self) -> None:
         if self._db is not None:
@@ -107,6 +113,7 @@ class Context:
 
 
 def report(as_json: bool, refusal: Refusal, exit_code: int) -> None:
+    refusal = replace(refusal, message=redacted(refusal.message))  # no message shows a password
     if as_json:
         click.echo(json.dumps(refusal.as_dict(), indent=2))
     else:
@@ -133,21 +140,24 @@ def with_json(fn):
 @click.group(invoke_without_command=True)
 @click.option("--db", "db_path", metavar="PATH", help="SQLite file (default: the user data dir).")
 @click.option("--database-url", metavar="URL", envvar="ORDERDESK_DATABASE_URL",
-              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk.")
+              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk (with a password, "
+                   "better in the env var: every local user sees a command line).")
 @click.option("--now", "now_text", metavar="ISO8601", envvar="ORDERDESK_NOW",
               help="Fix the clock (default: the database's demo clock, else real time).")
+@click.option("--log-file", metavar="PATH", envvar="ORDERDESK_LOG_FILE",
+              help="Where servers and background email log (default: the user log folder).")
 @click.option("--locked", is_flag=True, hidden=True,
               help="Stay on the identity given (used by `serve ssh`): no launcher.")
 @json_option
 @click.version_option(package_name="orderdesk")
 @click.pass_context
-def cli(click_ctx, db_path, database_url, now_text, locked, as_json):
+def cli(click_ctx, db_path, database_url, now_text, log_file, locked, as_json):
     """orderdesk: orders and their cancellation, for buyers and sellers.
 
     Without a command, opens the app."""
     if db_path and click_ctx.get_parameter_source("database_url") is ParameterSource.ENVIRONMENT:
         database_url = None  # --db on the command line wins over $ORDERDESK_DATABASE_URL
-    click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked)
+    click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked, log_file=log_file)
     click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
         open_tui(click_ctx.obj)
@@ -169,7 +179,7 @@ def open_tui(ctx: Context, prepare=None, **start) -> None:
             raise core_db.DatabaseError(refused.message)
         return db
 
-    app = OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked, **start)
+    app = OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked, log_file=ctx.log_file, **start)
     app.run()
     if app.refusal is not None:
         report(ctx.as_json, app.refusal, app.return_code or 1)
@@ -621,15 +631,34 @@ def serve():
 
 
 def _app_args(ctx: Context) -> list[str]:
-    """The global options the served app processes need to open the same database."""
-    args = []
-    if ctx.url:
-        args += ["--database-url", ctx.url]
-    elif ctx.db_path:
-        args += ["--db", str(Path(ctx.db_path).expanduser().resolve())]
-    if ctx.now_text:
-        args += ["--now", ctx.now_text]
-    return args
+    """The global options on the served app processes' command lines: never the database
+    (every local user sees argv in `ps`); `_start_serving` gives it in their environment."""
+    return ["--now", ctx.now_text] if ctx.now_text else []
+
+
+def _start_log(ctx: Context) -> Path:
+    """Servers and background email log to the file (core.logs), never showing the database's
+    password; a log file that cannot be written stops them (bad input)."""
+    from core.logs import log_path, setup_logging
+
+    try:
+        return setup_logging(ctx.log_file, urls=(ctx.database_url,))
+    except OSError as exc:
+        ctx.fail("bad_input", f"Cannot write the log file {log_path(ctx.log_file)} ({exc.filename}: "
+                 f"{exc.strerror}). Choose another with --log-file PATH.")
+
+
+def _start_serving(ctx: Context, what: str) -> dict[str, str]:
+    """Open (and upgrade) the database once, before any session starts, and start the log;
+    print what is served where (the database's URL without its password). Return the
+    environment the served app processes need: the database URL and the log file."""
+    from core.logs import LOG_FILE_ENV
+
+    ctx.db
+    url = ctx.database_url
+    log_file = _start_log(ctx)
+    click.echo(f"orderdesk: {what} the database {redacted(url)}; logging to {log_file}.")
+    return {**database_env(url), LOG_FILE_ENV: str(log_file)}
 
 
 @serve.command("ssh")
@@ -642,11 +671,17 @@ def _app_args(ctx: Context) -> list[str]:
               default=lambda: str(_config_dir() / "ssh_host_ed25519_key"), show_default="created on first run",
               help="The server's private host key.")
 @click.option("--allow-passwords", is_flag=True, help="Also accept the users file's passwords (demos only).")
-@click.option("--idle-timeout", type=click.FloatRange(min=1), default=900, show_default=True,
-              help="Seconds without a key press before a session ends.")
-@click.option("--max-sessions", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--idle-timeout", type=click.FloatRange(min=1, max=86400), default=900, show_default=True,
+              help="Seconds without a key press before a session ends, and without a session before "
+                   "a connection is closed.")
+@click.option("--max-sessions", type=click.IntRange(min=1, max=10000), default=50, show_default=True)
+@click.option("--login-timeout", type=click.FloatRange(min=1, max=3600), default=60, show_default=True,
+              help="Seconds a connection has to log in.")
+@click.option("--keepalive-interval", type=click.FloatRange(min=1, max=3600), default=30, show_default=True,
+              help="Seconds between keepalives; a client that misses 3 in a row is dropped.")
 @with_json
-def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions):
+def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions,
+                  login_timeout, keepalive_interval):
     """One app per SSH connection, by public key, as a buyer or a shop's seller.
 
     Users file (TOML), one [[user]] per login:
@@ -659,23 +694,19 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
     keys = ["ssh-ed25519 AAAA... anna@laptop"]
     password_hash = "$argon2id$..."   # optional, with --allow-passwords (orderdesk serve hash-password)
     """
+    import logging
+
     from tui.serve import ServeError, SshSettings, load_users, serve_ssh
 
-    ctx.db  # open (and upgrade) the database once, before any session starts
     try:
         settings = SshSettings(load_users(users_file), _app_args(ctx), allow_passwords=allow_passwords,
-                               idle_timeout=idle_timeout, max_sessions=max_sessions)
+                               idle_timeout=idle_timeout, max_sessions=max_sessions,
+                               login_timeout=login_timeout, keepalive_interval=keepalive_interval)
+        settings.app_env = _start_serving(ctx, "serving over SSH")
         serve_ssh(host, port, host_key, settings)
     except (ServeError, OSError) as exc:
+        logging.getLogger("orderdesk.ssh").error("cannot serve over SSH: %s", exc)
         ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
-
-
-def _database_env(ctx: Context) -> dict[str, str]:
-    """The database for the served app processes, in their environment: $ORDERDESK_DATABASE_URL,
-    which click reads as --database-url (a URL may hold a password, and `ps` shows argv to every
-    local user, not an environment)."""
-    db_path = Path(ctx.db_path).expanduser().resolve() if ctx.db_path and not ctx.url else None
-    return {"ORDERDESK_DATABASE_URL": resolve_url(db_path, ctx.url)}
 
 
 @serve.command("web")
@@ -705,14 +736,13 @@ def serve_web_cmd(ctx: Context, host, port, users_file, public_url, max_sessions
     from tui.users import ServeError, load_users
 
     try:
-        settings = WebSettings(host, port, app_env=_database_env(ctx),
-                               app_args=["--now", ctx.now_text] if ctx.now_text else [],
+        settings = WebSettings(host, port, app_env={}, app_args=_app_args(ctx),
                                users=load_users(users_file) if users_file else None,
                                public_url=public_url, max_sessions=max_sessions)
         settings.check()
     except ServeError as exc:
         ctx.fail("bad_input", f"Cannot serve in a browser: {exc}")
-    ctx.db  # open (and upgrade) the database once, before any session starts
+    settings.app_env = _start_serving(ctx, "serving in a browser")
     try:
         serve_web(settings)
     except OSError as exc:
@@ -764,8 +794,11 @@ def _mail_now(ctx: Context) -> datetime | None:
 
 
 @cli.group()
-def outbox():
+@click.pass_context
+def outbox(click_ctx):
     """The customer emails: list them, send them, retry or discard one."""
+    if click_ctx.invoked_subcommand == "send":  # background work: it logs
+        _start_log(click_ctx.obj)
 
 
 @outbox.command("list")

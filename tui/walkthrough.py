@@ -45,7 +45,7 @@ from textual.widgets import Static
 from core import ids
 from core.db import Database
 from core.demo import load_demo
-from core.paths import data_dir
+from core.paths import data_dir, database_env
 from tui.app import OrderDeskApp
 
 
@@ -122,8 +122,8 @@ def fresh_demo(where: Path | str) -> Database:
 
 def run_station(db: Database, args: tuple[str, ...], id_seed: int) -> None:
     """Another station (its own process) runs an orderdesk command on the same database."""
-    env = {**os.environ, "ORDERDESK_ID_SEED": str(id_seed)}  # the same IDs every run
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "--database-url", db.url, *args, "--json"],
+    env = {**os.environ, **database_env(db.url), "ORDERDESK_ID_SEED": str(id_seed)}  # the same IDs every run
+    result = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--json"],
                             capture_output=True, text=True, timeout=60, env=env)
     if result.returncode != 0:
         raise WalkthroughError(f"The station command `orderdesk {' '.join(args)}` failed: "

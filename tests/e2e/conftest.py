@@ -62,9 +62,15 @@ class Keys:
 
 
 class SshServer:
-    def __init__(self, tmp_path: Path, url: str, keys: Keys, *extra: str):
+    """`orderdesk serve ssh` in its own process; `umask` is the one it starts with; the database
+    URL in its environment (`url_in_env`, as a careful admin does) or on its command line."""
+
+    def __init__(self, tmp_path: Path, url: str, keys: Keys, *extra: str, umask: int | None = None,
+                 url_in_env: bool = False):
         self.port = free_port()
         self.url = url
+        self.log = tmp_path / f"ssh-{self.port}.log"
+        self.host_key = tmp_path / "host_key"
         users = tmp_path / "users.toml"
         users.write_text(f'''
 [[user]]
@@ -87,12 +93,30 @@ identity = "1-buyer-cancels-before-packing"
 keys = ["{keys.public('seller')}"]
 ''')
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+        database = ["--database-url", url]
+        if url_in_env:
+            env["ORDERDESK_DATABASE_URL"], database = url, []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "--database-url", url, "--now", DEMO_NOW, "serve", "ssh",
-             "--host", "127.0.0.1", "--port", str(self.port), "--users", str(users),
-             "--host-key", str(tmp_path / "host_key"), *extra],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, "-m", "tui.cli", *database, "--now", DEMO_NOW, "--log-file", str(self.log),
+             "serve", "ssh", "--host", "127.0.0.1", "--port", str(self.port), "--users", str(users),
+             "--host-key", str(self.host_key), *extra],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=None if umask is None else lambda: os.umask(umask))
         wait_for_port(self.port, self.process)
+
+    def log_text(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def wait_for_log(self, text: str, timeout: float = 60) -> str:
+        """The log's first line holding `text`, once it is there."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [line for line in self.log_text().splitlines() if text in line]
+            if lines:
+                return lines[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never reached the log; it holds:\n{self.log_text()}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -158,13 +182,29 @@ def keys(tmp_path):
     return Keys(tmp_path)
 
 
+def session_processes(server) -> list[int]:
+    """The app processes serving this server's sessions: locked apps given its database
+    (in their environment: no database is ever on their command line)."""
+    wanted = f"ORDERDESK_DATABASE_URL={server.url}".encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            env = (proc / "environ").read_bytes().split(b"\0") if b"--locked" in args else []
+        except OSError:
+            continue
+        if wanted in env:
+            found.append(int(proc.name))
+    return found
+
+
 @pytest.fixture
 def ssh_server(tmp_path, keys, e2e_demo_template):
     url = clone_url(e2e_demo_template, tmp_path)
     servers = []
 
-    def start(*extra: str) -> SshServer:
-        server = SshServer(tmp_path, url, keys, *extra)
+    def start(*extra: str, **options) -> SshServer:
+        server = SshServer(tmp_path, url, keys, *extra, **options)
         servers.append(server)
         return server
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import asyncssh
 import pytest
 
 from core.db import Database
 from core.models import Order
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, session_processes
 
 
 ON_HOLD_ORDER = "576060251085660067"  # aisha.johnson's newest order, on hold: cancellable at once
@@ -34,19 +33,6 @@ async def pick_a_reason(term, order_id: str) -> None:
     await term.wait_for("Why do you want to cancel?")
     term.press("down", "down", "enter")
     await term.wait_for("Reason: No longer needed")
-
-
-def session_processes(server) -> list[int]:
-    """The app processes serving this server's sessions (their command lines name its database)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"--locked" in args and server.url.encode() in args:
-            found.append(int(cmdline.parent.name))
-    return found
 
 
 def test_stopping_the_server_ends_every_sessions_app(ssh_server, keys):
