@@ -478,6 +478,7 @@ def serve_web(settings: WebSettings) -> None:
             who = (f"for {sum(1 for u in settings.users.values() if u.password_hash)} user(s)"
                    if settings.users is not None else "with a one-time link (it works once)")
             print(f"orderdesk: serving in a browser {who}; open {server.link}\nCtrl+C stops.", flush=True)
+            log.info("serving in a browser at http://%s:%s/ %s", settings.host, settings.port, who)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):

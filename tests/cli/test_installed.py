@@ -13,7 +13,7 @@ SCRIPT = Path(sys.executable).parent / "orderdesk"
 
 
 def run(*args, cwd):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_") or k == "ORDERDESK_LOG_FILE"}
     return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=120)
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def station(url: str, *args: str) -> int:
     """Another process: the orderdesk command line on the same database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_") or k == "ORDERDESK_LOG_FILE"}
     return subprocess.run([sys.executable, "-m", "tui.cli", "--database-url", url, *args, "--json"],
                           cwd=ROOT, env=env, capture_output=True, timeout=60).returncode
 

@@ -92,7 +92,7 @@ role = "walkthrough"
 identity = "1-buyer-cancels-before-packing"
 keys = ["{keys.public('seller')}"]
 ''')
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_") or k == "ORDERDESK_LOG_FILE"}
         database = ["--database-url", url]
         if url_in_env:
             env["ORDERDESK_DATABASE_URL"], database = url, []
