@@ -394,8 +394,9 @@ def _xlsx_table(fd: int, path: Path) -> Table:
         except TableFileError:
             raise
         except Exception as exc:  # noqa: BLE001 - a damaged zip member or malformed XML
-            raise TableFileError(f"{path.name} is damaged after row {reader.row} ({str(exc)[:200]}); open "
-                                 "it in a spreadsheet and save it again, or export it again.") from None
+            where = f" at row {reader.row}" if reader.row else ""
+            raise TableFileError(f"{path.name} is damaged{where} ({str(exc)[:200]}); open it in a "
+                                 "spreadsheet and save it again, or export it again.") from None
 
     header: list[str] = []
     it = rows()
@@ -444,7 +445,7 @@ def _relationships(book: zipfile.ZipFile, source: str) -> list[tuple[str, str, s
 
 
 def _workbook(book: zipfile.ZipFile):
-    """The first worksheet's ZipInfo, the shared strings, the date style indexes and the epoch."""
+    """The first worksheet's ZipInfo, the shared strings, the date styles and the epoch."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
@@ -468,7 +469,7 @@ def _workbook(book: zipfile.ZipFile):
         raise TableFileError("The XLSX has no worksheet.")
     info = _part(book, sheet, MAX_SHEET_BYTES, "sheet")
     strings: list = []
-    dates: set[int] = set()
+    dates: set[str] = set()  # the style indexes (as written: "1") of cells that hold dates
     for _, kind, part in rels:
         if kind.endswith(_REL_TYPE + "sharedStrings") and part in book.NameToInfo:
             strings = _shared_strings(book, _part(book, part, MAX_STRINGS_BYTES, "shared strings"))
@@ -479,7 +480,7 @@ def _workbook(book: zipfile.ZipFile):
                 if _local(el.tag) == "numFmt":
                     formats[_int(el.get("numFmtId"))] = el.get("formatCode", "")
             cell_formats = next((el for el in styles.iter() if _local(el.tag) == "cellXfs"), [])
-            dates = {i for i, xf in enumerate(cell_formats)
+            dates = {str(i) for i, xf in enumerate(cell_formats)
                      if is_date_format(formats.get(_int(xf.get("numFmtId")), "") or "")}
     return info, strings, dates, epoch
 
@@ -502,7 +503,7 @@ def _shared_strings(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> list:
     state = {"depth": 0, "chars": 0, "text": False}  # depth: inside <rPh> (phonetic runs, not text)
 
     def start(name, attrs):
-        tag = _local(name)
+        tag = name.rpartition(":")[2]
         if tag == "si":
             parts.clear()
             state["chars"] = 0
@@ -512,7 +513,7 @@ def _shared_strings(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> list:
             state["text"] = True
 
     def end(name):
-        tag = _local(name)
+        tag = name.rpartition(":")[2]
         if tag == "si":
             if len(strings) >= MAX_STRINGS:
                 raise TableFileError(f"The XLSX holds more than {MAX_STRINGS:,} different texts, more than "
@@ -539,7 +540,9 @@ def _shared_strings(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> list:
 
 
 def _expat(start, end, text):
-    parser = expat.ParserCreate(namespace_separator="}")
+    """An expat parser without namespace processing: names are compared as written, their
+    prefix ("x:c") dropped."""
+    parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.CharacterDataHandler = text
@@ -553,9 +556,10 @@ class _BadCell(Exception):
 class _SheetReader:
     """expat handlers for a worksheet: each <row> becomes (row number, cells, problem)
     with at most MAX_COLUMNS cells of at most MAX_CELL_CHARS characters; `take()` hands
-    over the rows finished so far."""
+    over the rows finished so far. (The handlers run once per XML element: they are
+    written for speed, a sheet has millions.)"""
 
-    def __init__(self, strings: list, dates: set[int], epoch, header: list[str], name: str):
+    def __init__(self, strings: list, dates: set[str], epoch, header: list[str], name: str):
         self.strings, self.dates, self.epoch, self.header, self.name = strings, dates, epoch, header, name
         self.done: list = []
         self.row = self.rows = 0
@@ -563,12 +567,13 @@ class _SheetReader:
         self.problem: str | None = None
         self.col = 0
         self.kind = "n"
-        self.style = -1
+        self.style: str | None = None
         self.parts: list[str] = []
         self.chars = 0
         self.collect = False
         self.in_cell = False
         self.phonetic = 0
+        self.tags: dict[str, str] = {}  # element name (maybe prefixed, "x:c") -> local name
 
     def parser(self):
         return _expat(self.start, self.end, self.text)
@@ -577,29 +582,34 @@ class _SheetReader:
         done, self.done = self.done, []
         return done
 
+    def tag(self, name: str) -> str:
+        local = name.rpartition(":")[2]
+        if len(self.tags) < 64:  # a file may invent any number of names
+            self.tags[name] = local
+        return local
+
     def start(self, name, attrs):
-        tag = _local(name)
+        tag = self.tags.get(name) or self.tag(name)
         if tag == "c":
             self.col = _column(attrs.get("r"), self.col + 1)
             self.in_cell = self.col <= MAX_COLUMNS
-            self.kind, self.style = attrs.get("t", "n"), _int(attrs.get("s"), 0)
+            self.kind, self.style = attrs.get("t", "n"), attrs.get("s")
             self.parts, self.chars, self.phonetic = [], 0, 0
-        elif tag == "row":
-            self.rows += 1
-            if self.rows > MAX_RECORDS:
-                raise TableFileError(_too_many_records(self.name))
-            r = attrs.get("r")
-            self.row = _int(r) if r and _int(r) > 0 else self.row + 1
-            self.cells, self.problem, self.col = {}, None, 0
         elif not self.in_cell:
-            return
-        elif tag in ("v", "t") and not self.phonetic:
-            self.collect = True
+            if tag == "row":
+                self.rows += 1
+                if self.rows > MAX_RECORDS:
+                    raise TableFileError(_too_many_records(self.name))
+                r = attrs.get("r")
+                self.row = _int(r) if r and _int(r) > 0 else self.row + 1
+                self.cells, self.problem, self.col = {}, None, 0
+        elif tag == "v" or tag == "t":
+            self.collect = not self.phonetic
         elif tag == "rPh":
             self.phonetic += 1
 
     def end(self, name):
-        tag = _local(name)
+        tag = self.tags.get(name) or self.tag(name)
         if tag == "c":
             if self.in_cell:
                 try:
@@ -610,13 +620,13 @@ class _SheetReader:
                 if value is not None:
                     self.cells[self.col] = value
             self.in_cell = self.collect = False
-        elif tag == "row":
+        elif tag == "v" or tag == "t":
+            self.collect = False
+        elif tag == "row" and not self.in_cell:
             if self.cells or self.problem:
                 cells = [self.cells.get(i) for i in range(1, max(self.cells, default=0) + 1)]
                 if self.problem or any(c != "" for c in cells if c is not None):
                     self.done.append((self.row, cells, self.problem))
-        elif tag in ("v", "t"):
-            self.collect = False
         elif tag == "rPh" and self.phonetic:
             self.phonetic -= 1
 
@@ -630,48 +640,51 @@ class _SheetReader:
         """The cell's value (see the module doc); _BadCell(why) when it has none."""
         if self.chars > MAX_CELL_CHARS:
             raise _BadCell(_too_long(self.chars))
-        text = "".join(self.parts)
+        text = "".join(self.parts).strip()
         kind = self.kind
         if kind == "s":
-            index = _int(text.strip())
+            index = _int(text)
             if not 0 <= index < len(self.strings):
                 raise _BadCell("refers to a text the file does not have (the file is damaged)")
             found = self.strings[index]
             if isinstance(found, _Long):
                 raise _BadCell(_too_long(found.chars))
             return found.strip()
-        if kind in ("inlineStr", "str", "e", "d"):
-            return text.strip()
-        if kind == "b":
-            return text.strip() in ("1", "true")
-        text = text.strip()
-        if not text:
-            return None
-        number = _number(text)
-        if self.style in self.dates:
-            from openpyxl.utils.datetime import from_excel
+        if kind == "n":
+            if not text:
+                return None
+            number = _number(text)
+            if self.style in self.dates:
+                from openpyxl.utils.datetime import from_excel
 
-            try:
-                return from_excel(number, self.epoch)
-            except (OverflowError, ValueError):
-                raise _BadCell(f"is not a date ({text} is beyond the calendar)") from None
-        return number
+                try:
+                    return from_excel(number, self.epoch)
+                except (OverflowError, ValueError):
+                    raise _BadCell(f"is not a date ({text} is beyond the calendar)") from None
+            return number
+        if kind == "b":
+            return text in ("1", "true")
+        return text  # inlineStr, str, e (an error such as #N/A), d (an ISO 8601 date)
+
+
+_COLUMNS: dict[str, int] = {}  # "AB" -> 28, learnt as met (at most 26**3 entries)
 
 
 def _column(ref: str | None, default: int) -> int:
     """The column number of a cell reference ("AB12" is 28); `default` without one."""
     if not ref:
         return default
-    n = 0
-    for i, ch in enumerate(ref):
-        if "A" <= ch <= "Z":
-            n = n * 26 + ord(ch) - 64
-        elif i:
-            break
-        else:
+    letters = ref.rstrip("0123456789")
+    n = _COLUMNS.get(letters)
+    if n is None:
+        if not (letters.isascii() and letters.isalpha() and letters.isupper()):
             return default
-        if i >= 3:  # past XFD: past MAX_COLUMNS anyway
+        if len(letters) > 3:  # past XFD: past MAX_COLUMNS anyway
             return MAX_COLUMNS + 1
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        _COLUMNS[letters] = n
     return n
 
 

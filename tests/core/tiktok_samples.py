@@ -88,3 +88,31 @@ def write_xlsx(path: Path, rows: list[list], header: list[str]) -> Path:
         sheet.append(r)
     book.save(path)
     return path
+
+
+def edit_sheet(path: Path, edit, out: Path | None = None) -> Path:
+    """A copy of the XLSX at `path` (or `path` itself) with its first sheet's XML
+    replaced by `edit(xml)`: to build files no spreadsheet program writes."""
+    import zipfile
+
+    out = out or path
+    with zipfile.ZipFile(path) as src:
+        parts = [(info, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in parts:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode()).encode()
+            dst.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out
+
+
+def replace_cell(ref: str, xml: str):
+    """An `edit_sheet` edit: the cell at `ref` ("F3") becomes `xml`."""
+    import re
+
+    def edit(sheet: str) -> str:
+        sheet, n = re.subn(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', xml, sheet, count=1)
+        assert n == 1, f"no cell {ref}"
+        return sheet
+
+    return edit
