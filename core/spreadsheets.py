@@ -253,26 +253,34 @@ def _csv_table(fd: int, path: Path) -> Table:
 def _encoding(fd: int, name: str) -> str:
     """A BOM decides (UTF-8, UTF-16 LE/BE); without one, a file with many NUL bytes in
     its first 4,000 is UTF-16, else strict UTF-8 if the whole file decodes, else cp1252,
-    else latin-1 (which decodes anything). Each check is a pass over the file in chunks."""
+    else latin-1 (which decodes anything). Each check is a pass over the file in
+    chunks; a file that does not decode as its BOM (or its NUL bytes) says is refused."""
     with _CappedReader(fd, name) as raw:
         head = raw.read(4000)
     if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    if head and head.count(b"\x00") > len(head) // 4:
-        return "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with _CappedReader(fd, name) as raw:
-                while chunk := raw.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
+        told = "utf-8-sig"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        told = "utf-16"
+    elif head and head.count(b"\x00") > len(head) // 4:
+        told = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+    else:
+        return next((e for e in ("utf-8", "cp1252") if _decodes(fd, name, e)), "latin-1")
+    if not _decodes(fd, name, told):
+        raise TableFileError(f"{name} is not a CSV or XLSX file (it does not read as {told.upper()} text, "
+                             "as its start says); export it again.")
+    return told
+
+
+def _decodes(fd: int, name: str, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with _CappedReader(fd, name) as raw:
+            while chunk := raw.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _RecordTooLong(Exception):
