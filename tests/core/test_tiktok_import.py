@@ -17,7 +17,7 @@ from core.tiktok_import import (
     ImportFileError, RowProblem, import_file, map_reason, map_status, parse_money, parse_time,
 )
 from tests.core.tiktok_samples import (
-    HEADER, edit_sheet, oid, pkg, replace_cell, row, write_csv, write_xlsx,
+    HEADER, edit_part, edit_sheet, oid, pkg, replace_cell, row, with_shared_strings, write_csv, write_xlsx,
 )
 from tests.databases import dump as every_row, fresh_url
 
@@ -709,3 +709,20 @@ def test_a_crafted_xlsx_imports_within_bounded_memory(tmp_path, craft):
     result = json.loads(done.stdout)
     assert result["added"] == 3000 and result["problems"] == []
     assert result["peak_mb"] < 300, result
+
+
+def test_xlsx_with_shared_strings_as_excel_writes_them(db, tmp_path):
+    import openpyxl
+
+    path = with_shared_strings(write_xlsx(tmp_path / "excel.xlsx", xlsx_rows(1, 2, 3), XLSX_HEADER))
+    assert openpyxl.load_workbook(path).active["A2"].value == oid(1)  # a valid workbook
+    # one text in rich runs with a phonetic reading (not part of the text); one too long
+    edit_part(path, "xl/sharedStrings.xml", lambda xml: xml.replace(
+        "<si><t>Mug</t></si>",
+        '<si><r><t>M</t></r><r><rPr><b/></rPr><t xml:space="preserve">ug</t></r><rPh sb="0" eb="1"><t>マグ</t></rPh>'
+        "</si>").replace("<si><t>SKU-2</t></si>", f"<si><t>{'k' * 12_000}</t></si>"))
+    s = run(db, path)
+    assert (s["added"], s["skipped"]) == (2, 1)
+    assert [(p["row"], p["problem"]) for p in s["problems"]] == [
+        (4, "Seller SKU has 12,000 characters; a cell may hold at most 10,000")]
+    assert view(db, oid(1))["lines"][0]["title"] == "Mug"
