@@ -32,7 +32,8 @@ None) and the rest of the file is read as usual.
   openpyxl's read-only mode is not used to read cells: it builds each row whole (a
   157 KB file holding one row of 3 million cells took 1.9 GB), pads rows to the
   declared dimension, holds the shared strings unbounded and stops the whole sheet
-  at its first malformed cell; it is used only for its number-format table.
+  at its first malformed cell. It is used only for its table of number formats and its
+  Excel calendar.
 """
 
 from __future__ import annotations
@@ -235,9 +236,7 @@ def _csv_table(fd: int, path: Path) -> Table:
         with text() as stream:
             yield from _csv_records(stream, delimiter, header, path.name)
 
-    for n, cells, problem in records():
-        if problem:
-            raise TableFileError(f"{path.name}: the first row (the header) cannot be read: {problem}.")
+    for _, cells, _ in records():  # the first row is the header (a bad cell in it: no name)
         header = ["" if c is None else c.removeprefix("\ufeff") for c in cells]
         break
 
@@ -349,7 +348,8 @@ def _csv_records(stream, delimiter: str, header: list[str], name: str) -> Rows:
             else:
                 problem = f"the row is not valid CSV ({exc})"
             try:
-                cells = next(csv.reader(io.StringIO("".join(lines.lines), newline=""), delimiter=delimiter), [])
+                start = io.StringIO("".join(lines.lines), newline="")
+                cells = next(csv.reader(start, delimiter=delimiter), [])
             except csv.Error:
                 cells = []
             cells[-1:] = [None] * len(cells[-1:])
@@ -408,7 +408,7 @@ def _xlsx_table(fd: int, path: Path) -> Table:
 
     header: list[str] = []
     it = rows()
-    first = next(it, None)
+    first = next(it, None)  # the header (a bad cell in it: no name)
     it.close()
     if first is None:
         raise TableFileError(f"{path} has no rows.")
@@ -447,7 +447,8 @@ def _relationships(book: zipfile.ZipFile, source: str) -> list[tuple[str, str, s
     out = []
     for rel in _xml(book, name, "relationships"):
         target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
         out.append((rel.get("Id", ""), rel.get("Type", ""), part))
     return out
 

@@ -231,7 +231,7 @@ def test_a_fifo_or_a_device_is_refused_at_once_with_exit_2(tmp_path, kind):
     done = subprocess.run(
         [sys.executable, "-m", "tui.cli", "--database-url", fresh_url(tmp_path, "db"), "import", "tiktok",
          str(path), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "ORDERDESK_NOW": NOW})
+        env={**os.environ, "ORDERDESK_NOW": NOW}, check=False)
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout) == {"error": {"code": "bad_input", "message": (
         f"{path} is {kind}, not a file. Save the export as a file (CSV or XLSX) and import that.")}}
@@ -348,8 +348,9 @@ def test_a_negative_amount_stays_a_number_in_the_csv():
     cancellation = {"id": "c", "order_id": "o", "shop": "+Shop", "buyer": "b", "currency": "USD",
                     "source": "orderdesk", "type": "cancel", "role": "seller", "scope": "order",
                     "package_id": None, "status": "success", "reason": "out_of_stock",
-                    "reason_text": "Out of stock", "reject_reason": None, "created_at": "2026-11-14T00:00:00+00:00",
-                    "updated_at": "2026-11-14T00:00:00+00:00", "lines": [], "refund": refund}
+                    "reason_text": "Out of stock", "reject_reason": None,
+                    "created_at": "2026-11-14T00:00:00+00:00", "updated_at": "2026-11-14T00:00:00+00:00",
+                    "lines": [], "refund": refund}
     out = io.StringIO()
     export_csv(out, [cancellation])
     written = dict(zip(*csv.reader(io.StringIO(out.getvalue()))))
