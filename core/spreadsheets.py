@@ -425,7 +425,7 @@ def _xlsx_table(fd: int, path: Path) -> Table:
 def _part(book: zipfile.ZipFile, name: str, limit: int, what: str) -> zipfile.ZipInfo:
     info = book.getinfo(name)
     if info.file_size > limit:
-        raise TableFileError(f"The XLSX's {what} ({name}) unpacks to {info.file_size / MB:,.0f} MB, more "
+        raise TableFileError(f"The XLSX's {what} ({name}) unpacks to {info.file_size / MB:,.1f} MB, more "
                              f"than the {limit // MB:,} MB one import reads; export a shorter date range.")
     return info
 

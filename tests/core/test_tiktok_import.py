@@ -566,6 +566,19 @@ def test_more_rows_than_the_limit_refuse_the_file_whole(db, tmp_path, monkeypatc
     assert dump(db) == before
 
 
+def test_an_xlsx_that_unpacks_past_the_limits_is_refused_whole(db, tmp_path, monkeypatch):
+    path = with_shared_strings(write_xlsx(tmp_path / "big.xlsx", xlsx_rows(*range(4000)), XLSX_HEADER))
+    before = dump(db)
+    monkeypatch.setattr(spreadsheets, "MAX_STRINGS", 1000)
+    with pytest.raises(ImportFileError, match="holds more than 1,000 different texts"):
+        run(db, path)
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_BYTES", spreadsheets.MB)
+    with pytest.raises(ImportFileError, match=r"sheet \(xl/worksheets/sheet1.xml\) unpacks to 1\.\d MB, more "
+                                              r"than the 1 MB one import reads"):
+        run(db, path)
+    assert dump(db) == before
+
+
 def test_blank_rows_count_toward_the_spreadsheet_limit(db, tmp_path, monkeypatch):
     monkeypatch.setattr(spreadsheets, "MAX_RECORDS", 50)
     path = write_csv(tmp_path / "blank.csv", [row(oid(1))])
