@@ -222,8 +222,11 @@ def _csv_table(fd: int, path: Path) -> Table:
         current[:] = [_CappedReader(fd, path.name)]
         return io.TextIOWrapper(io.BufferedReader(current[0], _CHUNK), encoding=encoding, newline="")
 
-    with text() as stream:
-        start = stream.read(_CHUNK)
+    try:
+        with text() as stream:
+            start = stream.read(_CHUNK)
+    except UnicodeDecodeError:  # it decoded a moment ago
+        raise TableFileError(f"{path.name} changed while it was read; import it again.") from None
     if not start.strip():
         raise TableFileError(f"{path} is empty.")
     if "\x00" in start[:1000]:
