@@ -524,22 +524,27 @@ def xlsx_rows(*orders: int) -> list[list]:
 
 @pytest.mark.parametrize("kind", ["directory", "character device", "socket"])
 def test_only_a_regular_file_is_read(db, tmp_path, kind):
+    import shutil
     import socket
     import tempfile
 
-    if kind == "directory":
-        path = tmp_path
-    elif kind == "character device":
-        path = "/dev/zero"  # read as a file it never ends
-    else:
-        folder = tempfile.mkdtemp(prefix="od", dir="/tmp")  # AF_UNIX paths are short
-        path = f"{folder}/s"
-        server = socket.socket(socket.AF_UNIX)
-        server.bind(path)
-    before = dump(db)
-    with pytest.raises(ImportFileError, match=f"is a {kind}, not a file. Save the export as a file"):
-        run(db, path)
-    assert dump(db) == before
+    folder = tempfile.mkdtemp(prefix="od", dir="/tmp")  # AF_UNIX paths are short
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        if kind == "directory":
+            path = tmp_path
+        elif kind == "character device":
+            path = "/dev/zero"  # read as a file it never ends
+        else:
+            path = f"{folder}/s"
+            server.bind(path)
+        before = dump(db)
+        with pytest.raises(ImportFileError, match=f"is a {kind}, not a file. Save the export as a file"):
+            run(db, path)
+        assert dump(db) == before
+    finally:
+        server.close()
+        shutil.rmtree(folder)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path):
