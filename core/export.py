@@ -13,7 +13,10 @@ where it came from: `tiktok_import` (read from a Seller Center export) or
   decimal amounts ("12.30") with a currency column, for spreadsheets. A row's
   refund columns are that line's part; the shipping refund and its tax sit on
   the cancellation's first row, so summing a column over the file gives the
-  true totals (nothing is counted twice).
+  true totals (nothing is counted twice). A text cell a spreadsheet would run as a
+  formula (starting with `=`, `+`, `-`, `@`, tab or CR: names and titles come from
+  imported files) gets a leading single quote, as OWASP advises against CSV
+  injection; amounts ("-1.50") stay numbers. JSON keeps the text as it is.
 - `since`: only cancellations created at or after that instant (parse it with
   `core.clock.parse_instant`: a date means its midnight, UTC).
 """
@@ -21,6 +24,7 @@ where it came from: `tiktok_import` (read from a Seller Center export) or
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, datetime
 from typing import IO
 
@@ -113,12 +117,25 @@ def csv_rows(cancellations: list[dict]):
                           _amount(subtotal + shipping + tax)]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def inert(cell):
+    """`cell` as a spreadsheet shows it without running it: text that starts like a
+    formula gets a leading single quote (OWASP's advice on CSV injection); a number,
+    even a negative amount such as "-1.50", is left alone."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def write_csv(out: IO[str], cancellations: list[dict]) -> int:
-    """Write the CSV; returns the number of data rows."""
+    """Write the CSV, every cell made inert; returns the number of data rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     n = 0
     for row in csv_rows(cancellations):
-        writer.writerow(row)
+        writer.writerow([inert(cell) for cell in row])
         n += 1
     return n

