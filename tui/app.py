@@ -29,14 +29,17 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from core.clock import current_time
 from core.results import Refusal
+from tui.active import CommandPalette, is_active
 from tui.lazy import lazy_import
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
 from tui.screens.launcher import LauncherScreen
+from tui.widgets.option_list import guard_page_moves
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -58,6 +61,8 @@ DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) 
 EMAIL_EVERY = 30  # seconds between background email sends, when $ORDERDESK_SMTP is set
 HANGUP_EVERY = 1  # seconds between checks that the terminal is still there
 
+guard_page_moves()  # PageUp/PageDown in an option list with no room (tui/widgets/option_list.py)
+
 
 class OrderDeskApp(App):
     CSS_PATH = "app.tcss"
@@ -65,6 +70,11 @@ class OrderDeskApp(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave orderdesk"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key of this screen"),
+        # Textual's own, but not a priority binding: Ctrl+P then waits its turn behind the
+        # keys typed before it, instead of opening the palette over a screen those keys
+        # are about to leave.
+        Binding("ctrl+p", "command_palette", "palette", show=False, id="command_palette",
+                tooltip="Open the command palette"),
     ]
 
     def __init__(self, db: Database | Callable[[], Database], *, now_text: str | None = None, role: str | None = None,
@@ -148,6 +158,17 @@ class OrderDeskApp(App):
         """Before the database is open (the first frame) only Quit works; the other keys
         show greyed."""
         return True if self.db is not None or action == "quit" else None
+
+    async def run_action(self, action, default_namespace: DOMNode | None = None, namespaces=None) -> bool:
+        """An action aimed at a screen that is no longer the active one (a late key, a
+        palette command picked twice) is dropped (tui/active.py)."""
+        if default_namespace is not None and default_namespace is not self and not is_active(default_namespace):
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def action_command_palette(self) -> None:
+        if not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(id="--command-palette"))
 
     def send_emails(self) -> None:
         self.run_worker(partial(outbox.send_pending, self.db, self.smtp), thread=True, exclusive=True,

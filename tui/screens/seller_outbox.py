@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import board
+from tui.active import leave, when_active
 
 
 class SellerOutboxScreen(Screen):
@@ -71,6 +72,7 @@ class SellerOutboxScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show(event.cursor_row)
 
+    @when_active
     def on_data_table_row_selected(self, _event) -> None:
         self.action_read()
 
@@ -84,4 +86,4 @@ class SellerOutboxScreen(Screen):
         if self.query_one("#email-pane").has_focus:
             self.query_one(DataTable).focus()
         else:
-            self.app.pop_screen()
+            leave(self)
