@@ -45,8 +45,13 @@ def is_active(node: DOMNode) -> bool:
 
 def leave(screen: Screen, result: Any = None) -> bool:
     """Dismiss `screen` (its callback gets `result`) if it is still the active screen;
-    False, and nothing done, if it has already gone or another is on top of it."""
+    False, and nothing done, if it has already gone or another is on top of it, or if
+    the app keeps it (`OrderDeskApp.keeps`: the start screen of a locked app; a bell)."""
     if not is_active(screen):
+        return False
+    keeps = getattr(screen.app, "keeps", None)
+    if keeps is not None and keeps(screen):
+        screen.app.bell()
         return False
     screen.dismiss(result)
     return True

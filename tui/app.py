@@ -170,12 +170,21 @@ class OrderDeskApp(App):
         if not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(id="--command-palette"))
 
+    async def slow_network(self, seconds: float) -> None:
+        """The late part of a simulated slow network (`--simulate slow-network`): the
+        answer to a Send comes this long after the screen stopped waiting for it."""
+        await asyncio.sleep(seconds)
+
     def send_emails(self) -> None:
         self.run_worker(partial(outbox.send_pending, self.db, self.smtp), thread=True, exclusive=True,
                         group="email", exit_on_error=False)
 
+    def keeps(self, screen: Screen) -> bool:
+        """Whether `screen` may not be left: when locked, the start screen stays."""
+        return self.locked and len(self.screen_stack) <= 2 and screen is self.screen
+
     def pop_screen(self) -> AwaitComplete:
-        if self.locked and len(self.screen_stack) <= 2:  # the start screen stays
+        if self.keeps(self.screen):
             self.bell()
             return AwaitComplete(asyncio.sleep(0))
         return super().pop_screen()
