@@ -9,6 +9,7 @@ means the thing did not happen, not that the machine was busy.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -23,6 +24,15 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = PATI
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s")
         time.sleep(POLL)
+
+
+async def await_until(condition: Callable[[], object], what: str, timeout: float = PATIENCE) -> None:
+    """`wait_until` inside a coroutine (an SSH client's session): the loop runs meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        await asyncio.sleep(POLL)
 
 
 async def settle_until(pilot, condition: Callable[[], object], what: str, timeout: float = PATIENCE) -> None:

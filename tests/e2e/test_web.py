@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 from tests.e2e.conftest import ROOT, free_port, wait_for_port
+from tests.waiting import PATIENCE
 
 
 def test_the_web_server_answers_its_page(tmp_path, e2e_demo_template):
@@ -19,7 +20,7 @@ def test_the_web_server_answers_its_page(tmp_path, e2e_demo_template):
                               stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_port(port, server)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
@@ -33,4 +34,4 @@ def test_the_web_server_answers_its_page(tmp_path, e2e_demo_template):
         assert "orderdesk" in body and "textual" in body.lower()
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(PATIENCE)
