@@ -98,7 +98,7 @@ keys = ["{keys.public('seller')}"]
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(10)
+            self.process.wait(PATIENCE)
         except subprocess.TimeoutExpired:
             self.process.kill()
 
