@@ -107,12 +107,20 @@ def main() -> int:
     minutes = (time.monotonic() - started_all) / 60
     print(f"== every figure ({mode} mode, {minutes:.1f} min)")
     print(table(figures, args.markdown))
-    for failure in failures:
-        print(f"FAILED to run: {failure}")
+    text, status = summary(figures, failures)
+    print(text)
+    return status
+
+
+def summary(figures: list[Figure], failures: list[str]) -> tuple[str, int]:
+    """The lines after the table, and the exit status: 0 when every benchmark ran and
+    every figure with a target met it; 1 (a finding, not a crash) when a target was
+    missed, naming the figures, or when a benchmark failed to run."""
     missed = [f.name for f in figures if f.met is False]
-    print(f"\n{len(figures)} figure{'s' * (len(figures) != 1)}; {sum(f.met is True for f in figures)} targets met, "
-          f"{len(missed)} not met{': ' + '; '.join(missed) if missed else ''}")
-    return 0 if not missed and not failures else 1
+    lines = [f"FAILED to run: {failure}" for failure in failures]
+    lines.append(f"\n{len(figures)} figure{'s' * (len(figures) != 1)}; {sum(f.met is True for f in figures)} "
+                 f"targets met, {len(missed)} not met{': ' + '; '.join(missed) if missed else ''}")
+    return "\n".join(lines), 0 if not missed and not failures else 1
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pyte
 
+from tests.waiting import PATIENCE
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,8 +66,9 @@ class PtyTerminal:
         self.stream.feed(data)
         return bool(data)
 
-    def wait_for(self, text: str, timeout: float = 30) -> float:
-        """Seconds from the start until `text` shows on the screen."""
+    def wait_for(self, text: str, timeout: float = PATIENCE) -> float:
+        """Seconds from the start until `text` shows on the screen (at most `timeout`
+        seconds from the start)."""
         while text not in self.text:
             if time.perf_counter() - self.started > timeout:
                 raise AssertionError(f"{text!r} never showed; the screen shows:\n{self.text}")
@@ -73,7 +76,7 @@ class PtyTerminal:
                 raise AssertionError(f"the program ended before {text!r} showed; the screen shows:\n{self.text}")
         return time.perf_counter() - self.started
 
-    def wait_exit(self, timeout: float = 30) -> int:
+    def wait_exit(self, timeout: float = PATIENCE) -> int:
         """Read until the program ends; its exit status."""
         deadline = time.perf_counter() + timeout
         while self._read(0.05) and self.process.poll() is None:

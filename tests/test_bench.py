@@ -1,13 +1,15 @@
-"""The benchmark suite's report (issue 8): verdicts against targets, one table, and a
-real run of the suite on one quick benchmark. Speeds are not asserted here (machines
-are noisy); `python -m bench` prints them beside their targets."""
+"""The benchmark suite's report (issue 8): verdicts against targets, one table, the
+exit status, and a real run of the suite on one quick benchmark. No speed is asserted
+here, and no test depends on one: whether this machine meets a target is the
+benchmark's finding (its row and its exit status), not the test's."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
-from bench.__main__ import table
+from bench.__main__ import summary, table
 from bench.report import Figure
 from tests.pty_terminal import ROOT
 
@@ -33,12 +35,31 @@ def test_the_table_lines_up_and_has_a_markdown_form():
     assert markdown[3] == "| seed synthetic | 23,613 orders/s | 3 | ≥ 20,000 orders/s | met |  |"
 
 
+def test_a_missed_target_is_a_finding_named_in_the_summary_with_exit_status_1():
+    met = Figure("board 1M: first page painted", 26.0, "ms", 7, 150)
+    missed = Figure("seed synthetic", 19_000, "orders/s", 3, 20_000, higher_is_better=True)
+    untargeted = Figure("SQLite: whole-order cancellations, 1 process", 265, "/s", 3)
+    assert summary([met, untargeted], []) == ("\n2 figures; 1 targets met, 0 not met", 0)
+    text, status = summary([met, missed, untargeted], [])
+    assert status == 1 and text.endswith("1 targets met, 1 not met: seed synthetic")
+    text, status = summary([met], ["board.py --orders 10000: exit 2, 0 figures"])
+    assert status == 1 and text.startswith("FAILED to run: board.py --orders 10000: exit 2")
+    assert table([missed], markdown=True).splitlines()[2].split(" | ")[4] == "NOT met"
+
+
 def test_the_suite_runs_a_benchmark_and_tables_its_figure():
     run = subprocess.run([sys.executable, "-m", "bench", "--quick", "seed_synthetic.py"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode in (0, 1), run.stderr  # 1: a target not met on this machine
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode in (0, 1), run.stderr  # 1: the target was not met on this machine, now
     assert "orderdesk benchmarks, quick mode, on" in run.stdout and "cores" in run.stdout
     final = run.stdout.split("== every figure")[1]
-    row = next(line for line in final.splitlines() if line.startswith("seed synthetic"))
-    assert "orders/s" in row and ("met" in row.split()) != ("NOT" in row.split())
-    assert "1 figure; " in final
+    head, rule, row = final.splitlines()[1:4]
+    assert head.split() == ["figure", "median", "runs", "target", "met", "note"] and set(rule) <= {"-", " "}
+    name, value, runs, target, verdict = re.split(r"\s{2,}", row.strip())[:5]
+    assert name.startswith("seed synthetic") and value.endswith("orders/s") and target.startswith("≥ ")
+    assert verdict in ("met", "NOT met")
+    # whichever it was, the row, the last line and the exit status say the same
+    if verdict == "met":
+        assert run.returncode == 0 and "1 figure; 1 targets met, 0 not met" in final
+    else:
+        assert run.returncode == 1 and f"1 figure; 0 targets met, 1 not met: {name}" in final

@@ -31,14 +31,17 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from core.clock import current_time
 from core.results import Refusal
+from tui.active import CommandPalette, is_active
 from tui.lazy import lazy_import
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
 from tui.screens.launcher import LauncherScreen
+from tui.widgets.option_list import guard_page_moves
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -62,6 +65,8 @@ DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) 
 EMAIL_EVERY = 30  # seconds between background email sends, when $ORDERDESK_SMTP is set
 HANGUP_EVERY = 1  # seconds between checks that the terminal is still there
 
+guard_page_moves()  # PageUp/PageDown in an option list with no room (tui/widgets/option_list.py)
+
 
 class OrderDeskApp(App):
     CSS_PATH = "app.tcss"
@@ -69,6 +74,11 @@ class OrderDeskApp(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave orderdesk"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key of this screen"),
+        # Textual's own, but not a priority binding: Ctrl+P then waits its turn behind the
+        # keys typed before it, instead of opening the palette over a screen those keys
+        # are about to leave.
+        Binding("ctrl+p", "command_palette", "palette", show=False, id="command_palette",
+                tooltip="Open the command palette"),
     ]
 
     def __init__(self, db: Database | Callable[[], Database], *, now_text: str | None = None, role: str | None = None,
@@ -166,14 +176,34 @@ class OrderDeskApp(App):
         show greyed."""
         return True if self.db is not None or action == "quit" else None
 
+    async def run_action(self, action, default_namespace: DOMNode | None = None, namespaces=None) -> bool:
+        """An action aimed at a screen that is no longer the active one (a late key, a
+        palette command picked twice) is dropped (tui/active.py)."""
+        if default_namespace is not None and default_namespace is not self and not is_active(default_namespace):
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def action_command_palette(self) -> None:
+        if not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    async def slow_network(self, seconds: float) -> None:
+        """The late part of a simulated slow network (`--simulate slow-network`): the
+        answer to a Send comes this long after the screen stopped waiting for it."""
+        await asyncio.sleep(seconds)
+
     def send_emails(self) -> None:
         """One run of the background sender (it skips while the mail server is known to be
         down: Mailer's in-memory backoff)."""
         self.run_worker(partial(self.mailer.send, self.db), thread=True, exclusive=True,
                         group="email", exit_on_error=False)
 
+    def keeps(self, screen: Screen) -> bool:
+        """Whether `screen` may not be left: when locked, the start screen stays."""
+        return self.locked and len(self.screen_stack) <= 2 and screen is self.screen
+
     def pop_screen(self) -> AwaitComplete:
-        if self.locked and len(self.screen_stack) <= 2:  # the start screen stays
+        if self.keeps(self.screen):
             self.bell()
             return AwaitComplete(asyncio.sleep(0))
         return super().pop_screen()

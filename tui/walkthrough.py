@@ -31,6 +31,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import tomllib
 import zlib
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ from core.db import Database
 from core.demo import load_demo
 from core.paths import data_dir, database_env
 from tui.app import OrderDeskApp
+from tui.messages import DataChanged
+
+STEP_PATIENCE = 60.0  # seconds a step may take to show what it promises, on a busy machine
 
 
 class WalkthroughError(Exception):
@@ -183,6 +187,7 @@ class WalkthroughApp(OrderDeskApp):
         self.delay = delay
         self.replaying = False
         self.auto = None
+        self.late_answers = asyncio.Event()  # set once the next step's keys are pressed
 
     # -- the caption on every screen -----------------------------------------------
     @property
@@ -221,18 +226,27 @@ class WalkthroughApp(OrderDeskApp):
         try:
             if step.station:
                 await asyncio.to_thread(run_station, self.db, step.station, self.id_seed + self.done + 1)
-                await asyncio.sleep(1.2)  # the screens notice within a second
+                # what the change watcher tells the screen within a second, told now: the
+                # station has committed, and the step must show it on any machine
+                self.screen.post_message(DataChanged())
             if step.open:
                 while len(self.screen_stack) > 1:
                     await super().pop_screen()
-                self.open_identity(*step.open)
-                await asyncio.sleep(0.3)
+                await self.push_screen(self.start_screen(*step.open))
             await self._press_keys(step.keys)
+            released, self.late_answers = self.late_answers, asyncio.Event()
+            released.set()
             await asyncio.sleep(0.05 + step.wait)
         finally:
             self.replaying = False
         self.done += 1
         self.show_caption()
+
+    async def slow_network(self, seconds: float) -> None:
+        """A slow network's late answer arrives once the next step's keys are pressed,
+        not after a time: each step shows the same on any machine, and a presenter
+        talks over "No answer yet" as long as they like."""
+        await self.late_answers.wait()
 
     async def action_next_step(self) -> None:
         if self.done < len(self.walkthrough.steps):
@@ -254,6 +268,7 @@ class WalkthroughApp(OrderDeskApp):
         if not result.ok:  # pragma: no cover
             self.notify(result.message, severity="error")
         ids.seed(self.id_seed)
+        self.workers.cancel_group(self, "buyer-send")  # no late answer lands in the fresh data
         while len(self.screen_stack) > 1:
             await super().pop_screen()
         self.done = 0
@@ -310,6 +325,22 @@ def pick() -> str | None:
     return Picker().run()
 
 
+async def settled(app: WalkthroughApp, pilot, step: Step) -> str:
+    """After a step is played: wait, for conditions and not for a time, until the screen
+    shows everything the step promises (`expect`; STEP_PATIENCE at most), its work is
+    done (unless it shows a wait on purpose, a timeout), and the screen carries the
+    step's caption. Returns what the screen shows then."""
+    deadline = time.monotonic() + STEP_PATIENCE
+    while not all(text in screen_text(app) for text in step.expect) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    if not step.wait:
+        await app.workers.wait_for_complete()
+    app.show_caption()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    return screen_text(app)
+
+
 async def export(walkthrough: Walkthrough, folder: Path, db: Database, size=(100, 32)) -> list[Path]:
     """Play every step headless and write each step's screenshot (SVG, and PNG when
     a converter is installed)."""
@@ -320,7 +351,7 @@ async def export(walkthrough: Walkthrough, folder: Path, db: Database, size=(100
         await pilot.pause()
         for n, step in enumerate(walkthrough.steps, 1):
             await app.play(step)
-            await pilot.pause(0.2)
+            await settled(app, pilot, step)
             svg = folder / f"{walkthrough.name}-{n:02d}.svg"
             svg.write_text(app.export_screenshot(title=f"{walkthrough.title}: step {n}"))
             written.append(svg)

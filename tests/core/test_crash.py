@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,10 +22,21 @@ from core.db import Database
 from core.demo import load_demo
 from core.models import Cancellation, Order
 from tests.core.invariants import baseline, violations
+from tests.waiting import PATIENCE
 
 KILLS = 6
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def line_within(process: subprocess.Popen, timeout: float) -> str:
+    """The next line the process writes, or fail when none comes in `timeout` seconds."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout).strip()
+    except queue.Empty:
+        raise AssertionError(f"the station said nothing in {timeout:.0f} s") from None
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -44,10 +57,13 @@ def test_a_station_killed_mid_cancellation_leaves_nothing_half_written(backend, 
     for kill in range(KILLS):
         station = subprocess.Popen([sys.executable, "-c", script, args, str(kill)], cwd=ROOT,
                                    stdout=subprocess.PIPE, text=True)
-        assert station.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.3, 1.2))  # some work, then the kill at a random moment
-        station.send_signal(signal.SIGKILL)
-        station.wait()
+        try:
+            assert line_within(station, PATIENCE) == "ready"
+            assert line_within(station, PATIENCE) == "cancelled"  # it has committed one, however busy the machine
+            time.sleep(rng.uniform(0.0, 0.9))  # more work, then the kill at a random moment (not a wait)
+        finally:
+            station.send_signal(signal.SIGKILL)
+            station.wait()
         assert station.returncode == -signal.SIGKILL
 
     db = Database(url, upgrade=False)

@@ -324,7 +324,7 @@ def test_the_app_sends_emails_in_the_background_when_smtp_is_set(make_world, mai
         async with app.run_test() as pilot:
             app.send_emails()  # what the 30-second timer does
             await app.workers.wait_for_complete()
-            await pilot.pause(0.1)
+            await pilot.pause()
 
     asyncio.run(run())
     assert len(mail_server.accepted) == 1 and w.outbox()[0]["status"] == "sent"

@@ -17,6 +17,7 @@ import pytest
 from core.db import Database
 from core.demo import load_demo
 from tests.databases import clone_url, fresh_url
+from tests.waiting import PATIENCE
 
 DEMO_NOW = "2026-11-20T12:00:00Z"
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = PATIENCE) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -121,7 +122,7 @@ keys = ["{keys.public('seller')}"]
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(10)
+            self.process.wait(PATIENCE)
         except subprocess.TimeoutExpired:
             self.process.kill()
 
@@ -146,7 +147,7 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(self.screen.display)
 
-    async def wait_for(self, text: str, timeout: float = 30) -> None:
+    async def wait_for(self, text: str, timeout: float = PATIENCE) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.text:
             if time.monotonic() > deadline:

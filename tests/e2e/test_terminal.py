@@ -11,6 +11,7 @@ import sys
 from tests.databases import clone_url, fresh_url
 from tests.e2e.conftest import DEMO_NOW
 from tests.pty_terminal import PtyTerminal
+from tests.waiting import PATIENCE
 
 
 def orderdesk(url: str, *args: str) -> PtyTerminal:
@@ -40,7 +41,7 @@ def test_a_terminal_that_hangs_up_ends_the_app(e2e_demo_template, tmp_path):
     with orderdesk(clone_url(e2e_demo_template, tmp_path), "seller") as term:
         term.wait_for("newest first")
         term.hang_up()
-        assert term.process.wait(10) == 129
+        assert term.process.wait(PATIENCE) == 129
 
 
 def test_an_unknown_shop_ends_with_exit_2_and_the_contracts_error(e2e_demo_template, tmp_path):

@@ -17,6 +17,7 @@ from core.clock import parse_instant
 from core.db import Database
 from core.models import Buyer, Cancellation, Notification, Order
 from tests.tui.conftest import DEMO_NOW
+from tests.waiting import settle_until
 from tui.app import OrderDeskApp
 from tui.screens import buyer_result
 from tui.screens.buyer_buy_again import BuyerBuyAgainScreen
@@ -36,11 +37,21 @@ NOW = parse_instant(DEMO_NOW)
 
 @pytest.fixture(autouse=True)
 def fast_network(monkeypatch):
-    """Simulated delays, shortened so the suite stays fast (the order stays the same:
-    the screen gives up before a slow network's answer arrives)."""
+    """Simulated delays, shortened so the suite stays fast."""
     monkeypatch.setattr(buyer_result, "GIVE_UP_AFTER", 0.3)
-    monkeypatch.setattr(buyer_result, "SLOW_NETWORK_DELAY", 2.5)
     monkeypatch.setattr(buyer_result, "SYSTEM_ERROR_DELAY", 0.05)
+
+
+def held_late_answers(app) -> asyncio.Event:
+    """A slow network's late answers arrive when the test sets the event it gets back
+    (not after a time): the test looks at "No answer yet" before any can land."""
+    late = asyncio.Event()
+
+    async def slow_network(_seconds: float) -> None:
+        await late.wait()
+
+    app.slow_network = slow_network
+    return late
 
 
 def buyer_app(db, user=BUYER, **kwargs) -> OrderDeskApp:
@@ -97,15 +108,6 @@ async def open_order(pilot, db, order_id: str, user: str = BUYER) -> None:
     await pilot.pause()
     assert isinstance(app.screen, BuyerOrderScreen)
     assert app.screen.order_id == order_id
-
-
-async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
-    """Pause until `predicate()` holds (the screen reached a state), or fail."""
-    waited = 0.0
-    while not predicate():
-        assert waited < timeout, "the screen never got there"
-        await pilot.pause(0.05)
-        waited += 0.05
 
 
 async def send_reason(pilot, reason_index: int = 0) -> None:
@@ -300,16 +302,18 @@ def test_slow_network_retry_never_cancels_twice_and_the_late_success_shows(demo_
 
     async def drive():
         app = buyer_app(demo_db, simulate="slow-network")
+        late = held_late_answers(app)
         async with app.run_test(size=SIZE) as pilot:
             await open_order(pilot, demo_db, order["id"])
             await pilot.press("c")
             await send_reason(pilot)
             assert app.screen.state in ("sending", "no_answer")  # nothing answered yet
-            await wait_for(pilot, lambda: app.screen.state == "no_answer")  # gave up first
+            await settle_until(pilot, lambda: app.screen.state == "no_answer", "the screen gives up")
             assert "No answer yet" in screen_text(app) and "slow" in screen_text(app)
             assert status_of(demo_db, order["id"]) == "on_hold"  # still on its way
             await pilot.press("r")  # retry: same idempotency key
             assert app.screen.attempts == 2
+            late.set()
             await app.workers.wait_for_complete()  # both late answers arrive
             await pilot.pause()
             text = screen_text(app)
@@ -325,13 +329,15 @@ def test_a_late_success_after_the_timeout_is_shown_not_lost(demo_db):
 
     async def drive():
         app = buyer_app(demo_db, simulate="slow-network")
+        late = held_late_answers(app)
         async with app.run_test(size=SIZE) as pilot:
             await open_order(pilot, demo_db, order["id"])
             await pilot.press("c")
             await send_reason(pilot)
-            await wait_for(pilot, lambda: app.screen.state == "no_answer")
+            await settle_until(pilot, lambda: app.screen.state == "no_answer", "the screen gives up")
             assert "No answer yet" in screen_text(app)
             assert status_of(demo_db, order["id"]) == "on_hold"
+            late.set()
             await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
@@ -350,12 +356,12 @@ def test_no_network_times_out_then_retry_after_reconnecting(demo_db):
             await open_order(pilot, demo_db, order["id"])
             await pilot.press("c")
             await send_reason(pilot)
-            await wait_for(pilot, lambda: app.screen.state == "no_answer")
+            await settle_until(pilot, lambda: app.screen.state == "no_answer", "the screen gives up")
             assert "No answer yet" in screen_text(app) and "offline" in screen_text(app)
             assert status_of(demo_db, order["id"]) == "on_hold"  # nothing reached the shop
             await pilot.press("r")
             assert app.screen.state == "sending"
-            await wait_for(pilot, lambda: app.screen.state == "no_answer")
+            await settle_until(pilot, lambda: app.screen.state == "no_answer", "the screen gives up again")
             await pilot.press("ctrl+n")  # the switch: no network → system error
             await pilot.press("ctrl+n")  # → off: back online
             assert app.simulate is None
@@ -406,7 +412,7 @@ def test_cancellation_of_order_failed_when_packed_meanwhile_by_another_station(d
             for package in order["packages"]:
                 if package["status"] == "awaiting_shipment":
                     assert services.pack(other_station, package["id"], now=NOW).ok
-            await wait_for(pilot, lambda: "just changed" in screen_text(app), timeout=3.0)
+            await settle_until(pilot, lambda: "just changed" in screen_text(app), "the change is shown")
             await pilot.press("s")
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -422,7 +428,8 @@ def test_cancellation_of_order_failed_when_packed_meanwhile_by_another_station(d
     assert status_of(demo_db, order["id"]) == "awaiting_collection"
 
 
-def test_the_order_screen_shows_a_change_made_elsewhere_within_a_second(demo_db):
+def test_the_order_screen_shows_a_change_made_elsewhere_on_its_own(demo_db):
+    """Without a key press (the app looks for changes twice a second)."""
     order = order_in(demo_db, "on_hold")
     other_station = Database(demo_db.url)
 
@@ -432,8 +439,7 @@ def test_the_order_screen_shows_a_change_made_elsewhere_within_a_second(demo_db)
             await open_order(pilot, demo_db, order["id"])
             assert app.screen.check_action("cancel", ()) is True
             assert services.seller_cancel(other_station, order["id"], "pricing_error", now=NOW).ok
-            await pilot.pause(1.0)
-            assert "Cancelled" in screen_text(app)
+            await settle_until(pilot, lambda: "Cancelled" in screen_text(app), "the cancellation is shown")
             assert app.screen.check_action("cancel", ()) is None
             assert app.screen.check_action("buy_again", ()) is True
 
@@ -495,15 +501,17 @@ def test_a_late_success_after_leaving_the_screen_is_told_and_shown(demo_db):
 
     async def drive():
         app = buyer_app(demo_db, simulate="slow-network")
+        late = held_late_answers(app)
         async with app.run_test(size=SIZE) as pilot:
             await open_order(pilot, demo_db, order["id"])
             await pilot.press("c")
             await send_reason(pilot)
-            await wait_for(pilot, lambda: app.screen.state == "no_answer")
+            await settle_until(pilot, lambda: app.screen.state == "no_answer", "the screen gives up")
             await pilot.press("escape")  # the buyer gives up and goes back to the order
             assert isinstance(app.screen, BuyerOrderScreen)
+            late.set()
             await app.workers.wait_for_complete()
-            await wait_for(pilot, lambda: "Cancelled" in screen_text(app), timeout=3.0)
+            await settle_until(pilot, lambda: "Cancelled" in screen_text(app), "the late cancellation is shown")
             assert any("went through after all" in n.message for n in app._notifications)
 
     asyncio.run(drive())

@@ -8,7 +8,8 @@ import pytest
 
 from core import ids, services
 from core.db import Database
-from tests.tui.test_buyer_journey import BUYER, NOW, buyer_app, order_in, wait_for
+from tests.tui.test_buyer_journey import BUYER, NOW, buyer_app, held_late_answers, order_in
+from tests.waiting import settle_until
 from tui.screens import buyer_result
 from tui.screens.buyer_order import BuyerOrderScreen
 
@@ -18,7 +19,6 @@ BIG, SMALL = (100, 32), (80, 24)
 @pytest.fixture(autouse=True)
 def fast_network(monkeypatch):
     monkeypatch.setattr(buyer_result, "GIVE_UP_AFTER", 0.2)
-    monkeypatch.setattr(buyer_result, "SLOW_NETWORK_DELAY", 1.0)
     monkeypatch.setattr(buyer_result, "SYSTEM_ERROR_DELAY", 0.05)
 
 
@@ -38,7 +38,7 @@ def at_order(order_id: str, *keys: str, done=None):
             await pilot.press(key)
             await pilot.pause()
         if done is not None:
-            await wait_for(pilot, lambda: done(pilot.app))
+            await settle_until(pilot, lambda: done(pilot.app), "the screen gets there")
             await pilot.pause()
 
     return run_before
@@ -171,20 +171,26 @@ def no_answer(app) -> bool:
 
 def test_slow_network_no_answer_yet(demo_db, snap_compare):
     order = order_in(demo_db, "on_hold")
-    assert snap_compare(app_for(demo_db, simulate="slow-network"), terminal_size=BIG,
+    app = app_for(demo_db, simulate="slow-network")
+    held_late_answers(app)  # none arrives under the picture
+    assert snap_compare(app, terminal_size=BIG,
                         run_before=at_order(order["id"], "c", "enter", "s", done=no_answer))
 
 
 def test_slow_network_late_success_after_retry(demo_db, snap_compare):
     order = order_in(demo_db, "on_hold")
 
+    app = app_for(demo_db, simulate="slow-network")
+    late = held_late_answers(app)
+
     async def run_before(pilot):
         await at_order(order["id"], "c", "enter", "s", done=no_answer)(pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: pilot.app.screen.state == "done")
+        late.set()
+        await settle_until(pilot, lambda: pilot.app.screen.state == "done", "the late answer is shown")
         await pilot.app.workers.wait_for_complete()
 
-    assert snap_compare(app_for(demo_db, simulate="slow-network"), terminal_size=BIG, run_before=run_before)
+    assert snap_compare(app, terminal_size=BIG, run_before=run_before)
 
 
 def test_no_network(demo_db, snap_compare):
@@ -210,6 +216,6 @@ def test_cancellation_of_order_failed_packed_meanwhile(demo_db, snap_compare):
                 assert services.pack(other_station, package["id"], now=NOW).ok
         other_station.dispose()
         await pilot.press("s")
-        await wait_for(pilot, lambda: answered(pilot.app))
+        await settle_until(pilot, lambda: answered(pilot.app), "the answer is shown")
 
     assert snap_compare(app_for(demo_db), terminal_size=BIG, run_before=run_before)

@@ -12,9 +12,10 @@ from textual.widgets import OptionList, Static
 from core import board, refunds, services
 from core.clock import parse_instant
 from core.db import Database
-from core.models import Cancellation, Order, OrderLine, OutboxEmail, Package
+from core.models import Cancellation, Order, OrderLine, OutboxEmail
 from tests.tui.conftest import DEMO_NOW
-from tests.tui.test_seller_board import SHOP, SIZE, SPLIT_ORDER, seller_app
+from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
+from tests.waiting import settle_until
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_cancel_failed import CancelFailedScreen
 from tui.screens.seller_cancel_items import CancelItemsScreen
@@ -212,8 +213,8 @@ def test_conflict_when_the_order_is_packed_between_review_and_submit(demo_db):
             await pilot.pause()
             assert isinstance(app.screen, CancelReviewScreen)
             assert services.pack(other_station, before.packages[0].id, now=NOW).ok
-            await pilot.pause(1.2)  # the review says the order changed, within a second
-            assert app.screen.query_one("#changed", Static).has_class("-shown")
+            await settle_until(pilot, lambda: app.screen.query_one("#changed", Static).has_class("-shown"),
+                               "the review says the order changed")
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, CancelFailedScreen)

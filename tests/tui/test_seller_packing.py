@@ -8,6 +8,7 @@ from textual.widgets import OptionList
 
 from core import board
 from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
+from tests.waiting import settle_until
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_split import SplitScreen
@@ -100,14 +101,14 @@ def test_split_moves_the_chosen_units_into_a_new_package(demo_db):
             await pilot.press("down", "a")  # every unit of the second
             assert picker.chosen == {first.id: 1, second.id: second.quantity}
             await pilot.press("ctrl+s")
-            for _ in range(20):  # the board reads the order again when it is back on top
-                await pilot.pause(0.05)
-                if isinstance(app.screen, SellerBoardScreen):
-                    card = next(c for c in app.screen.query_one(CardList).cards if c.id == MULTI_LINE_ORDER)
-                    if len(card.packages) == 2:
-                        break
-            assert isinstance(app.screen, SellerBoardScreen)
-            assert len(card.packages) == 2
+
+            def card_shows_two_packages() -> bool:  # the board reads the order again when back on top
+                if not isinstance(app.screen, SellerBoardScreen):
+                    return False
+                card = next(c for c in app.screen.query_one(CardList).cards if c.id == MULTI_LINE_ORDER)
+                return len(card.packages) == 2
+
+            await settle_until(pilot, card_shows_two_packages, "the board shows the order's two packages")
 
     asyncio.run(drive())
     after = snap(demo_db, MULTI_LINE_ORDER)

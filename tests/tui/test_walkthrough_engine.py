@@ -8,6 +8,7 @@ import pytest
 
 from core import queries
 from core.clock import parse_instant
+from tests.waiting import settle_until
 from tui import walkthrough as wt
 
 NOW = parse_instant("2026-11-20T12:00:00Z")
@@ -28,14 +29,10 @@ expect = "Lakehouse Home"
 '''
 
 
-async def shows(app, pilot, *texts, timeout=10.0) -> str:
+async def shows(app, pilot, *texts) -> None:
     """Wait until the screen shows every text (screens settle at their own pace)."""
-    for _ in range(int(timeout / 0.1)):
-        text = wt.screen_text(app)
-        if all(t in text for t in texts):
-            return text
-        await pilot.pause(0.1)
-    raise AssertionError(f"{texts} never appeared; the screen shows:\n{text}")
+    await settle_until(pilot, lambda: all(t in wt.screen_text(app) for t in texts),
+                       f"the screen shows {texts}")
 
 
 @pytest.fixture

@@ -16,24 +16,16 @@ WALKTHROUGHS = [w.name for w in wt.all_walkthroughs()]
 
 
 async def play_all(walkthrough: wt.Walkthrough, db) -> list[str]:
-    """Play every step; after each, wait for its text, then take the screen's picture."""
+    """Play every step; after each, once it shows what it promises, take the screen's picture."""
     pictures = []
     app = wt.WalkthroughApp(walkthrough, db)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
+        await pilot.pause()
         for n, step in enumerate(walkthrough.steps, 1):
             await app.play(step)
-            for _ in range(100):  # screens settle at their own pace: up to 10 s
-                text = wt.screen_text(app)
-                if all(expected in text for expected in step.expect):
-                    break
-                await pilot.pause(0.1)
+            text = await wt.settled(app, pilot, step)
             missing = [e for e in step.expect if e not in text]
             assert not missing, f"step {n} ({step.caption}) does not show {missing}:\n{text}"
-            if not step.wait:  # a step that waits shows a moment on purpose (a timeout); others settle
-                await app.workers.wait_for_complete()
-            await pilot.pause(0.3)
-            await pilot.wait_for_scheduled_animations()
             pictures.append(app.export_screenshot(title=f"{walkthrough.title}: step {n}"))
     return pictures
 

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from core import queries, services
 from core.results import Success
+from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingTable
 
 
@@ -99,6 +100,7 @@ class BuyerBuyAgainScreen(BuyerScreen):
     def action_address(self) -> None:
         self.query_one(Input).focus()
 
+    @when_active
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(DataTable).focus()
 

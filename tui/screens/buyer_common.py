@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
 
 from core.clock import parse_instant
+from tui.active import leave
 
 # The demo switch (command palette, `orderdesk buyer --simulate`): why a Send can fail.
 SIMULATIONS = (None, "slow-network", "no-network", "system-error")
@@ -66,7 +67,7 @@ class BuyerScreen(Screen):
         self.identity = identity
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        leave(self)
 
     def action_cycle_simulation(self) -> None:
         now = getattr(self.app, "simulate", None)

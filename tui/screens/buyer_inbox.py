@@ -9,6 +9,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import queries
+from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList, NavBar, when
 
 
@@ -61,6 +62,7 @@ class BuyerInboxScreen(BuyerScreen):
         options.display = bool(found)
         self.query_one(NavBar).set_unread(sum(1 for n in found if not n["read"]))
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         order_id = event.option.id.split(":", 1)[1]
         if order_id:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from core import queries
 from core.money import format_money
+from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingTable
 
 TABS = {"to_pay": "To pay", "to_ship": "To ship", "shipped": "Shipped", "delivered": "Delivered",
@@ -130,6 +131,7 @@ class BuyerOrdersScreen(BuyerScreen):
             table.move_cursor(row=0, animate=False)
             table.focus()
 
+    @when_active
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from tui.screens.buyer_order import BuyerOrderScreen
 

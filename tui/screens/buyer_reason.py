@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from core import rules, services
 from core.results import Refused
+from tui.active import when_active
 from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, MovingOptionList
 
 
@@ -115,6 +116,7 @@ class BuyerReasonScreen(BuyerScreen):
     def simulation_changed(self) -> None:
         self.draw_picked()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.picked = event.option.id
         options = self.query_one(OptionList)

@@ -3,8 +3,10 @@ and its breakdown, a confirmation in Inbox; or, for a request, the seller's
 deadline), or "Cancellation of order failed" with what happened and the next step.
 
 Why a Send can fail (seed 000), simulated on demand (`--simulate`, ctrl+n):
-- slow network: the command reaches the core late (SLOW_NETWORK_DELAY) and the
-  screen stops waiting first (GIVE_UP_AFTER); the late answer is still shown;
+- slow network: the screen stops waiting (GIVE_UP_AFTER), and only then does the
+  command reach the core (SLOW_NETWORK_DELAY after Send, by `app.slow_network`, which
+  a walkthrough holds until its next step); the late answer is still shown. One
+  worker does both in turn, so the screen gives up first however busy the machine;
 - no network: the command never arrives; the screen stops waiting;
 - system error: the core answers with a transient error.
 Every retry reuses this Send's idempotency key, so the order is never cancelled twice.
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from functools import partial
 
 from rich.console import Group
 from rich.table import Table
@@ -89,18 +90,18 @@ class BuyerResultScreen(BuyerScreen):
         self.draw()
         # An app worker, so a late answer still lands after the buyer left this screen.
         self.app.run_worker(self.deliver(attempt, mode), group="buyer-send", exit_on_error=False)
-        if mode in ("slow-network", "no-network"):  # the phone stops waiting for the network
-            self.set_timer(GIVE_UP_AFTER, partial(self.give_up, attempt))
 
     async def deliver(self, attempt: int, mode: str | None) -> None:
-        if mode == "no-network":
-            return  # the request never leaves the phone
-        if mode == "system-error":
+        if mode in ("slow-network", "no-network"):
+            await asyncio.sleep(GIVE_UP_AFTER)
+            self.give_up(attempt)  # the phone stops waiting for the network
+            if mode == "no-network":
+                return  # the request never left the phone
+            await self.app.slow_network(SLOW_NETWORK_DELAY - GIVE_UP_AFTER)
+        elif mode == "system-error":
             await asyncio.sleep(SYSTEM_ERROR_DELAY)
             self.answer(attempt, Refusal("system_error", "The shop's system had a temporary error."))
             return
-        if mode == "slow-network":
-            await asyncio.sleep(SLOW_NETWORK_DELAY)
         result = await asyncio.to_thread(self.command)
         self.answer(attempt, result)
 
@@ -117,7 +118,8 @@ class BuyerResultScreen(BuyerScreen):
     def give_up(self, attempt: int) -> None:
         if self.state == "sending" and attempt == self.attempts:
             self.state = "no_answer"
-            self.draw()
+            if self.is_attached:
+                self.draw()
 
     def answer(self, attempt: int, result) -> None:
         if self.state == "done":

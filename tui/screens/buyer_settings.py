@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
 
 # The sections of the buyer app's Settings and Privacy. Only Orders belongs to this app;
@@ -48,6 +49,7 @@ class BuyerSettingsScreen(BuyerScreen):
         sections.highlighted = sections.get_option_index("orders")
         sections.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == "orders":
             from tui.screens.buyer_orders import BuyerOrdersScreen

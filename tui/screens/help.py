@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from tui.active import leave
+
 
 def key_label(app, key: str) -> str:
     return app.get_key_display(Binding(key, ""))
@@ -24,7 +26,7 @@ class HelpScreen(ModalScreen):
     HelpScreen .hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
     ]
 
     def __init__(self, screen: Screen):
@@ -47,3 +49,6 @@ class HelpScreen(ModalScreen):
                 continue
             seen.add((binding.action, binding.description))
             table.add_row(key_label(self.app, key), binding.description, binding.tooltip or "")
+
+    def action_close(self) -> None:
+        leave(self)

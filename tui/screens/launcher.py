@@ -7,6 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.active import when_active
 from tui.lazy import lazy_import
 
 queries = lazy_import("core.queries")
@@ -50,6 +51,7 @@ class LauncherScreen(Screen):
             identities.set_options([Option("The database is empty: run `orderdesk seed demo`.", disabled=True)])
         identities.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         role, identity = event.option.id.split(":", 1)
         self.app.open_identity(role, identity)

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.board import OrderSnapshot
+from tui.active import leave
 
 
 class ActionMenuScreen(ModalScreen[str | None]):
@@ -50,7 +51,7 @@ class ActionMenuScreen(ModalScreen[str | None]):
         menu.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        leave(self, event.option.id)
 
     def action_dismiss_menu(self) -> None:
-        self.dismiss(None)
+        leave(self)

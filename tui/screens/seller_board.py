@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from core.cards import TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter
 from core.rules import STATUS_LABELS
 from tui import seller_flow
+from tui.active import leave, when_active
 from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
 
@@ -327,6 +328,7 @@ class SellerBoardScreen(Screen):
     def _searchable(text: str) -> bool:
         return not text.isdigit() or len(text) >= SCAN_MIN_DIGITS
 
+    @when_active
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
         digits = value[-18:] if len(value) >= 18 and value[-18:].isdigit() else None
@@ -347,7 +349,7 @@ class SellerBoardScreen(Screen):
             self.cards.focus()
             self.reread(keep_place=False)
             return
-        self.app.pop_screen()
+        leave(self)
 
     def action_refresh(self) -> None:
         self.reread()

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.active import when_active
 from tui.seller_flow import CancelDraft
 
 
@@ -40,6 +41,7 @@ class CancelReasonScreen(Screen):
             reasons.highlighted = 0
         reasons.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from tui.screens.seller_cancel_scope import CancelScopeScreen
 

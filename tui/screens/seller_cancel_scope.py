@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.rules import REASON_TEXT, STATUS_LABELS
+from tui.active import when_active
 from tui.seller_flow import CancelDraft
 
 
@@ -58,6 +59,7 @@ class CancelScopeScreen(Screen):
             scopes.highlighted = first
         scopes.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from tui.screens.seller_cancel_items import CancelItemsScreen
         from tui.screens.seller_cancel_review import CancelReviewScreen

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import board
+from tui.active import leave, when_active
 
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
 
@@ -76,6 +77,7 @@ class SellerOutboxScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show(event.cursor_row)
 
+    @when_active
     def on_data_table_row_selected(self, _event) -> None:
         self.action_read()
 
@@ -89,4 +91,4 @@ class SellerOutboxScreen(Screen):
         if self.query_one("#email-pane").has_focus:
             self.query_one(DataTable).focus()
         else:
-            self.app.pop_screen()
+            leave(self)

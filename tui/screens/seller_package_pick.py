@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from core.board import PackageChoice
 from core.rules import STATUS_LABELS
+from tui.active import leave
 
 
 class PackagePickScreen(ModalScreen[str | None]):
@@ -49,7 +50,7 @@ class PackagePickScreen(ModalScreen[str | None]):
         menu.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        leave(self, event.option.id)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        leave(self)

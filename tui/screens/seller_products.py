@@ -7,7 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, SelectionList, Static
+from textual.widgets import Input, Static
+
+from tui.active import leave, when_active
+from tui.widgets.option_list import SelectionList
 
 
 class ProductPickScreen(ModalScreen[frozenset[str] | None]):
@@ -52,6 +55,7 @@ class ProductPickScreen(ModalScreen[frozenset[str] | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
+    @when_active
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.action_apply()
 
@@ -74,11 +78,11 @@ class ProductPickScreen(ModalScreen[frozenset[str] | None]):
             event.stop()
 
     def action_apply(self) -> None:
-        self.dismiss(frozenset(self.chosen))
+        leave(self, frozenset(self.chosen))
 
     def action_clear(self) -> None:
         self.chosen.clear()
         self._fill(self.query_one(Input).value)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        leave(self)

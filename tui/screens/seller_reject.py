@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.active import leave
+
 
 class RejectReasonScreen(ModalScreen[str | None]):
     CSS = """
@@ -41,7 +43,7 @@ class RejectReasonScreen(ModalScreen[str | None]):
             options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        leave(self, event.option.id)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        leave(self)

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import board, services
+from tui.active import when_active
 from tui.seller_flow import read_snapshot
 
 
@@ -129,6 +130,7 @@ class SellerRequestsScreen(Screen):
 
         self.app.push_screen(RejectReasonScreen(row.order_id, snap.reject_reasons() if snap else {}), rejected)
 
+    @when_active
     def on_data_table_row_selected(self, _event) -> None:
         self.action_details()
 

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Static
 
 from core import services
 from core.board import OrderSnapshot
+from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
 
 
@@ -47,7 +48,7 @@ class SplitScreen(Screen):
         result = services.split_package(self.app.db, self.package_id, moves, now=self.app.now(),
                                         shop=self.shop)
         if result.ok:
-            self.app.pop_screen()
+            leave(self)
             self.app.notify(f"New package {result.record['id']} for order {self.snap.order.id}.",
                             title="Split")
         else:

@@ -1,0 +1,45 @@
+"""Waiting in tests: for a condition, never for a fixed time.
+
+A test that sleeps a fixed time and then looks fails whenever the machine is slower
+than the sleep assumed (a shared 2-core machine with other work running); a test that
+waits for what it expects returns as soon as it is there and fails only when it never
+comes. PATIENCE is how long "never" is: far beyond any normal run, so a failure
+means the thing did not happen, not that the machine was busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+PATIENCE = 60.0  # seconds
+POLL = 0.05  # seconds between looks
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = PATIENCE) -> None:
+    """Until `condition()` is true; else fail saying `what` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(POLL)
+
+
+async def await_until(condition: Callable[[], object], what: str, timeout: float = PATIENCE) -> None:
+    """`wait_until` inside a coroutine (an SSH client's session): the loop runs meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        await asyncio.sleep(POLL)
+
+
+async def settle_until(pilot, condition: Callable[[], object], what: str, timeout: float = PATIENCE) -> None:
+    """Let the app run (its timers, workers and messages) until `condition()` is true;
+    else fail saying `what` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        await pilot.pause(POLL)
