@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -871,6 +872,8 @@ def main(argv=None) -> int:
     """Run the command line; every way it can end is an exit code and a message here."""
     argv = sys.argv[1:] if argv is None else argv
     as_json = "--json" in argv
+    if (undecodable := _undecodable(argv)) is not None:
+        return _report_quietly(as_json, Refusal("bad_input", undecodable), 2)
     try:
         cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
         return 0
@@ -890,6 +893,22 @@ def main(argv=None) -> int:
         return _report_quietly(as_json, *_explain(exc))
 
 
+def _undecodable(argv: list[str]) -> str | None:
+    """Text that is not UTF-8 (bytes Python could only decode as lone surrogates) would
+    fail later, in the database or on the terminal: say so up front."""
+    def is_text(text: str) -> bool:
+        return text.encode("utf-8", "replace").decode("utf-8") == text
+
+    hint = "is not valid text: orderdesk takes UTF-8; check the encoding of the terminal or script."
+    for arg in argv:
+        if not is_text(arg):
+            return f"The argument {ascii(arg)} {hint}"
+    for name, value in os.environ.items():
+        if name.startswith("ORDERDESK_") and not is_text(value):
+            return f"${name} {hint}"
+    return None
+
+
 def _explain(exc: Exception) -> tuple[Refusal, int]:
     """What an exception that reached main() means to a person, and the exit code."""
     if isinstance(exc, OutputError):
@@ -905,7 +924,7 @@ def _explain(exc: Exception) -> tuple[Refusal, int]:
     if not log.hasHandlers():  # no log configured: keep the traceback off the terminal
         logging.getLogger("orderdesk").addHandler(logging.NullHandler())
     log.exception("internal error")
-    files = [h.baseFilename for h in _handlers(log) if hasattr(h, "baseFilename")]
+    files = [h.baseFilename for h in _handlers(log) if getattr(h, "baseFilename", os.devnull) != os.devnull]
     where = f"the details are in {files[0]}; " if files else ""
     return Refusal("internal", f"orderdesk hit an internal error ({type(exc).__name__}); {where}"
                                "please report it with the command you ran."), INTERNAL_ERROR
@@ -936,8 +955,6 @@ def _mute_stdout() -> None:
     quiet (Python's advice for SIGPIPE); only for the real stdout of a real process."""
     if sys.stdout is not sys.__stdout__:
         return
-    import os
-
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
