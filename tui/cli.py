@@ -62,10 +62,17 @@ class Seconds(click.FloatRange):
         return seconds
 
 
+class StreamError(OutputError):
+    """Standard output (or error) cannot be written: a closed pipe, a full disk."""
+
+    def __init__(self, message: str, stream: str = "output"):
+        super().__init__(message)
+        self.stream = stream
+
+
 def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     """Print to stdout (or stderr). A character the stream cannot encode (a lone
-    surrogate from undecodable argv bytes) is escaped; a failed write (a closed pipe,
-    a full disk) is an OutputError."""
+    surrogate) is escaped; a failed write is a StreamError."""
     stream = sys.stderr if err else sys.stdout
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
@@ -75,8 +82,9 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     try:
         click.echo(text, err=err, nl=nl)
     except (OSError, ValueError) as exc:  # ValueError: the stream is closed
+        stream = "error" if err else "output"
         why = getattr(exc, "strerror", None) or str(exc)
-        raise OutputError(f"Cannot write to standard {'error' if err else 'output'}: {why}.") from exc
+        raise StreamError(f"Cannot write to standard {stream}: {why}.", stream) from exc
 
 
 @dataclass
@@ -126,8 +134,8 @@ class Context:
                 echo(json.dumps(data, indent=2, default=str))
             elif human is not None:
                 echo(human)
-        except OutputError as exc:
-            raise OutputError(f"{exc} The command itself was done; only its output was lost.") from exc
+        except StreamError as exc:
+            raise StreamError(f"{exc} The command itself was done; only its output was lost.", exc.stream) from exc
 
     def fail(self, code: str, message: str, exit_code: int = 2) -> None:
         report(self.as_json, Refusal(code, message), exit_code)
@@ -864,8 +872,8 @@ def export_cancellations(ctx: Context, since, fmt, output):
              f"to {output}.")
 
 
-# Errors writing stdout that click itself raises (--help into a full disk, a closed pipe).
-_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+# Errors writing stdout that click raises itself (--help into a full disk, a closed pipe).
+_STDOUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def main(argv=None) -> int:
@@ -890,6 +898,12 @@ def main(argv=None) -> int:
             pass
         return 2
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _STDOUT_ERRNOS:
+            exc = StreamError(f"Cannot write to standard output: {exc.strerror}.")
+        if isinstance(exc, StreamError):  # stdout itself failed: the one line goes to stderr
+            if exc.stream == "output":
+                _mute_stdout()
+            return _report_quietly(False, Refusal("output", str(exc)), 2)
         return _report_quietly(as_json, *_explain(exc))
 
 
@@ -913,8 +927,6 @@ def _explain(exc: Exception) -> tuple[Refusal, int]:
     """What an exception that reached main() means to a person, and the exit code."""
     if isinstance(exc, OutputError):
         return Refusal("output", str(exc)), 2
-    if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
-        return Refusal("output", f"Cannot write orderdesk's output: {exc.strerror}."), 2
     if "core.db" in sys.modules and isinstance(exc, core_db.DatabaseError):
         return (Refusal("busy", str(exc)), 1) if isinstance(exc, core_db.DatabaseBusy) else \
                (Refusal("database", str(exc)), 2)
@@ -937,15 +949,10 @@ def _handlers(log):
 
 
 def _report_quietly(as_json: bool, refusal: Refusal, exit_code: int) -> int:
-    """Report, and if even that cannot be written (stdout is what failed), say it on stderr."""
-    failed_stdout = refusal.code == "output" and "standard output" in refusal.message
+    """Report, as well as the streams allow, and return the exit code."""
     try:
-        if failed_stdout:
-            _mute_stdout()
-            echo(f"Error: {refusal.message}", err=True)
-        else:
-            report(as_json, refusal, exit_code)
-    except (CliExit, OutputError):
+        report(as_json, refusal, exit_code)
+    except (CliExit, StreamError):
         pass
     return exit_code
 
