@@ -261,6 +261,7 @@ def test_fuzz(path, catalog, settled, tmp_path, capsys, monkeypatch):
                  "ORDERDESK_SMTP_USER", "ORDERDESK_SMTP_PASSWORD", "ORDERDESK_SMTP_SENDER",
                  "ORDERDESK_BUSY_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # a relative path such as "-" is written here, not in the checkout
     template, rows = settled
     copies = iter(range(10**6))
     unchanged: list[str] = []  # a copy the last example left as it was, to use again
