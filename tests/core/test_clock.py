@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.clock import EARLIEST, LATEST, LONGEST, BadTime, advanced, parse_duration, parse_instant
+from core.outbox import MAX_BACKOFF, backoff
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -76,3 +77,9 @@ def test_whatever_is_typed_a_time_is_in_range_or_bad_time_and_arithmetic_stays_i
     except BadTime:
         by = LONGEST
     assert when - by <= when <= when + by  # no OverflowError
+
+
+@pytest.mark.parametrize("attempts", [0, 1, 7, 43, 1000, 10**9])
+def test_an_email_failing_for_days_waits_at_most_an_hour_and_never_overflows(attempts):
+    """The 43rd failed try used to double 30 s past timedelta's range (OverflowError)."""
+    assert timedelta(0) < backoff(attempts) <= MAX_BACKOFF
