@@ -40,6 +40,11 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
+def as_utc(value: datetime) -> datetime:
+    """The same instant in UTC; a time without an offset is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def parse_instant(text: str) -> datetime:
     """ISO 8601 (or a date: its midnight); a time without an offset is UTC. The result
     is in UTC and between EARLIEST and LATEST."""
@@ -48,7 +53,7 @@ def parse_instant(text: str) -> datetime:
     except ValueError:
         raise BadTime(f"{_shown(text)} is not a time; use ISO 8601 such as 2026-11-20T09:30:00Z.") from None
     try:
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = as_utc(value)
     except OverflowError:  # year 1 or 9999 moved by its offset
         value = None
     if value is None or not EARLIEST <= value <= LATEST:
