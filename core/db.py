@@ -166,8 +166,10 @@ class Database:
                                  "is running, then look (e.g. `orderdesk orders show`) before trying "
                                  "again: the last change may or may not have been saved.")
         if kind == "cannot_open":
-            return DatabaseError(f"Cannot open the database file {where}: check that its folder exists "
-                                 "and can be read, or choose another database with --db PATH.")
+            why = ("it is a folder; give the database file's path" if os.path.isdir(where) else
+                   "check that its folder exists and can be read")
+            return DatabaseError(f"Cannot open the database file {where}: {why}, or choose another "
+                                 "database with --db PATH.")
         if kind == "not_database":
             return DatabaseError(f"{where} is not an orderdesk database (or it is damaged); "
                                  "choose another with --db PATH.")

@@ -23,7 +23,7 @@ from core import services
 from core.clock import LATEST, set_stored_clock
 from core.db import Database
 from tests.databases import BACKEND, PG_URL, dump
-from tui.cli import cli
+from tui.cli import cli, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -310,6 +310,21 @@ def test_a_database_made_by_a_newer_orderdesk_says_upgrade_orderdesk(od):
                            "upgrade orderdesk")
     assert "is it" not in error["message"] and "orderdesk database" not in error["message"]
     assert od.dump() == before
+
+
+@pytest.mark.parametrize("what, words", [
+    ("text", "is not an orderdesk database"), ("random", "is not an orderdesk database"),
+    ("folder", "it is a folder"),
+])
+def test_a_file_that_is_no_database_says_so(tmp_path, capsys, what, words):
+    path = tmp_path / what
+    if what == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"hello\n" if what == "text" else os.urandom(4096))
+    code = main(["--db", str(path), "orders", "list", "--json"])
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert code == 2 and error["code"] == "database" and words in error["message"], error
 
 
 # -- everything else -------------------------------------------------------------------------
