@@ -286,8 +286,9 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 def backoff(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failed try."""
-    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    """How long to wait after the `attempts`-th failed try (the doubling stops well past
+    MAX_BACKOFF, so an email failing for days never overflows a timedelta)."""
+    return min(FIRST_BACKOFF * 2 ** min(max(attempts - 1, 0), 20), MAX_BACKOFF)
 
 
 def _due(now: datetime, ignore_backoff: bool):

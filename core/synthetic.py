@@ -959,7 +959,7 @@ def generate(db: Database, orders: int, *, seed: int = 0, now: datetime,
     _SqliteTime()  # its table of times of day, made once and shared with forked workers
     pool = _fork_pool(nworkers) if nworkers else None  # forked before any transaction is open
     try:
-        with db.engine.connect() as conn:
+        with db.explained(), db.engine.connect() as conn:
             conn = conn.execution_options(orderdesk_write=True)  # BEGIN IMMEDIATE (core.db)
             attached: list[str] = []
             scratch = None

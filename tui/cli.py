@@ -2,6 +2,12 @@
 
 Exit codes: 0 done, 1 refused by a rule, 2 bad input. With --json a refusal
 prints {"error": {"code", "message"}} on stdout. Nothing changes on exit 1 or 2.
+`main()` is the one place that turns what went wrong into an exit code and a message
+a person can act on, never a traceback: a refusal, a malformed option, a database
+that cannot be opened or written (exit 2, code "database") or is busy (exit 1, code
+"busy"), output that cannot be written (exit 2, code "output"), and, last, a bug
+(exit 70, code "internal": one line on the terminal, the traceback in the log).
+Every number an option takes has a stated range, every time core.clock's.
 Textual is imported only by the commands that open the TUI, and SQLAlchemy (through
 core.db, core.queries, core.services) only when a command first touches the
 database: the TUI commands leave that to the app, after its first frame.
@@ -9,7 +15,9 @@ database: the TUI commands leave that to the app, after its first frame.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +30,7 @@ from click.core import ParameterSource
 from core import rules
 from core.clock import BadTime, current_time, parse_duration, parse_instant
 from core.money import format_money
+from core.output import OutputError, output_file
 from core.paths import database_env, redacted, resolve_url
 from core.results import Refusal, Success
 from tui.format import order_text
@@ -35,9 +44,48 @@ queries = lazy_import("core.queries")
 services = lazy_import("core.services")
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE: orderdesk itself failed; never for anything a user can cause
+MAX_QUANTITY = 1_000_000  # units in an --item LINE_ID=QTY
+
+
 class CliExit(Exception):
     def __init__(self, code: int):
         self.code = code
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds in a range (click's FloatRange lets NaN through)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
+class StreamError(OutputError):
+    """Standard output (or error) cannot be written: a closed pipe, a full disk."""
+
+    def __init__(self, message: str, stream: str = "output"):
+        super().__init__(message)
+        self.stream = stream
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print to stdout (or stderr). A character the stream cannot encode (a lone
+    surrogate) is escaped; a failed write is a StreamError."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding, getattr(stream, "errors", None) or "strict")
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    try:
+        click.echo(text, err=err, nl=nl)
+    except (OSError, ValueError) as exc:  # ValueError: the stream is closed
+        stream = "error" if err else "output"
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise StreamError(f"Cannot write to standard {stream}: {why}.", stream) from exc
 
 
 @dataclass
@@ -52,10 +100,8 @@ class Context:
 
     @property
     def db(self) -> Database:
-        try:
-            return self.open()
-        except core_db.DatabaseError as exc:
-            self.fail("database", str(exc))
+        """The database (a DatabaseError, reported by main(), says why not)."""
+        return self.open()
 
     def open(self) -> Database:
         """The database, opened (and upgraded) at the first call; DatabaseError says why not."""
@@ -96,10 +142,14 @@ class Context:
 
     # -- output -------------------------------------------------------------
     def emit(self, data, human: str | None = None) -> None:
-        if self.as_json:
-            click.echo(json.dumps(data, indent=2, default=str))
-        elif human is not None:
-            click.echo(human)
+        """Print a command's result: the command is done by now."""
+        try:
+            if self.as_json:
+                echo(json.dumps(data, indent=2, default=str))
+            elif human is not None:
+                echo(human)
+        except StreamError as exc:
+            raise StreamError(f"{exc} The command itself was done; only its output was lost.", exc.stream) from exc
 
     def fail(self, code: str, message: str, exit_code: int = 2) -> None:
         report(self.as_json, Refusal(code, message), exit_code)
@@ -115,9 +165,9 @@ class Context:
 def report(as_json: bool, refusal: Refusal, exit_code: int) -> None:
     refusal = replace(refusal, message=redacted(refusal.message))  # no message shows a password
     if as_json:
-        click.echo(json.dumps(refusal.as_dict(), indent=2))
+        echo(json.dumps(refusal.as_dict(), indent=2))
     else:
-        click.echo(f"Error: {refusal.message}", err=True)
+        echo(f"Error: {refusal.message}", err=True)
     raise CliExit(exit_code)
 
 
@@ -270,8 +320,9 @@ def seed_demo(ctx: Context, reset, force):
 
 
 @seed.command("synthetic")
-@click.option("--orders", type=click.IntRange(min=1), required=True, help="How many orders.")
-@click.option("--seed", "seed_value", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--orders", type=click.IntRange(1, 10_000_000), required=True, help="How many orders.")
+@click.option("--seed", "seed_value", type=click.IntRange(0, 999_999_999), default=0, show_default=True,
+              help="Random seed.")
 @with_json
 def seed_synthetic(ctx: Context, orders, seed_value):
     """Generate realistic orders in bulk (all statuses, split orders)."""
@@ -299,7 +350,8 @@ def _order_line(o: dict) -> str:
 @click.option("--product", metavar="SKU", help="Only orders with this SKU.")
 @click.option("--buyer", metavar="NAME", help="Only this buyer's orders.")
 @click.option("--shop", metavar="NAME", help="Only this shop's orders.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True,
+              help="At most this many orders.")
 @with_json
 def orders_list(ctx: Context, statuses, product, buyer, shop, limit):
     """Orders, newest first."""
@@ -357,9 +409,11 @@ def _parse_items(ctx: Context, pairs, what="LINE_ID") -> dict[str, int]:
         if not sep or not key:
             ctx.fail("bad_input", f"--item {pair!r}: write it as {what}=QUANTITY, e.g. --item 1729...=1.")
         try:
-            number = int(qty)
+            number = int(qty) if len(qty) <= 20 else None
         except ValueError:
             ctx.fail("bad_quantity", f"--item {pair!r}: the quantity {qty!r} is not a whole number.")
+        if number is None or not 0 <= number <= MAX_QUANTITY:
+            ctx.fail("bad_quantity", f"--item {pair!r}: a quantity is a whole number from 0 to {MAX_QUANTITY:,}.")
         if key in items:
             ctx.fail("bad_input", f"--item: {key} is given twice; give each once.")
         items[key] = number
@@ -386,8 +440,10 @@ def _cancellation_text(c: dict, result: Success) -> str:
 @click.option("--user", metavar="NAME", help="Buyer: act as this buyer (must be the order's).")
 @click.option("--shop", metavar="NAME", help="Seller: act as this shop (must be the order's).")
 @click.option("--app-version", metavar="V", help="Buyer: the app's version (checked against the shop's minimum).")
-@click.option("--expected-version", type=int, metavar="N", help="Refuse if the order changed since version N.")
-@click.option("--expected-refund", type=int, metavar="MINOR", help="Seller: refuse unless the refund total is this.")
+@click.option("--expected-version", type=click.IntRange(0, 999_999_999), metavar="N",
+              help="Refuse if the order changed since version N.")
+@click.option("--expected-refund", type=click.IntRange(0, 10**15), metavar="MINOR",
+              help="Seller: refuse unless the refund total is this.")
 @with_json
 def cancel(ctx: Context, order_id, actor, reason, items, package_id, idempotency_key, user, shop,
            app_version, expected_version, expected_refund):
@@ -557,7 +613,10 @@ def clock_advance(ctx: Context, duration):
         ctx.fail("bad_input", str(exc))
     if ctx.now_text:
         ctx.fail("bad_input", "The clock is fixed by --now/ORDERDESK_NOW; unset it to advance the clock.")
-    done = services.advance_clock(ctx.db, by=delta).record
+    try:
+        done = services.advance_clock(ctx.db, by=delta).record
+    except BadTime as exc:
+        ctx.fail("bad_input", str(exc))
     new = done["now"]
     ctx.emit(done,
              f"Clock now {new}: {done['released']} hold(s) ended, "
@@ -565,7 +624,7 @@ def clock_advance(ctx: Context, duration):
 
 
 @cli.command()
-@click.option("--every", type=click.FloatRange(min=1, max=86400), metavar="SECONDS",
+@click.option("--every", type=Seconds(1, 86_400), metavar="SECONDS",
               help="Keep going: let time do its work every SECONDS until Ctrl+C.")
 @with_json
 def worker(ctx: Context, every):
@@ -593,7 +652,7 @@ def worker(ctx: Context, every):
 @click.argument("name", required=False)
 @click.option("--export", "export_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Write each step's screenshot (SVG, and PNG where a converter is installed) instead.")
-@click.option("--delay", type=click.FloatRange(min=0.5), default=3.0, show_default=True,
+@click.option("--delay", type=Seconds(0.5, 3600), default=3.0, show_default=True,
               help="Seconds between steps in auto-play.")
 @with_json
 def walkthrough(ctx: Context, name, export_dir, delay):
@@ -671,13 +730,13 @@ def _start_serving(ctx: Context, what: str) -> dict[str, str]:
               default=lambda: str(_config_dir() / "ssh_host_ed25519_key"), show_default="created on first run",
               help="The server's private host key.")
 @click.option("--allow-passwords", is_flag=True, help="Also accept the users file's passwords (demos only).")
-@click.option("--idle-timeout", type=click.FloatRange(min=1, max=86400), default=900, show_default=True,
+@click.option("--idle-timeout", type=Seconds(1, 86_400), default=900, show_default=True,
               help="Seconds without a key press before a session ends, and without a session before "
                    "a connection is closed.")
 @click.option("--max-sessions", type=click.IntRange(min=1, max=10000), default=50, show_default=True)
-@click.option("--login-timeout", type=click.FloatRange(min=1, max=3600), default=60, show_default=True,
+@click.option("--login-timeout", type=Seconds(1, 3_600), default=60, show_default=True,
               help="Seconds a connection has to log in.")
-@click.option("--keepalive-interval", type=click.FloatRange(min=1, max=3600), default=30, show_default=True,
+@click.option("--keepalive-interval", type=Seconds(1, 3_600), default=30, show_default=True,
               help="Seconds between keepalives; a client that misses 3 in a row is dropped.")
 @with_json
 def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions,
@@ -824,7 +883,7 @@ def outbox_list(ctx: Context, status):
 @click.option("--password", hidden=True, help="Refused: a password in the command line shows in `ps`.")
 @click.option("--sender", envvar="ORDERDESK_SMTP_SENDER", default="orderdesk@localhost", show_default=True)
 @click.option("--force", is_flag=True, help="Try every pending email now, ignoring the backoff after failures.")
-@click.option("--every", type=click.FloatRange(min=1, max=86400), metavar="SECONDS",
+@click.option("--every", type=Seconds(1, 86_400), metavar="SECONDS",
               help="Keep sending: look for due emails every SECONDS until Ctrl+C.")
 @with_json
 def outbox_send(ctx: Context, address, security, user, password, sender, force, every):
@@ -1011,21 +1070,17 @@ def export_cancellations(ctx: Context, since, fmt, output):
         found = cancellations_json(session, when)
     document = {"exported_at": ctx.now.isoformat(), "since": when.isoformat() if when else None,
                 "count": len(found), "cancellations": found}
-    try:
-        out = open(output, "w", encoding="utf-8", newline="") if output else None
-    except OSError as exc:
-        ctx.fail("bad_input", f"Cannot write {output}: {exc.strerror or exc}.")
-    if out is None:
+    if not output:
         if fmt == "json":
-            click.echo(json.dumps(document, indent=2))
+            echo(json.dumps(document, indent=2))
         else:
             import io
 
             buffer = io.StringIO()
             write_csv(buffer, found)
-            click.echo(buffer.getvalue(), nl=False)
+            echo(buffer.getvalue(), nl=False)
         return
-    with out:
+    with output_file(output) as out:
         if fmt == "json":
             json.dump(document, out, indent=2)
             out.write("\n")
@@ -1037,26 +1092,100 @@ def export_cancellations(ctx: Context, since, fmt, output):
              f"to {output}.")
 
 
+# Errors writing stdout that click raises itself (--help into a full disk, a closed pipe).
+_STDOUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
 def main(argv=None) -> int:
+    """Run the command line; every way it can end is an exit code and a message here."""
     argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    if (undecodable := _undecodable(argv)) is not None:
+        return _report_quietly(as_json, Refusal("bad_input", undecodable), 2)
     try:
         cli.main(args=argv, prog_name="orderdesk", standalone_mode=False)
+        return 0
     except CliExit as done:
         return done.code
     except click.exceptions.Abort:
         return 130
     except click.ClickException as exc:  # malformed options: exit 2, JSON when asked
-        if "--json" in argv:
-            click.echo(json.dumps(Refusal("bad_input", exc.format_message()).as_dict(), indent=2))
-        else:
-            exc.show()
-        return 2
-    except core_db.DatabaseError as exc:
+        if as_json:
+            return _report_quietly(True, Refusal("bad_input", exc.format_message()), 2)
         try:
-            report("--json" in argv, Refusal("database", str(exc)), 2)
-        except CliExit as done:
-            return done.code
-    return 0
+            exc.show()
+        except OSError:
+            pass
+        return 2
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _STDOUT_ERRNOS:
+            exc = StreamError(f"Cannot write to standard output: {exc.strerror}.")
+        if isinstance(exc, StreamError):  # stdout itself failed: the one line goes to stderr
+            if exc.stream == "output":
+                _mute_stdout()
+            return _report_quietly(False, Refusal("output", str(exc)), 2)
+        return _report_quietly(as_json, *_explain(exc))
+
+
+def _undecodable(argv: list[str]) -> str | None:
+    """Text that is not UTF-8 (bytes Python could only decode as lone surrogates) would
+    fail later, in the database or on the terminal: say so up front."""
+    def is_text(text: str) -> bool:
+        return text.encode("utf-8", "replace").decode("utf-8") == text
+
+    hint = "is not valid text: orderdesk takes UTF-8; check the encoding of the terminal or script."
+    for arg in argv:
+        if not is_text(arg):
+            return f"The argument {ascii(arg)} {hint}"
+    for name, value in os.environ.items():
+        if name.startswith("ORDERDESK_") and not is_text(value):
+            return f"${name} {hint}"
+    return None
+
+
+def _explain(exc: Exception) -> tuple[Refusal, int]:
+    """What an exception that reached main() means to a person, and the exit code."""
+    if isinstance(exc, OutputError):
+        return Refusal("output", str(exc)), 2
+    if "core.db" in sys.modules and isinstance(exc, core_db.DatabaseError):
+        return (Refusal("busy", str(exc)), 1) if isinstance(exc, core_db.DatabaseBusy) else \
+               (Refusal("database", str(exc)), 2)
+    import logging
+
+    log = logging.getLogger("orderdesk.cli")
+    if not log.hasHandlers():  # no log configured: keep the traceback off the terminal
+        logging.getLogger("orderdesk").addHandler(logging.NullHandler())
+    log.exception("internal error")
+    files = [h.baseFilename for h in _handlers(log) if getattr(h, "baseFilename", os.devnull) != os.devnull]
+    where = f"the details are in {files[0]}; " if files else ""
+    return Refusal("internal", f"orderdesk hit an internal error ({type(exc).__name__}); {where}"
+                               "please report it with the command you ran."), INTERNAL_ERROR
+
+
+def _handlers(log):
+    while log is not None:
+        yield from log.handlers
+        log = log.parent if log.propagate else None
+
+
+def _report_quietly(as_json: bool, refusal: Refusal, exit_code: int) -> int:
+    """Report, as well as the streams allow, and return the exit code."""
+    try:
+        report(as_json, refusal, exit_code)
+    except (CliExit, StreamError):
+        pass
+    return exit_code
+
+
+def _mute_stdout() -> None:
+    """After stdout failed, point it at /dev/null so the interpreter's final flush stays
+    quiet (Python's advice for SIGPIPE); only for the real stdout of a real process."""
+    if sys.stdout is not sys.__stdout__:
+        return
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,7 @@ from textual.widgets import Static
 from core import ids
 from core.db import Database
 from core.demo import load_demo
+from core.output import OutputError, output_file
 from core.paths import data_dir, database_env
 from tui.app import OrderDeskApp
 from tui.messages import DataChanged
@@ -343,8 +344,12 @@ async def settled(app: WalkthroughApp, pilot, step: Step) -> str:
 
 async def export(walkthrough: Walkthrough, folder: Path, db: Database, size=(100, 32)) -> list[Path]:
     """Play every step headless and write each step's screenshot (SVG, and PNG when
-    a converter is installed)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    a converter is installed); a folder or file that cannot be written is an OutputError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "it is not a folder" if isinstance(exc, FileExistsError) else exc.strerror
+        raise OutputError(f"Cannot write to {folder}: {why}; choose another folder with --export DIR.") from exc
     written = []
     app = WalkthroughApp(walkthrough, db, watch=False)
     async with app.run_test(size=size) as pilot:
@@ -353,7 +358,8 @@ async def export(walkthrough: Walkthrough, folder: Path, db: Database, size=(100
             await app.play(step)
             await settled(app, pilot, step)
             svg = folder / f"{walkthrough.name}-{n:02d}.svg"
-            svg.write_text(app.export_screenshot(title=f"{walkthrough.title}: step {n}"))
+            with output_file(svg) as out:
+                out.write(app.export_screenshot(title=f"{walkthrough.title}: step {n}"))
             written.append(svg)
             png = _to_png(svg)
             if png:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
 
-from core.clock import parse_instant
+from core.clock import as_utc
 from tui.active import leave
 
 # The demo switch (command palette, `orderdesk buyer --simulate`): why a Send can fail.
@@ -45,10 +45,11 @@ EVENT_TEXT = {
 
 
 def when(text: str | None) -> str:
-    """An ISO instant as the buyer reads it: 'Nov 20, 11:37' (UTC)."""
+    """A stored ISO instant as the buyer reads it: 'Nov 20, 11:37' (UTC). Not parse_instant:
+    that bounds what people type, and a deadline may lie a little past its last time."""
     if not text:
         return ""
-    moment: datetime = parse_instant(text)
+    moment = as_utc(datetime.fromisoformat(text))
     return f"{moment:%b} {moment.day}, {moment:%H:%M}"
 
 
