@@ -778,7 +778,7 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
 @click.option("--public-url", metavar="URL",
               help="The address browsers open (behind a proxy, or to listen on 0.0.0.0); pages from "
                    "any other origin are refused.")
-@click.option("--max-sessions", type=click.IntRange(min=1), default=50, show_default=True,
+@click.option("--max-sessions", type=click.IntRange(1, 10_000), default=50, show_default=True,
               help="Browser tabs (app processes) at once.")
 @with_json
 def serve_web_cmd(ctx: Context, host, port, users_file, public_url, max_sessions):
