@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 from core import rules
 from tests.core import tiktok_samples as samples
 from tests.databases import clone_url, dump
-from tui.cli import Seconds, cli, main
+from tui.cli import cli, main
 
 SKIPPED = {
     ("demo",): "opens the app",
