@@ -2,8 +2,8 @@
 names a PostgreSQL server, a brand-new database there (so the whole suite runs on either).
 
 `fresh_url(folder)` gives an empty database; `clone_url(template, folder)` a copy of a
-prepared one (a file copy, or CREATE DATABASE ... TEMPLATE); `dump(url)` every row of
-every table, to prove a refused command changed nothing.
+prepared one (a file copy, or CREATE DATABASE ... TEMPLATE); `drop(url)` removes one;
+`dump(url)` every row of every table, to prove a refused command changed nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +57,18 @@ def clone_url(template: str, folder: Path, name: str = "test") -> str:
     path = Path(folder) / f"{name}.db"
     shutil.copy(make_url(template).database, path)
     return f"sqlite:///{path}"
+
+
+def drop(url: str) -> None:
+    """Remove a database made by fresh_url or clone_url (close every connection to it first)."""
+    if PG_URL:
+        name = make_url(url).database
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        created.remove(name)
+        return
+    path = Path(make_url(url).database)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def drop_created() -> None:

@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text
 
 from core import rules
 from tests.core import tiktok_samples as samples
-from tests.databases import clone_url, dump
+from tests.databases import clone_url, drop, dump
 from tui.cli import cli, main
 
 SKIPPED = {
@@ -304,5 +304,7 @@ def test_fuzz(path, catalog, settled, pristine, tmp_path, capsys, monkeypatch):
             world["rows"] = after
 
     run()
-    if not world["changes"]:
+    if world["changes"]:
+        drop(world["url"])  # now rather than when the session ends
+    else:
         pristine.append(world["url"])
