@@ -120,7 +120,7 @@ def test_every_number_an_option_takes_has_a_stated_range():
 
 
 # -- output --------------------------------------------------------------------------------
-def test_an_export_to_a_full_disk_is_an_error_and_leaves_no_file(od, tmp_path):
+def test_an_export_to_a_full_disk_is_an_output_error(od):
     run = od("export", "cancellations", "-o", "/dev/full", "--json")
     assert_refused(run, 2, "output", "/dev/full", "No space left")
 
