@@ -1153,19 +1153,27 @@ def _explain(exc: Exception) -> tuple[Refusal, int]:
     import logging
 
     log = logging.getLogger("orderdesk.cli")
-    if not log.hasHandlers():  # no log configured: keep the traceback off the terminal
-        logging.getLogger("orderdesk").addHandler(logging.NullHandler())
+    if not _log_files(log):  # a command that does not log yet: the traceback goes to the log file
+        try:
+            from core.logs import setup_logging
+
+            setup_logging()  # $ORDERDESK_LOG_FILE, else the user log folder
+        except OSError:
+            logging.getLogger("orderdesk").addHandler(logging.NullHandler())  # never the terminal
     log.exception("internal error")
-    files = [h.baseFilename for h in _handlers(log) if getattr(h, "baseFilename", os.devnull) != os.devnull]
+    files = _log_files(log)
     where = f"the details are in {files[0]}; " if files else ""
     return Refusal("internal", f"orderdesk hit an internal error ({type(exc).__name__}); {where}"
                                "please report it with the command you ran."), INTERNAL_ERROR
 
 
-def _handlers(log):
+def _log_files(log) -> list[str]:
+    """The files `log`'s lines reach."""
+    files = []
     while log is not None:
-        yield from log.handlers
+        files += [h.baseFilename for h in log.handlers if getattr(h, "baseFilename", os.devnull) != os.devnull]
         log = log.parent if log.propagate else None
+    return files
 
 
 def _report_quietly(as_json: bool, refusal: Refusal, exit_code: int) -> int:

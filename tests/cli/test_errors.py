@@ -42,7 +42,7 @@ def assert_refused(run, exit_code: int, code: str, *words: str) -> dict:
 def orderdesk(*args: str, stdout=subprocess.PIPE, env: dict | None = None, wrapper: str | None = None):
     """orderdesk in a process of its own (for its real stdout, or with fewer powers)."""
     command = [sys.executable, "-c", wrapper, *args] if wrapper else [sys.executable, "-m", "tui.cli", *args]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_") or k == "ORDERDESK_LOG_FILE"}
     return subprocess.run(command, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True,
                           env={**clean, **(env or {})}, timeout=120)
 
@@ -352,9 +352,13 @@ def test_an_internal_error_without_a_log_prints_no_traceback_in_a_real_process(o
     crash.write_text("import sys\nfrom core import services\nfrom tui import cli\n"
                      "services.pack = lambda *a, **k: 1 / 0\nsys.exit(cli.main(sys.argv[1:]))\n")
     package = od.orders("awaiting_shipment")[0]["packages"][0]["id"]
-    run = orderdesk("--database-url", od.url, "pack", package, wrapper=crash.read_text())
+    log = tmp_path / "orderdesk.log"
+    run = orderdesk("--database-url", od.url, "pack", package, wrapper=crash.read_text(),
+                    env={"ORDERDESK_LOG_FILE": str(log)})
     assert run.returncode == 70 and "Traceback" not in run.stderr and "ZeroDivisionError: " not in run.stderr
     assert run.stderr.strip().count("\n") == 0, run.stderr
+    assert f"the details are in {log}" in run.stderr  # the log the command started for it
+    assert "ZeroDivisionError" in log.read_text() and "Traceback" in log.read_text()
 
 
 def test_an_argument_that_is_not_utf8_is_bad_input(od):
