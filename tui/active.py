@@ -11,11 +11,15 @@ that has been taken down (`NoMatches`).
 The rule, in one place: a screen acts only while it is the active one (the top of the
 stack, what the person sees).
 - `leave(screen, result)` dismisses a screen, or does nothing if it has already gone:
-  every screen closes itself with it, never with `dismiss` or `app.pop_screen`.
+  a screen closes itself with it, never with `dismiss` or `app.pop_screen` (an action
+  that goes back past several screens to where a flow began runs only while its screen
+  is active, below).
 - `@when_active` on a screen's handler of a list's Enter (an option, a row, a submitted
   input) drops the late ones.
 - Actions (keys, palette commands) aimed at a screen that is no longer active are
   dropped by `OrderDeskApp.run_action`, using `is_active`.
+- The command palette (ours, below) closes by the same rule, and Ctrl+P is not a
+  priority binding: it waits its turn behind the keys typed before it.
 A late key is not lost to the screen now on top: Textual resolves it against that
 screen's keys, as if it had been pressed there.
 """
