@@ -12,13 +12,13 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import asyncssh
 import pytest
 
 from tests.e2e.conftest import Terminal, free_port, login, session_processes
+from tests.waiting import await_until
 from tui.serve import MAX_COLUMNS, MAX_ROWS, ServeError, host_key
 
 
@@ -28,14 +28,6 @@ def run(coro):
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
-
-
-async def wait_until(condition, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} never happened in {timeout} s")
-        await asyncio.sleep(0.05)
 
 
 def footer_fills(term: Terminal) -> bool:
@@ -129,15 +121,15 @@ def test_a_huge_terminal_is_clamped_at_the_start_and_on_window_changes(ssh_serve
                                             encoding=None)
         term = Terminal(conn, process, MAX_COLUMNS, MAX_ROWS)  # what the app should draw
         await term.wait_for("Lakehouse Home", timeout=90)
-        await wait_until(lambda: footer_fills(term), "a 500x200 footer", timeout=90)
+        await await_until(lambda: footer_fills(term), "a 500x200 footer", timeout=90)
         assert "asked for 65535x65535" in server.wait_for_log(f"on a {MAX_COLUMNS}x{MAX_ROWS} ")
         await term.close()
 
         term = await login(server, "seller-anna", keys.private["seller"], width=80, height=24)
-        await wait_until(lambda: footer_fills(term) and "Lakehouse Home" in term.text, "an 80x24 board")
+        await await_until(lambda: footer_fills(term) and "Lakehouse Home" in term.text, "an 80x24 board")
         term.screen.resize(MAX_ROWS, MAX_COLUMNS)
         term.process.change_terminal_size(1_000_000, 1_000_000)  # beyond even a pty's 16 bits
-        await wait_until(lambda: footer_fills(term), "a 500x200 footer after the window change", timeout=90)
+        await await_until(lambda: footer_fills(term), "a 500x200 footer after the window change", timeout=90)
         term.press("?")  # the session is alive and answers keys
         await term.wait_for("Escape or ? closes", timeout=60)
         await term.close()
@@ -158,7 +150,7 @@ def test_sessions_arriving_together_never_exceed_max_sessions(ssh_server, keys):
 
     async def one(n: int) -> tuple[Terminal, str]:
         term = await login(server, "seller-anna", keys.private["seller"])
-        await wait_until(lambda: "Lakehouse Home" in term.text or "the server is full" in term.text,
+        await await_until(lambda: "Lakehouse Home" in term.text or "the server is full" in term.text,
                          f"session {n} opening or being told the server is full", timeout=90)
         return term, "full" if "the server is full" in term.text else "app"
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from tests.databases import clone_url
 from tests.e2e.conftest import DEMO_NOW, ROOT, free_port, login, wait_for_port
+from tests.waiting import await_until
 from tui.serve_web import FAILED_LOGIN_WINDOW, FAILED_LOGINS, SESSION_LIFETIME, LoginThrottle, Sessions, _size
 from tui.users import User, hash_password
 
@@ -31,14 +32,6 @@ EVIL = "http://evil.example"
 
 def run(coro):
     return asyncio.run(coro)
-
-
-async def eventually(check, what: str, timeout: float = 60) -> None:
-    """Wait until check() holds; fail saying `what` did not happen."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +182,7 @@ class Tab:
         go back to the launcher)."""
         rung = self.screen.bells
         await self.press("escape")
-        await eventually(lambda: self.screen.bells > rung, f"escape did not ring the bell:\n{self.text}")
+        await await_until(lambda: self.screen.bells > rung, f"escape did not ring the bell:\n{self.text}")
 
     async def press(self, *keys: str) -> None:
         codes = {"enter": "\r", "escape": "\x1b", "down": "\x1b[B", "up": "\x1b[A", "tab": "\t"}
@@ -275,9 +268,9 @@ def test_an_oversized_login_or_message_is_refused(web_server, users_file):
             await tab.wait_for("Lakehouse Home")
             (app,) = app_processes(server)
             await tab.socket.send_str(json.dumps(["stdin", "x" * 100_000]))
-            await eventually(lambda: tab.reader.done(), "the server kept a socket that sent 100 KB at once")
+            await await_until(lambda: tab.reader.done(), "the server kept a socket that sent 100 KB at once")
             assert tab.socket.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
-            await eventually(lambda: not Path(f"/proc/{app}").exists(), "the tab's app outlived its socket")
+            await await_until(lambda: not Path(f"/proc/{app}").exists(), "the tab's app outlived its socket")
 
     run(visit())
 
@@ -467,7 +460,7 @@ def test_a_huge_terminal_is_bounded_at_the_start_and_on_every_resize(web_server,
 
     async def resize(tab, width: int, height: int, centre: int) -> None:
         await tab.socket.send_str(json.dumps(["resize", {"width": width, "height": height}]))
-        await eventually(lambda: abs(title_centre(tab) - centre) <= 2, f"the title never centred on {centre}")
+        await await_until(lambda: abs(title_centre(tab) - centre) <= 2, f"the title never centred on {centre}")
 
     async def visit():
         async with Browser(server) as browser:
@@ -499,13 +492,13 @@ def test_past_max_sessions_a_tab_is_turned_away_and_closing_or_stopping_ends_the
             first = app_processes(server)
             assert len(first) == 2
             await tabs[0].close()  # closing a tab ends its app and frees its place
-            await eventually(lambda: len(app_processes(server)) == 1, "the closed tab's app did not end")
+            await await_until(lambda: len(app_processes(server)) == 1, "the closed tab's app did not end")
             tabs[0] = await browser.open_app()
             await tabs[0].wait_for("Lakehouse Home")
             apps = app_processes(server)
             server.stop()  # SIGTERM
             assert server.process.returncode == 0
-            await eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in apps),
+            await await_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in apps),
                              "an app outlived the server")
 
     run(visit())
