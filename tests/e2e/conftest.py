@@ -127,7 +127,27 @@ keys = ["{keys.public('seller')}"]
             self.process.kill()
 
 
-class Terminal:
+class ScreenReader:
+    """A remote app's screen, as a person reads it: `screen` (pyte) is fed by the `reader` task."""
+
+    screen: pyte.Screen
+    reader: asyncio.Task
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    async def wait_for(self, text: str, timeout: float = PATIENCE) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.text:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.text}")
+            if self.reader.done():
+                raise AssertionError(f"the session ended before {text!r}; the screen shows:\n{self.text}")
+            await asyncio.sleep(0.05)
+
+
+class Terminal(ScreenReader):
     """An SSH client session rendered by a terminal emulator, read as a person would."""
 
     def __init__(self, conn, process, width: int, height: int):
@@ -143,18 +163,6 @@ class Terminal:
                 return
             self.stream.feed(data)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.screen.display)
-
-    async def wait_for(self, text: str, timeout: float = PATIENCE) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.text:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.text}")
-            if self.reader.done():
-                raise AssertionError(f"the session ended before {text!r}; the screen shows:\n{self.text}")
-            await asyncio.sleep(0.05)
 
     def press(self, *keys: str) -> None:
         codes = {"enter": "\r", "escape": "\x1b", "down": "\x1b[B", "up": "\x1b[A", "tab": "\t"}

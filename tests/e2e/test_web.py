@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
@@ -21,7 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.databases import clone_url
-from tests.e2e.conftest import DEMO_NOW, ROOT, free_port, login, wait_for_port
+from tests.e2e.conftest import DEMO_NOW, ROOT, ScreenReader, free_port, login, wait_for_port
 from tests.waiting import await_until
 from tui.serve_web import FAILED_LOGIN_WINDOW, FAILED_LOGINS, SESSION_LIFETIME, LoginThrottle, Sessions, _size
 from tui.users import User, hash_password
@@ -150,7 +149,7 @@ class Screen(pyte.Screen):
         self.bells += 1
 
 
-class Tab:
+class Tab(ScreenReader):
     """A browser tab's terminal: the app's output rendered by a terminal emulator."""
 
     def __init__(self, socket, width: int, height: int):
@@ -163,19 +162,6 @@ class Tab:
         async for message in self.socket:
             if message.type == aiohttp.WSMsgType.BINARY:
                 self.stream.feed(message.data)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.screen.display)
-
-    async def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.text:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.text}")
-            if self.reader.done():
-                raise AssertionError(f"the session ended before {text!r}; the screen shows:\n{self.text}")
-            await asyncio.sleep(0.05)
 
     async def escape_goes_nowhere(self) -> None:
         """Escape on the start screen: a locked app rings the bell and stays (unlocked, it would
