@@ -46,14 +46,15 @@ class ScriptedServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append(message_from_bytes(envelope.content))
+        message = message_from_bytes(envelope.content)  # this session's own: others may arrive meanwhile
+        self.received.append(message)
         self.arrived.set()
         await asyncio.get_running_loop().run_in_executor(None, self.release.wait, WAIT)
         reply = self.data_replies.pop(0) if self.data_replies else "250 OK"
         if reply == "drop":
             server.transport.abort()
         elif reply.startswith("250"):
-            self.accepted.append(self.received[-1])
+            self.accepted.append(message)
         return reply
 
     def message_ids(self, messages=None) -> list[str]:
