@@ -74,7 +74,8 @@ async def wait_painted(cards, since: float, generation: int | None = None, timeo
 
 async def measure(db_path: Path, runs: int, size: tuple[int, int]) -> dict:
     os.environ["ORDERDESK_NOW"] = NOW
-    from core import board, queries
+    from core.queries import orders as queries
+    from core.queries import board
     from core.db import Database
     from tui.app import OrderDeskApp
     from tui.screens.seller_board import SellerBoardScreen

@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import select  # noqa: E402
 
 from bench.report import Figure, report  # noqa: E402
-from core import queries, services  # noqa: E402
+from core import services# noqa: E402
+from core.queries import orders as queries
 from core.db import Database  # noqa: E402
 from core.demo import wipe  # noqa: E402
 from core.models import Order  # noqa: E402

@@ -42,7 +42,7 @@ CSV_COLUMNS = (
 )
 
 
-def _iso(when: datetime | None) -> str | None:
+def iso(when: datetime | None) -> str | None:
     if when is None:
         return None
     return (when.replace(tzinfo=UTC) if when.tzinfo is None else when).isoformat()
@@ -83,8 +83,8 @@ def cancellations_json(session, since: datetime | None = None) -> list[dict]:
             "lines": lines.get(c.id, []),
             "refund": {"subtotal": c.refund_subtotal, "shipping": c.refund_shipping,
                        "tax": c.refund_tax, "total": c.refund_total},
-            "created_at": _iso(c.created_at), "updated_at": _iso(c.updated_at),
-            "deadline_at": _iso(c.deadline_at),
+            "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
+            "deadline_at": iso(c.deadline_at),
         })
     return out
 

@@ -35,6 +35,13 @@ def data_dir() -> Path:
     raise FileNotFoundError("orderdesk's data folder is missing; reinstall orderdesk.")
 
 
+def config_dir() -> Path:
+    """The user's orderdesk configuration folder (XDG: ~/.config/orderdesk)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("orderdesk")
+
+
 def default_sqlite_path() -> Path:
     from platformdirs import user_data_path
 

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -34,12 +33,12 @@ from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
 from core.ids import new_id
 from core.models import (
-    Buyer, Cancellation, CancellationLine, Notification, Order, OrderEvent, OrderLine,
-    OutboxEmail, Package, Product, Shop,
+    Cancellation, CancellationLine, Notification, Order, OrderEvent, OrderLine,
+    OutboxEmail, Package, Product,
 )
 from core.money import format_money
-from core.queries import cancellation_view
 from core.results import Refusal, Refused, Result, Success
+from core.state import OrderState, cancellation_view, load_order
 
 
 def command(fn=None, *, settles: bool = True):
@@ -69,43 +68,6 @@ def command(fn=None, *, settles: bool = True):
         return out if isinstance(out, Success) else Success(out)
 
     return run
-
-
-# -- loading an order's state ---------------------------------------------------
-@dataclass
-class OrderState:
-    order: Order
-    shop: Shop
-    buyer: Buyer
-    packages: list[Package]
-    lines: list[OrderLine]
-    pending: Cancellation | None
-
-    def package(self, package_id: str) -> Package:
-        for package in self.packages:
-            if package.id == package_id:
-                return package
-        raise Refused("unknown_package", f"Order {self.order.id} has no package {package_id}. "
-                      f"Its packages: {', '.join(p.id for p in self.packages)}.")
-
-    def package_of(self, line: OrderLine) -> Package:
-        return next(p for p in self.packages if p.id == line.package_id)
-
-
-def load_order(session: Session, order_id: str, *, lock: bool = True) -> OrderState:
-    query = select(Order).where(Order.id == order_id)
-    if lock:
-        query = query.with_for_update()
-    order = session.exec(query).first()
-    if order is None:
-        raise Refused("unknown_order", f"There is no order {order_id}. "
-                      "Run `orderdesk orders list` to see the orders.")
-    packages = list(session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)))
-    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)))
-    pending = session.exec(select(Cancellation).where(
-        Cancellation.order_id == order_id, Cancellation.status == "request_pending")).first()
-    return OrderState(order, session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id),
-                      packages, lines, pending)
 
 
 def _check_buyer(state: OrderState, user: str | None) -> None:

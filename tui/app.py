@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 core_db = lazy_import("core.db")
 outbox = lazy_import("core.outbox")
-queries = lazy_import("core.queries")
+queries = lazy_import("core.queries.orders")
 services = lazy_import("core.services")
 watch = lazy_import("core.watch")
 

@@ -13,16 +13,22 @@ every one of them is loaded by the time the database is open.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import sys
 from types import ModuleType
 
 
 def lazy_import(name: str) -> ModuleType:
-    """The module `name`, executed at its first attribute access."""
+    """The module `name`, executed at its first attribute access. A submodule's package
+    is made lazy too, and found without executing it (its `__spec__` is read past the
+    lazy module's attribute hook)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.find_spec(name)
+    parent_name, _, child = name.rpartition(".")
+    parent = lazy_import(parent_name) if parent_name else None
+    path = object.__getattribute__(parent, "__spec__").submodule_search_locations if parent else None
+    spec = importlib.machinery.PathFinder.find_spec(name, path)
     if spec is None or spec.loader is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     loader = importlib.util.LazyLoader(spec.loader)
@@ -30,7 +36,6 @@ def lazy_import(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    if parent:
-        setattr(sys.modules[parent], child, module)
+    if parent is not None:
+        setattr(parent, child, module)
     return module

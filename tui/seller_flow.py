@@ -1,6 +1,6 @@
 """What the seller's keys do to an order, shared by the board and the order screen.
 
-Each action reads the order (core.board.snapshot), asks the rules' verdicts that
+Each action reads the order (core.queries.board.snapshot), asks the rules' verdicts that
 come with it, and either opens the next screen or calls one core.services command
 and shows its result. No rule is decided here.
 """
@@ -17,9 +17,9 @@ from textual.screen import Screen
 from tui.lazy import lazy_import
 
 if TYPE_CHECKING:
-    from core.board import OrderSnapshot
+    from core.queries.board import OrderSnapshot
 
-board = lazy_import("core.board")
+board = lazy_import("core.queries.board")
 services = lazy_import("core.services")
 
 ACTIONS = {  # the order card's action menu (seed 003), in its order

@@ -18,6 +18,7 @@ from tests.cli.conftest import Orderdesk
 from tests.databases import BACKEND, fresh_url
 from tests.pty_terminal import PtyTerminal
 from tui import cli
+from tui.cli import open as cli_open
 
 LATE = "2026-12-31T12:00:00Z"  # weeks after the demo's clock: holds, requests and returns are due
 
@@ -45,7 +46,7 @@ def test_seed_demo_reset_refuses_data_that_is_not_the_demos_and_says_what_would_
 
 def test_the_demo_command_refuses_before_opening_the_app(shop_db, monkeypatch):
     opened = []
-    monkeypatch.setattr(cli, "open_tui", lambda *a, **k: opened.append(a))
+    monkeypatch.setattr(cli_open, "open_tui", lambda *a, **k: opened.append(a))
     before = shop_db.dump()
     run = shop_db("demo")
     assert run.code == 1 and "not the demo's" in run.err

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
-from core import queries
+from core.queries import orders as queries
 from core.clock import parse_instant
 from core.db import Database
 from core.demo import load_demo

@@ -13,7 +13,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 
-from core import queries, rules, services
+from core import rules, services
+from core.queries import orders as queries
 from core.clock import parse_instant
 from core.db import Database
 from tests.waiting import PATIENCE

@@ -1,4 +1,4 @@
-"""core.board: keyset pages match a plain sort, counts, search, the scanner,
+"""core.queries.board: keyset pages match a plain sort, counts, search, the scanner,
 the cancel preview equals what the service refunds, and the queries use indexes."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from core import board, queries, services, synthetic
-from core.cards import TAB_ORDER, BoardFilter
+from core import services, synthetic
+from core.queries import orders as queries
+from core.queries import board
+from core.queries.cards import TAB_ORDER, BoardFilter
 from core.clock import parse_instant
 from core.db import Database
 from core.demo import load_demo

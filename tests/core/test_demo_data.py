@@ -9,7 +9,8 @@ from collections import Counter, defaultdict
 import pytest
 from sqlmodel import select
 
-from core import queries, refunds, rules, services
+from core import refunds, rules, services
+from core.queries import orders as queries
 from core.clock import parse_instant, stored_clock
 from core.db import Database
 from core.demo import load_demo

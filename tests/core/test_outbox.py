@@ -12,7 +12,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from core import queries, rules, services
+from core import rules, services
+from core.queries import orders as queries
 from core.outbox import Mailer, SettingError, SmtpSettings, backoff, change, send_pending
 from tests.core.builders import NOW, OTHER_BUYER, oid, simple_order
 from tests.mail import WAIT, free_port

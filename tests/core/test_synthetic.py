@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
-from core import queries, refunds, rules, services
+from core import refunds, rules, services
+from core.queries import orders as queries
 from core.db import Database
 from core.demo import load_demo
 from core.ids import PREFIX

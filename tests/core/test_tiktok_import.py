@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from core import queries, rules, services, spreadsheets
+from core import rules, services, spreadsheets
+from core.queries import orders as queries
 from core.db import Database
 from core.models import Buyer, Cancellation, Order, OrderLine, Package, Product, Shop
 from core.tiktok_import import (

@@ -12,7 +12,8 @@ from rich.text import Text
 from sqlmodel import select
 from textual.widgets import DataTable, OptionList, Static
 
-from core import queries, services
+from core import services
+from core.queries import orders as queries
 from core.clock import parse_instant
 from core.db import Database
 from core.models import Buyer, Cancellation, Notification, Order
@@ -482,17 +483,18 @@ def test_past_the_shops_auto_approve_window_cancel_becomes_a_request(demo_db):
 
 
 def test_the_buyer_command_passes_simulate_and_app_version_and_refuses_bad_ones(demo_db, monkeypatch, capsys):
-    from tui import cli
+    from tui.cli import main
+    from tui.cli import open as cli_open
 
     opened = {}
-    monkeypatch.setattr(cli, "open_tui", lambda ctx, **start: opened.update(start))
+    monkeypatch.setattr(cli_open, "open_tui", lambda ctx, **start: opened.update(start))
     url = demo_db.url
-    assert cli.main(["--database-url", url, "buyer", "--user", BUYER, "--simulate", "slow-network",
+    assert main(["--database-url", url, "buyer", "--user", BUYER, "--simulate", "slow-network",
                      "--app-version", "35.2.0"]) == 0
     assert opened == {"role": "buyer", "identity": BUYER, "app_version": "35.2.0",
                       "simulate": "slow-network"}
-    assert cli.main(["--database-url", url, "buyer", "--simulate", "flaky"]) == 2
-    assert cli.main(["--database-url", url, "buyer", "--app-version", "new"]) == 2
+    assert main(["--database-url", url, "buyer", "--simulate", "flaky"]) == 2
+    assert main(["--database-url", url, "buyer", "--app-version", "new"]) == 2
     assert "is not an app version" in capsys.readouterr().err
 
 

@@ -28,7 +28,7 @@ import pytest
 from textual import events
 from textual.app import _get_unicode_name_from_key
 
-from core import board
+from core.queries import board
 from tui.app import OrderDeskApp
 
 # Keys a person presses on these screens, weighted towards moving around.

@@ -6,7 +6,7 @@ import asyncio
 
 from textual.widgets import DataTable, OptionList, Static
 
-from core import queries
+from core.queries import orders as queries
 from core.clock import parse_instant
 from tests.tui.conftest import DEMO_NOW
 from tests.waiting import settle_until

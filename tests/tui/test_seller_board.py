@@ -7,8 +7,9 @@ import asyncio
 
 from textual.widgets import Input, Static
 
-from core import board, services
-from core.cards import BoardFilter
+from core import services
+from core.queries import board
+from core.queries.cards import BoardFilter
 from core.clock import parse_instant
 from core.db import Database
 from tests.tui.conftest import DEMO_NOW
@@ -192,7 +193,7 @@ def test_the_card_list_pages_by_keyset_and_never_holds_every_order(tmp_path, mon
     db = Database(f"sqlite:///{tmp_path / 'many.db'}")
     synthetic.generate(db, 3000, seed=1, now=datetime(2026, 11, 20, 12, tzinfo=UTC), workers=0)
     with db.read() as session:
-        from core import queries
+        from core.queries import orders as queries
         shop = queries.shops(session)[0]
         total = board.counts(session, shop.id).by_tab["all"]
         everything = [k[1] for k in board.page_keys(session, BoardFilter(shop.id, "all"), limit=total)]

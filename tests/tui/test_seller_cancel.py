@@ -9,7 +9,8 @@ import asyncio
 from sqlmodel import select
 from textual.widgets import OptionList, Static
 
-from core import board, refunds, services
+from core import refunds, services
+from core.queries import board
 from core.clock import parse_instant
 from core.db import Database
 from core.models import Cancellation, Order, OrderLine, OutboxEmail

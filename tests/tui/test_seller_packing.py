@@ -6,7 +6,7 @@ import asyncio
 
 from textual.widgets import OptionList
 
-from core import board
+from core.queries import board
 from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
 from tests.waiting import settle_until
 from tui.screens.seller_actions import ActionMenuScreen

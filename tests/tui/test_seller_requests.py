@@ -7,7 +7,7 @@ import asyncio
 from sqlmodel import select
 from textual.widgets import DataTable, OptionList, Static
 
-from core import board
+from core.queries import board
 from core.models import Cancellation, Order, OutboxEmail
 from tests.tui.test_seller_board import SHOP, SIZE, seller_app
 from tui.screens.seller_outbox import SellerOutboxScreen

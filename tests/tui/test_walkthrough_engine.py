@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from core import queries
+from core.queries import orders as queries
 from core.clock import parse_instant
 from tests.waiting import settle_until
 from tui import walkthrough as wt

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core import queries, services
+from core import services
+from core.queries import orders as queries
 from core.results import Success
 from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingTable

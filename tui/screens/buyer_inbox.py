@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import queries
+from core.queries import orders as queries
 from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList, NavBar, when
 

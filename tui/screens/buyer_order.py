@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import queries, rules, services
+from core import rules, services
+from core.queries import orders as queries
 from core.money import format_money
 from core.results import Refused
 from tui.screens.buyer_common import EVENT_TEXT, BuyerScreen, when

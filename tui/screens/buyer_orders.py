@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import queries
+from core.queries import orders as queries
 from core.money import format_money
 from tui.active import when_active
 from tui.screens.buyer_common import BuyerScreen, MovingTable

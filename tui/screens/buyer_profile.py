@@ -12,7 +12,7 @@ from textual.widgets import Footer, Header, Static
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, NavBar
 
-queries = lazy_import("core.queries")
+queries = lazy_import("core.queries.orders")
 
 TAB_TITLES = {"to_pay": "To pay", "to_ship": "To ship", "shipped": "Shipped",
               "delivered": "Delivered", "cancelled": "Cancelled"}

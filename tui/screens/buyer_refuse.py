@@ -10,7 +10,8 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import queries, rules, services
+from core import rules, services
+from core.queries import orders as queries
 from core.results import Success
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
 

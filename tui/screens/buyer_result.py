@@ -25,7 +25,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import queries, services
+from core import services
+from core.queries import orders as queries
 from core.money import format_money
 from core.results import Refusal, Success
 from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, when

@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 from tui.active import when_active
 from tui.lazy import lazy_import
 
-queries = lazy_import("core.queries")
+queries = lazy_import("core.queries.orders")
 
 
 class LauncherScreen(Screen):

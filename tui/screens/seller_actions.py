@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.board import OrderSnapshot
+from core.queries.board import OrderSnapshot
 from tui.active import leave
 
 

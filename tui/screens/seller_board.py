@@ -3,7 +3,7 @@
 Tabs as the seller centre has them (To Ship first) with their counts; in To Ship
 a status filter with counts per status, a product filter (the shop's SKUs) and a
 search box (full ID, ID suffix, buyer, tracking number). The cards page from SQL
-(core.board) behind a virtual list (tui.widgets.card_list). A barcode scanner
+(core.queries.board) behind a virtual list (tui.widgets.card_list). A barcode scanner
 types an order ID and Enter: the order opens, whatever on the board has focus.
 """
 
@@ -17,14 +17,14 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from core.cards import TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter
+from core.queries.cards import TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter
 from core.rules import STATUS_LABELS
 from tui import seller_flow
 from tui.active import leave, when_active
 from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
 
-board = lazy_import("core.board")
+board = lazy_import("core.queries.board")
 
 SCAN_MIN_DIGITS = 4
 NARROW = 110  # columns: below this the bars shorten large counts

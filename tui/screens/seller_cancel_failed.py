@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core import queries
+from core.queries import orders as queries
 from core.results import Refusal
 from tui.format import order_text
 from tui.seller_flow import CancelDraft, read_snapshot

@@ -1,7 +1,7 @@
 """Cancel wizard, step 4 of 4: check the refund, then Submit (seed 003: "check the
 refund amount and submit the cancellation").
 
-The figures come from core.board.cancel_preview (core.refunds). Submit passes the
+The figures come from core.queries.board.cancel_preview (core.refunds). Submit passes the
 order version the wizard read and the refund total shown here: if the order
 changed in between, the core refuses and the seller sees the new state; the
 refund is never another figure than the one reviewed.

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core import queries
+from core.queries import orders as queries
 from tui import seller_flow
 from tui.format import order_text
 

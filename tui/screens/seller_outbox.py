@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import board
+from core.queries import board
 from tui.active import leave, when_active
 
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are

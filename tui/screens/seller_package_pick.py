@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.board import PackageChoice
+from core.queries.board import PackageChoice
 from core.rules import STATUS_LABELS
 from tui.active import leave
 

@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import board, services
+from core import services
+from core.queries import board
 from tui.active import when_active
 from tui.seller_flow import read_snapshot
 

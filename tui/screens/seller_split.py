@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from core import services
-from core.board import OrderSnapshot
+from core.queries.board import OrderSnapshot
 from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
 

@@ -22,8 +22,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from core import rules
-from core.cards import PAGE as BOARD_PAGE
-from core.cards import Key, OrderCard
+from core.queries.cards import PAGE as BOARD_PAGE
+from core.queries.cards import Key, OrderCard
 from core.money import format_money
 
 MAX_CARDS = 120  # the window: never more cards than this in memory

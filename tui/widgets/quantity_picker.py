@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-from core.board import LineChoice
+from core.queries.board import LineChoice
 
 
 class QuantityPicker(Widget, can_focus=True):

@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 
 from core import refunds, rules
 from core.results import Refusal
+from core.state import iso, cancellation_view
 from core.models import (
-    Buyer, Cancellation, CancellationLine, Notification, Order, OrderEvent, OrderLine,
+    Buyer, Cancellation, Notification, Order, OrderEvent, OrderLine,
     OutboxEmail, Package, Shop,
 )
 
@@ -36,28 +37,6 @@ SELLER_TABS = {  # the seller centre's tabs, To Ship first
     "cancelled": ("cancelled",),
     "all": rules.ORDER_STATUSES,
 }
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None
-
-
-def cancellation_view(session: Session, record: Cancellation) -> dict:
-    lines = session.exec(select(CancellationLine).where(
-        CancellationLine.cancellation_id == record.id).order_by(CancellationLine.id)).all()
-    return {
-        "id": record.id, "order_id": record.order_id, "type": record.type, "role": record.role,
-        "scope": record.scope, "package_id": record.package_id, "status": record.status,
-        "reason": record.reason, "reason_text": rules.REASON_TEXT[record.reason],
-        "reject_reason": record.reject_reason,
-        "lines": [{"line_id": l.line_id, "quantity": l.quantity, "refund": l.refund_subtotal + l.refund_tax,
-                   "refund_subtotal": l.refund_subtotal, "refund_tax": l.refund_tax} for l in lines],
-        "refund": {"subtotal": record.refund_subtotal, "shipping": record.refund_shipping,
-                   "tax": record.refund_tax, "total": record.refund_total},
-        "idempotency_key": record.idempotency_key,
-        "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
-        "deadline_at": _iso(record.deadline_at),
-    }
 
 
 def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
@@ -81,8 +60,8 @@ def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
         "id": order.id, "status": order.status, "status_text": rules.STATUS_LABELS[order.status],
         "buyer": buyer.username, "buyer_name": buyer.name, "buyer_refusals": buyer.refusal_count,
         "shop": shop.name, "currency": order.currency, "version": order.version,
-        "created_at": _iso(order.created_at), "paid_at": _iso(order.paid_at),
-        "hold_until": _iso(order.hold_until), "ship_by": _iso(order.ship_by),
+        "created_at": iso(order.created_at), "paid_at": iso(order.paid_at),
+        "hold_until": iso(order.hold_until), "ship_by": iso(order.ship_by),
         "recipient": order.recipient, "address": order.address,
         "totals": totals,
         "lines": [{
@@ -100,7 +79,7 @@ def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
         },
         "pending_request": cancellation_view(session, pending) if pending else None,
         "cancellations": [cancellation_view(session, c) for c in cancellations],
-        "timeline": [{"at": _iso(e.at), "actor": e.actor, "kind": e.kind, **json.loads(e.detail or "{}")}
+        "timeline": [{"at": iso(e.at), "actor": e.actor, "kind": e.kind, **json.loads(e.detail or "{}")}
                      for e in events],
     }
 
@@ -195,16 +174,16 @@ def outbox_list(session: Session, *, status: str | None = None, limit: int = 200
     return [{"id": e.id, "order_id": e.order_id, "cancellation_id": e.cancellation_id,
              "message_id": e.message_id, "to": e.to_address, "subject": e.subject, "body": e.body,
              "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
-             "next_attempt_at": _iso(e.next_attempt_at), "claimed_at": _iso(e.claimed_at),
+             "next_attempt_at": iso(e.next_attempt_at), "claimed_at": iso(e.claimed_at),
              "unknown": rules.email_unknown(e, now), "problem": rules.email_problem(e, now),
-             "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)} for e in emails]
+             "created_at": iso(e.created_at), "sent_at": iso(e.sent_at)} for e in emails]
 
 
 def notifications(session: Session, username: str) -> list[dict]:
     query = select(Notification).join(Buyer, Buyer.id == Notification.buyer_id) \
         .where(Buyer.username == username).order_by(Notification.created_at.desc(), Notification.id.desc())
     return [{"id": n.id, "order_id": n.order_id, "title": n.title, "body": n.body,
-             "created_at": _iso(n.created_at), "read": n.read_at is not None}
+             "created_at": iso(n.created_at), "read": n.read_at is not None}
             for n in session.exec(query).all()]
 
 

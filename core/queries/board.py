@@ -30,11 +30,11 @@ from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
 from core import refunds, rules
-from core.cards import (
+from core.queries.cards import (
     PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, Key, LineCard, OrderCard, PackageCard,
 )
 from core.results import Refused
-from core.services import OrderState, load_order
+from core.state import OrderState, load_order
 from core.models import (
     Buyer, Cancellation, Order, OrderLine, OutboxEmail, Package, Product, Shop,
 )

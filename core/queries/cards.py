@@ -1,7 +1,7 @@
 """The seller board's vocabulary: its tabs and filters, and the cards it shows.
 
 Plain data, no database: the board's screen draws its first frame (tabs, filters,
-an empty list) from these before the database is open; `core.board` fills them
+an empty list) from these before the database is open; `core.queries.board` fills them
 from SQL.
 """
 
