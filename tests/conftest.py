@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from textual.pilot import Pilot
+
 from core import models  # noqa: F401  (the tables, for tests.databases.dump)
 from tests import databases
+from tests.waiting import settled
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -17,6 +20,26 @@ def _log_in_a_temporary_folder(tmp_path_factory):
     patch.setenv("ORDERDESK_LOG_FILE", str(tmp_path_factory.mktemp("log") / "orderdesk.log"))
     yield
     patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _pilot_waits_for_the_screen(monkeypatch):
+    """A key pressed or a click made through Pilot returns once the database work it
+    started (tui/work.py, off the UI thread) is on screen, as a person waits before
+    reading it."""
+    press, click = Pilot.press, Pilot.click
+
+    async def pressed(self, *keys):
+        await press(self, *keys)
+        await settled(self)
+
+    async def clicked(self, *args, **kwargs):
+        done = await click(self, *args, **kwargs)
+        await settled(self)
+        return done
+
+    monkeypatch.setattr(Pilot, "press", pressed)
+    monkeypatch.setattr(Pilot, "click", clicked)
 
 
 def pytest_report_header(config):

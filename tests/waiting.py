@@ -43,3 +43,17 @@ async def settle_until(pilot, condition: Callable[[], object], what: str, timeou
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s")
         await pilot.pause(POLL)
+
+
+async def settled(pilot, timeout: float = PATIENCE) -> None:
+    """Until the app's database jobs (tui/work.py) have all finished and their results
+    are on screen: what a person waits for before reading the screen."""
+    from tui.work import running
+
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while running(pilot.app):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app's database jobs did not finish within {timeout:.0f} s")
+        await pilot.pause(POLL)
+    await pilot.pause()
