@@ -305,6 +305,9 @@ def reject_reason_fits(reason: str, order, packages) -> Verdict:
     if reason == "already_packed" and not any(p.status != "awaiting_shipment" for p in live):
         return _no("reason_not_match", "No package of this order is packed yet. Choose another "
                    "reject reason, or approve the request.")
+    if reason == "already_shipped" and not any(p.status in COLLECTED for p in live):
+        return _no("reason_not_match", "No package of this order has been handed to the carrier yet. "
+                   "Choose another reject reason, or approve the request.")
     return Verdict(True)
 
 

@@ -296,7 +296,8 @@ def test_reasons_for_an_order():
     ("already_packed", ["awaiting_collection"], True),
     ("already_packed", ["awaiting_shipment", "awaiting_collection"], True),
     ("cannot_change_address", ["awaiting_collection"], True),
-    ("already_shipped", ["awaiting_collection"], True),
+    ("already_shipped", ["awaiting_collection"], False),  # not with the carrier yet
+    ("already_shipped", ["in_transit", "awaiting_collection"], True),
 ])
 def test_reject_reason_must_be_true_of_the_order(reason, packages, allowed):
     pkgs = [a_package(s, id=f"11500000000000000{i}") for i, s in enumerate(packages)]
