@@ -182,11 +182,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 
 def with_json(fn):
-    """Every command accepts --json."""
+    """Every command accepts --json, and --db after its name as well as before it
+    (`orderdesk demo --db demo.db` as `orderdesk --db demo.db demo`): the one after wins."""
     @json_option
+    @click.option("--db", "db_path", metavar="PATH", help="SQLite file (as the --db before the command).")
     @click.pass_obj
-    def wrapper(ctx: Context, as_json: bool, **kwargs):
+    def wrapper(ctx: Context, as_json: bool, db_path: str | None, **kwargs):
         ctx.as_json = ctx.as_json or as_json
+        if db_path:
+            ctx.db_path, ctx.url = db_path, None  # the command line wins over $ORDERDESK_DATABASE_URL
         return fn(ctx, **kwargs)
 
     wrapper.__name__ = fn.__name__
