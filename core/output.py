@@ -46,9 +46,10 @@ def _why(path: Path, exc: OSError, *, kept: bool) -> OutputError:
 
 
 @contextmanager
-def output_file(path: str | os.PathLike, *, mode: int = 0o666) -> Iterator[IO[str]]:
-    """A text file (UTF-8, newlines as written) that appears at `path` only once complete.
-    The block should only write: any OSError in it is reported as this file's."""
+def output_file(path: str | os.PathLike, *, mode: int = 0o666, binary: bool = False) -> Iterator[IO]:
+    """A text file (UTF-8, newlines as written), or with `binary` a bytes file, that appears
+    at `path` only once complete. The block should only write: any OSError in it is
+    reported as this file's."""
     target = Path(path)
     try:
         existing = os.stat(target)
@@ -59,7 +60,7 @@ def output_file(path: str | os.PathLike, *, mode: int = 0o666) -> Iterator[IO[st
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise OutputError(f"Cannot write {target}: it is a folder; name a file in it instead.")
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        with _in_place(target) as out:
+        with _in_place(target, binary) as out:
             yield out
         return
     temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
@@ -68,7 +69,7 @@ def output_file(path: str | os.PathLike, *, mode: int = 0o666) -> Iterator[IO[st
     except OSError as exc:
         raise _why(target, exc, kept=existing is not None) from exc
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
+        with _open(fd, binary) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
@@ -83,11 +84,15 @@ def output_file(path: str | os.PathLike, *, mode: int = 0o666) -> Iterator[IO[st
 
 
 @contextmanager
-def _in_place(target: Path) -> Iterator[IO[str]]:
+def _in_place(target: Path, binary: bool) -> Iterator[IO]:
     try:
         fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)  # a FIFO nobody reads: ENXIO, not a hang
         os.set_blocking(fd, True)
-        with open(fd, "w", encoding="utf-8", newline="") as out:
+        with _open(fd, binary) as out:
             yield out
     except OSError as exc:
         raise _why(target, exc, kept=False) from exc
+
+
+def _open(fd: int, binary: bool) -> IO:
+    return open(fd, "wb") if binary else open(fd, "w", encoding="utf-8", newline="")
