@@ -355,6 +355,23 @@ def logistics(action: str, order, package) -> Verdict:
     return Verdict(True)
 
 
+SLIP_PACKAGE_STATUSES = ("awaiting_shipment", "awaiting_collection")
+
+
+def packing_slip(order, package) -> Verdict:
+    """A packing slip is for a package still to pack or to hand over (issue 15). An unpaid
+    or on-hold order's package gets none: it cannot be packed yet (as `logistics("pack")`)."""
+    if package.status not in SLIP_PACKAGE_STATUSES:
+        return _no("wrong_package_status",
+                   f"Package {package.id} is {STATUS_LABELS[package.status]}; a packing slip is only "
+                   "for a package Awaiting Shipment or Awaiting Collection.")
+    if order.status in ("unpaid", "on_hold"):
+        return _no("not_ready_to_ship",
+                   f"The order is {STATUS_LABELS[order.status]}; its packing slip can be made once it "
+                   "is Awaiting Shipment.")
+    return Verdict(True)
+
+
 def split_line(order, package, line, quantity: int) -> Verdict:
     """Moving `quantity` units of a line into a new package (TikTok: split an order).
     Only from an Awaiting Shipment package. A line with cancelled units moves whole
