@@ -88,7 +88,9 @@ def _printer(ctx: Context) -> str:
 
 
 def _to_stdout(pdf: bytes) -> None:
-    stream = click.get_binary_stream("stdout")
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:
+        raise StreamError("Cannot write the PDF to standard output: it takes only text here; use -o FILE.pdf.")
     try:
         stream.write(pdf)
         stream.flush()
