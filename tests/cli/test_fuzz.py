@@ -270,7 +270,7 @@ def pristine() -> list[str]:
 def test_fuzz(path, catalog, settled, pristine, tmp_path, capsys, monkeypatch):
     for name in ("ORDERDESK_NOW", "ORDERDESK_DATABASE_URL", "ORDERDESK_SMTP", "ORDERDESK_SMTP_SECURITY",
                  "ORDERDESK_SMTP_USER", "ORDERDESK_SMTP_PASSWORD", "ORDERDESK_SMTP_SENDER",
-                 "ORDERDESK_BUSY_TIMEOUT"):
+                 "ORDERDESK_BUSY_TIMEOUT", "ORDERDESK_PRINTER"):  # no real paper from --print
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # a relative path such as "-" is written here, not in the checkout
     template, rows = settled

@@ -56,6 +56,8 @@ def test_another_shops_package_is_forbidden(od, tmp_path):
     ([TO_PACK], "bad_input", "Say where the slip goes"),
     ([TO_PACK, "-o", "-"], "bad_input", "write the PDF with -o FILE.pdf"),
     ([TO_PACK, "-o", "{tmp}/missing/slip.pdf"], "output", "check that the folder exists"),
+    ([TO_PACK, "-o", "/dev/full"], "output", "No space left"),
+    ([TO_PACK, "-o", "{tmp}"], "bad_input", "is a directory"),
 ])
 def test_bad_input_is_exit_2_and_says_what_to_do(od, tmp_path, args, code, words):
     run = od("slip", *[a.replace("{tmp}", str(tmp_path)) for a in args], "--json")
