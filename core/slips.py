@@ -5,9 +5,10 @@ Decisions where the spec is silent:
 - US Letter, since the shops sell in USD; Helvetica, the standard PDF font, so no font
   file ships (a character it lacks, a CJK title say, prints as ■; SKUs stay readable).
 - Every page carries the header: shop, order and package IDs, ship-by (UTC, as stored)
-  and the Code 128 barcode of the package ID, so any page of a long slip scans. The
-  barcode follows GS1's logistic-label sizes: 0.5 mm narrowest bar, 20 mm tall, ten bars
-  of quiet zone each side (an 18-digit ID is 77 mm wide in Code 128's digit set C).
+  and the Code 128 barcode of the package ID, so any page of a long slip scans. Sized
+  for a handheld scanner: 0.5 mm narrowest bar (GS1's minimum for logistic labels), 20 mm
+  tall, a quarter inch of quiet zone each side; an 18-digit ID (Code 128's digit set C)
+  is then 80 mm wide, and decodes from the page rasterized at 90 dpi and up.
 - Texts are clipped to a length that fits a page (a 10,000-character title from an
   import would otherwise not fit in its table cell): shop 80, recipient 200, address
   500, SKU 200, title 300 characters, the cut marked with "…".
@@ -50,7 +51,8 @@ _STYLE = ParagraphStyle("slip", fontName="Helvetica", fontSize=10, leading=13)
 _BOLD = ParagraphStyle("bold", _STYLE, fontName="Helvetica-Bold")
 _SHOP = ParagraphStyle("shop", _STYLE, fontName="Helvetica-Bold", fontSize=18, leading=22)
 _FACT = ParagraphStyle("fact", _STYLE, fontSize=12, leading=16)
-_UNITS = ParagraphStyle("units", _STYLE, fontName="Helvetica-Bold", fontSize=13, leading=15, alignment=TA_RIGHT)
+_UNITS_HEAD = ParagraphStyle("units_head", _BOLD, alignment=TA_RIGHT)
+_UNITS = ParagraphStyle("units", _UNITS_HEAD, fontSize=13, leading=15)
 
 
 def clip(text: str, kind: str) -> str:
@@ -78,14 +80,15 @@ def render(slip: PackingSlip) -> bytes:
                             topMargin=MARGIN + HEADER, bottomMargin=MARGIN + 8 * mm,
                             title=f"Packing slip {slip.package_id}", author=clip(slip.shop, "shop"),
                             subject=f"Order {slip.order_id}")
-    doc.build(_story(slip, doc.width), onFirstPage=_header(slip), onLaterPages=_header(slip))
+    header = _header(slip)
+    doc.build(_story(slip, doc.width), onFirstPage=header, onLaterPages=header)
     return out.getvalue()
 
 
 def _story(slip: PackingSlip, width: float) -> list:
     ship_to = [_para("Ship to", _BOLD), _para(clip(slip.recipient, "recipient"), _FACT),
                _para(clip(slip.address, "address"), _FACT)]
-    rows = [[_para("SKU", _BOLD), _para("Item", _BOLD), Paragraph("Units", ParagraphStyle("h", _BOLD, alignment=TA_RIGHT))]]
+    rows = [[_para("SKU", _BOLD), _para("Item", _BOLD), _para("Units", _UNITS_HEAD)]]
     rows += [[_para(clip(line.sku, "sku")), _para(clip(line.title, "title")), _para(str(line.units), _UNITS)]
              for line in slip.lines]
     rows.append(["", _para("Units to pack", _BOLD), _para(str(slip.units), _UNITS)])
