@@ -9,6 +9,7 @@ import os
 from dataclasses import asdict, dataclass
 
 RESULTS_ENV = "ORDERDESK_BENCH_RESULTS"
+SKIPPED = 3  # a benchmark's exit status when it cannot run here (no PostgreSQL): it printed why
 
 
 @dataclass
@@ -20,18 +21,22 @@ class Figure:
     target: float | None = None
     higher_is_better: bool = False
     note: str = ""  # the baseline or the spread, in a few words
+    or_equal: bool = False  # the target itself still meets it (≤ 50 ms, ≤ 0 statements)
 
     @property
     def met(self) -> bool | None:
         if self.target is None:
             return None
-        return self.value >= self.target if self.higher_is_better else self.value < self.target
+        if self.higher_is_better:
+            return self.value >= self.target
+        return self.value <= self.target if self.or_equal else self.value < self.target
 
     @property
     def target_text(self) -> str:
         if self.target is None:
             return "no target"
-        return f"{'≥' if self.higher_is_better else '<'} {number(self.target)} {self.unit}"
+        sign = "≥" if self.higher_is_better else "≤" if self.or_equal else "<"
+        return f"{sign} {number(self.target)} {self.unit}"
 
     @property
     def verdict(self) -> str:
@@ -48,7 +53,9 @@ class Figure:
 
 
 def number(value: float) -> str:
-    """1,234 for large figures, 12.3 for small ones, 0.87 for ratios."""
+    """1,234 for large figures, 12.3 for small ones, 0.87 for ratios, 0 for none."""
+    if value == 0:
+        return "0"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:
