@@ -8,7 +8,10 @@ processes against 1) the baseline is measured in the same run.
 --quick keeps the whole run within about two minutes on a 2-core machine (smaller
 sizes, fewer runs, no million-order board); the full mode takes about ten minutes,
 plus a few minutes the first time to generate the million-order database (cached
-in /tmp). --database-url adds core throughput on that database (PostgreSQL).
+in /tmp). --database-url adds core throughput on that database (PostgreSQL), and
+latency.py makes its databases on that server (else $ORDERDESK_BENCH_DATABASE_URL, else
+the local dev server); a benchmark that cannot run here (no PostgreSQL) says why in
+one line and the suite goes on.
 --markdown prints the table as Markdown, as the README's performance section has it.
 Exit status 0 when every figure with a target met it, 1 otherwise.
 """
@@ -28,7 +31,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.report import RESULTS_ENV, Figure, read_results  # noqa: E402
+from bench.latency import URL_ENV as LATENCY_URL_ENV  # noqa: E402
+from bench.report import RESULTS_ENV, SKIPPED, Figure, read_results  # noqa: E402
 
 # (script, quick arguments or None to skip it when quick, full arguments)
 BENCHMARKS = [
@@ -40,6 +44,7 @@ BENCHMARKS = [
     ("seed_synthetic.py", ["--orders", "20000", "--repeat", "3"], ["--orders", "100000", "--repeat", "5"]),
     ("import_tiktok.py", ["--rows", "20000", "--quick"], []),
     ("ssh_latency.py", ["--sessions", "20", "--presses", "10"], ["--sessions", "20", "--presses", "40"]),
+    ("latency.py", ["--quick"], []),
 ]
 
 
@@ -82,9 +87,11 @@ def main() -> int:
     mode = "quick" if args.quick else "full"
     print(f"orderdesk benchmarks, {mode} mode, on {machine()}\n", flush=True)
     started_all = time.monotonic()
-    failures = []
+    failures, skipped = [], []
     with tempfile.NamedTemporaryFile(prefix="orderdesk-bench-", suffix=".jsonl") as results:
         env = {**os.environ, RESULTS_ENV: results.name}
+        if args.database_url:  # to latency.py through its environment: a password stays out of argv
+            env[LATENCY_URL_ENV] = args.database_url
         for script, quick, full in BENCHMARKS:
             script_args = quick if args.quick else full
             if script_args is None or (args.only and script not in args.only):
@@ -98,7 +105,9 @@ def main() -> int:
                                  capture_output=True, text=True, cwd=HERE.parent, env=env)
             print(run.stdout.strip())
             reported = len(read_results(results.name)) - reported_before
-            if run.returncode not in (0, 1) or not reported:  # exit 1: it ran, a target was not met
+            if run.returncode == SKIPPED:  # it could not run here, and said why on its last line
+                skipped.append(f"{script} {(run.stdout.strip().splitlines() or ['skipped'])[-1]}")
+            elif run.returncode not in (0, 1) or not reported:  # exit 1: it ran, a target was not met
                 failures.append(f"{script} {' '.join(script_args)}: exit {run.returncode}, "
                                 f"{reported} figures")
                 print(run.stderr.strip()[-3000:])
@@ -107,17 +116,18 @@ def main() -> int:
     minutes = (time.monotonic() - started_all) / 60
     print(f"== every figure ({mode} mode, {minutes:.1f} min)")
     print(table(figures, args.markdown))
-    text, status = summary(figures, failures)
+    text, status = summary(figures, failures, skipped)
     print(text)
     return status
 
 
-def summary(figures: list[Figure], failures: list[str]) -> tuple[str, int]:
-    """The lines after the table, and the exit status: 0 when every benchmark ran and
-    every figure with a target met it; 1 (a finding, not a crash) when a target was
-    missed, naming the figures, or when a benchmark failed to run."""
+def summary(figures: list[Figure], failures: list[str], skipped: list[str] = ()) -> tuple[str, int]:
+    """The lines after the table, and the exit status: 0 when every benchmark ran (or was
+    skipped, saying why) and every figure with a target met it; 1 (a finding, not a crash)
+    when a target was missed, naming the figures, or when a benchmark failed to run."""
     missed = [f.name for f in figures if f.met is False]
     lines = [f"FAILED to run: {failure}" for failure in failures]
+    lines += skipped
     lines.append(f"\n{len(figures)} figure{'s' * (len(figures) != 1)}; {sum(f.met is True for f in figures)} "
                  f"targets met, {len(missed)} not met{': ' + '; '.join(missed) if missed else ''}")
     return "\n".join(lines), 0 if not missed and not failures else 1

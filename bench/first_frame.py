@@ -4,7 +4,9 @@ each a whole process on a pseudo-terminal until its first full paint (the footer
 Textual app with a header and a footer measured the same way. Target: ratio under 1.5.
 
 The first frame is the start screen's outline; the database opens right after it
-(tui/lazy.py), so the time until the screen shows its data is reported too, with no
+(tui/lazy.py), so the time until the screen shows its data is reported too: the seller
+board's first order card (its "Total $"), as a ratio to the bare app's first frame in the
+same run, target at most 2 (issue 14); the buyer's profile (its "Standing"), with no
 target. Also: what `orderdesk` imports before its first frame (python -X importtime),
 the heaviest first; the database libraries must not be among them.
 
@@ -28,6 +30,7 @@ from bench.report import Figure, report  # noqa: E402
 from tests.pty_terminal import PtyTerminal  # noqa: E402
 
 TARGET_RATIO = 1.5
+TARGET_DATA_RATIO = 2.0  # the seller board's first card on screen, to the bare app's first frame
 FIRST_FRAME = "palette"  # the footer's last key: drawn with the first full paint
 BARE_APP = """
 from textual.app import App
@@ -77,7 +80,7 @@ def main() -> int:
     app = [sys.executable, "-m", "tui.cli", "--db", str(db_path)]
     commands = {  # name: (command, what shows once its data is in)
         "bare Textual app": ([sys.executable, "-c", BARE_APP], None),
-        "orderdesk seller": ([*app, "seller"], "newest first"),
+        "orderdesk seller": ([*app, "seller"], "Total $"),  # the first order card's total
         "orderdesk buyer": ([*app, "buyer"], "Standing"),
     }
     seconds_until(commands["bare Textual app"][0], FIRST_FRAME)  # warm the file cache
@@ -92,7 +95,11 @@ def main() -> int:
     for name in ("orderdesk seller", "orderdesk buyer"):
         report(Figure(f"first frame: {name} / bare Textual", frame[name] / bare, "x", runs, TARGET_RATIO,
                       note=f"{frame[name] * 1000:.0f} ms"))
-        report(Figure(f"first frame: {name}, its data shown", data[name] * 1000, "ms", runs))
+        if name == "orderdesk seller":
+            report(Figure("board's data on screen: seller / bare Textual", data[name] / bare, "x", runs,
+                          TARGET_DATA_RATIO, note=f"{data[name] * 1000:.0f} ms", or_equal=True))
+        else:
+            report(Figure(f"first frame: {name}, its data shown", data[name] * 1000, "ms", runs))
 
     costs = import_cost()
     top = {module: ms for module, (ms, depth) in costs.items() if depth == 1}

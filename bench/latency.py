@@ -151,6 +151,10 @@ class DelayProxy:
 
 
 # -- the server: a demo database and a clone per run ------------------------------------
+class CannotRun(Exception):
+    """The server is there but the benchmark cannot use it; the message says why."""
+
+
 class Server:
     """The PostgreSQL server at `url`: databases made here, and dropped by `close()`."""
 
@@ -169,19 +173,32 @@ class Server:
         try:
             with self.admin.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as exc:  # the driver's own words, first line
-            from core.paths import redacted
-
-            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            return redacted(cause, self.url.render_as_string(hide_password=False))
+        except Exception as exc:
+            return self.cause(exc)
         return None
+
+    @property
+    def shown(self) -> str:
+        """The server's URL without its password."""
+        return self.url.render_as_string(hide_password=True)
+
+    def cause(self, exc: BaseException) -> str:
+        """The driver's own words, first line, without the password."""
+        from core.paths import redacted
+
+        return redacted(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0],
+                        self.url.render_as_string(hide_password=False))
 
     def create(self, template: str | None = None) -> str:
         from sqlalchemy import text
 
         name = f"orderdesk_latency_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        except Exception as exc:  # no CREATEDB privilege, a full disk
+            raise CannotRun(f"cannot create a database on {self.shown}: {self.cause(exc)}; the benchmark "
+                            "needs a role that may CREATE DATABASE") from exc
         self.made.append(name)
         return name
 
@@ -204,9 +221,10 @@ class Server:
     def close(self) -> None:
         from sqlalchemy import text
 
-        with self.admin.connect() as conn:
-            while self.made:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.made.pop()}" WITH (FORCE)'))
+        if self.made:
+            with self.admin.connect() as conn:
+                while self.made:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{self.made.pop()}" WITH (FORCE)'))
         self.admin.dispose()
 
 
@@ -333,8 +351,9 @@ class Driver:
                 raise RuntimeError(f"the app ended (refusal: {self.app.refusal}) while waiting for {what}")
             if now > deadline:
                 await mirror.catch_up()
-                raise TimeoutError(f"{what} never showed within {PATIENCE:.0f} s; the screen shows:\n"
-                                   f"{mirror.text}")
+                working = ", ".join(f"{w.group}/{w.name}" for w in self.app.workers if w.is_running)
+                raise TimeoutError(f"{what} never showed within {PATIENCE:.0f} s (workers running: "
+                                   f"{working or 'none'}); the screen shows:\n{mirror.text}")
             await asyncio.sleep(0.01)
 
     async def press(self, action: str, key: str, shown: Callable[[str], bool], what: str) -> Window:
@@ -422,7 +441,7 @@ def figures(sessions: list[Session]) -> list[Figure]:
     for action in (OPEN, CURSOR, FILTER, WIZARD, STEPS, SUBMIT):
         counts = [s.ui_statements(w.start, w.end) for s, w in windows(action)]
         others = [s.other_statements(w.start, w.end) for s, w in windows(action)]
-        out.append(Figure(f"latency: {action}: SQL on the UI thread", statistics.median(counts), "stmts",
+        out.append(Figure(f"latency: {action}: UI-thread SQL", statistics.median(counts), "stmts",
                           len(counts), TARGET_STATEMENTS, or_equal=True,
                           note=f"max {max(counts)}; {statistics.median(others):g} in workers"))
         stalls = [max(s.stall(w.start, w.end) for w in s.windows if w.action == action) for s in sessions]
@@ -432,7 +451,7 @@ def figures(sessions: list[Session]) -> list[Figure]:
                                + ("; Textual's start too" if action == OPEN else "")))
     whole = [s.ui_statements(s.started, s.ended) for s in sessions]
     seconds = statistics.median(s.ended - s.started for s in sessions)
-    out.append(Figure("latency: whole session: SQL on the UI thread", statistics.median(whole), "stmts", runs,
+    out.append(Figure("latency: whole session: UI-thread SQL", statistics.median(whole), "stmts", runs,
                       TARGET_STATEMENTS, or_equal=True, note=f"{seconds:.0f} s, between keys too"))
 
     def elapsed(action: str, until: Callable[[Window], float | None]) -> list[float]:
@@ -519,7 +538,12 @@ def main() -> int:
     runs = 2 if args.quick else args.runs
     print(f"PostgreSQL at {redacted(url)} behind a proxy adding {DELAY * 1000:.0f} ms each way; "
           f"terminal {SIZE[0]}x{SIZE[1]}; {runs} runs", flush=True)
-    results = [report(figure) for figure in figures(measure(server, runs))]
+    try:
+        sessions = measure(server, runs)
+    except CannotRun as exc:
+        print(f"latency.py: {exc}", file=sys.stderr)
+        return 2
+    results = [report(figure) for figure in figures(sessions)]
     return 0 if all(f.met is not False for f in results) else 1
 
 
