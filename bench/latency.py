@@ -169,11 +169,12 @@ class Server:
     def unreachable(self) -> str | None:
         """Why no database can be made on this server, or None."""
         from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
 
         try:
             with self.admin.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as exc:
+        except (SQLAlchemyError, OSError) as exc:  # refused, no such host, bad password, no driver
             return self.cause(exc)
         return None
 
@@ -191,12 +192,13 @@ class Server:
 
     def create(self, template: str | None = None) -> str:
         from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
 
         name = f"orderdesk_latency_{uuid.uuid4().hex[:12]}"
         try:
             with self.admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-        except Exception as exc:  # no CREATEDB privilege, a full disk
+        except SQLAlchemyError as exc:  # no CREATEDB privilege, a full disk
             raise CannotRun(f"cannot create a database on {self.shown}: {self.cause(exc)}; the benchmark "
                             "needs a role that may CREATE DATABASE") from exc
         self.made.append(name)
