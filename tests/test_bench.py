@@ -85,7 +85,7 @@ LATENCY_FIGURES = [  # every figure latency.py states, each with its target
                                                   "cancel wizard opens", "reason, scope keys", "Submit")
       for what in ("UI-thread SQL", "longest stall")),
     "latency: whole session: UI-thread SQL", "latency: cursor key → screen",
-    "latency: Submit key → screen changes", "latency: Submit key → board again",
+    "latency: Submit key → screen changes", "latency: Submit key → done",
     "latency: app start → board's data",
 ]
 
