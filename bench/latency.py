@@ -307,8 +307,8 @@ class Window:
 
 
 @dataclass
-class Session:
-    """One run: the app on a fresh clone, and what it did when."""
+class Run:
+    """One run: the app on a fresh clone, and what happened when."""
 
     windows: list[Window] = field(default_factory=list)
     statements: list[tuple[float, bool]] = field(default_factory=list)  # (when, on the UI thread)
@@ -337,8 +337,8 @@ class Session:
 class Driver:
     """Presses keys in the app and waits for their outcome, recording each window."""
 
-    def __init__(self, app, pilot, mirror: Mirror, session: Session):
-        self.app, self.pilot, self.mirror, self.session = app, pilot, mirror, session
+    def __init__(self, app, pilot, mirror: Mirror, run: Run):
+        self.app, self.pilot, self.mirror, self.run = app, pilot, mirror, run
 
     def busy(self) -> bool:
         """A database job of the app's (tui/work.py) is still running: its result is yet
@@ -376,7 +376,7 @@ class Driver:
         await self.pilot.press(key)
         await self.outcome(shown, what, done)
         window.end, window.first_change = time.perf_counter(), self.mirror.first_change
-        self.session.windows.append(window)
+        self.run.windows.append(window)
         return window
 
 
@@ -388,7 +388,7 @@ def changed(driver: Driver) -> Callable[[str], bool]:
     return lambda _screen: driver.mirror.first_change is not None
 
 
-async def one_run(url: str, on_open: Callable[[object], None], cancelled: Callable[[], bool]) -> Session:
+async def one_run(url: str, on_open: Callable[[object], None], cancelled: Callable[[], bool]) -> Run:
     """Start the app on `url` and take it through the board and a cancellation, which
     `cancelled()` says is committed."""
     from sqlalchemy import event
@@ -396,11 +396,11 @@ async def one_run(url: str, on_open: Callable[[object], None], cancelled: Callab
     from core.db import Database
     from tui.app import OrderDeskApp
 
-    session = Session()
+    run = Run()
     ui_thread = threading.current_thread()
 
     def record(*_args) -> None:
-        session.statements.append((time.perf_counter(), threading.current_thread() is ui_thread))
+        run.statements.append((time.perf_counter(), threading.current_thread() is ui_thread))
 
     def connect() -> Database:  # as `orderdesk seller` gives it: a way to open the database
         db = Database(url, upgrade=False)
@@ -414,22 +414,21 @@ async def one_run(url: str, on_open: Callable[[object], None], cancelled: Callab
         while True:
             await asyncio.sleep(TICK)
             woke = time.perf_counter()
-            session.ticks.append((slept, woke))
+            run.ticks.append((slept, woke))
             slept = woke
 
     beating = asyncio.create_task(heartbeat())
     app = OrderDeskApp(connect, role="seller", identity=SHOP)
     mirror = Mirror(app, SIZE)
-    session.own = mirror.spans
+    run.own = mirror.spans
     try:
-        session.started = time.perf_counter()
+        run.started = time.perf_counter()
         async with app.run_test(size=SIZE) as pilot:
-            drive = Driver(app, pilot, mirror, session)
-            opened = Window(OPEN, session.started)
+            drive = Driver(app, pilot, mirror, run)
+            opened = Window(OPEN, run.started)
             await drive.outcome(contains(BOARD_DATA), "the board's cards")
             opened.end = time.perf_counter()
-            opened.first_change = next((at for at, _ in mirror.frames if at >= session.started), None)
-            session.windows.append(opened)
+            run.windows.append(opened)
             for key in ("down", "down", "down", "up", "up", "up"):
                 await drive.press(CURSOR, key, changed(drive), "the moved cursor")
             for _ in range(3):  # All → Awaiting Shipment → Awaiting Collection → All
@@ -438,20 +437,20 @@ async def one_run(url: str, on_open: Callable[[object], None], cancelled: Callab
             await drive.press(STEPS, "enter", contains(SCOPES), "the cancel scopes")
             await drive.press(STEPS, "enter", contains(REVIEW), "the refund to review")
             await drive.press(SUBMIT, "enter", lambda s: REVIEW not in s, "the cancellation, committed", cancelled)
-            session.ended = time.perf_counter()
+            run.ended = time.perf_counter()
     finally:
         beating.cancel()
-    return session
+    return run
 
 
 # -- figures ---------------------------------------------------------------------------
-def figures(sessions: list[Session]) -> list[Figure]:
+def figures(measured: list[Run]) -> list[Figure]:
     """Statements: per action (each key, or the start), the median over all of them.
     Stalls: each run's longest within an action's keys, the median over the runs."""
-    runs, out = len(sessions), []
+    n, out = len(measured), []
 
-    def windows(action: str) -> list[tuple[Session, Window]]:
-        return [(s, w) for s in sessions for w in s.windows if w.action == action]
+    def windows(action: str) -> list[tuple[Run, Window]]:
+        return [(s, w) for s in measured for w in s.windows if w.action == action]
 
     for action in (OPEN, CURSOR, FILTER, WIZARD, STEPS, SUBMIT):
         counts = [s.ui_statements(w.start, w.end) for s, w in windows(action)]
@@ -459,14 +458,14 @@ def figures(sessions: list[Session]) -> list[Figure]:
         out.append(Figure(f"latency: {action}: UI-thread SQL", statistics.median(counts), "stmts",
                           len(counts), TARGET_STATEMENTS, or_equal=True,
                           note=f"max {max(counts)}; {statistics.median(others):g} in workers"))
-        stalls = [max(s.stall(w.start, w.end) for w in s.windows if w.action == action) for s in sessions]
-        out.append(Figure(f"latency: {action}: longest stall", statistics.median(stalls), "ms", runs,
+        stalls = [max(s.stall(w.start, w.end) for w in s.windows if w.action == action) for s in measured]
+        out.append(Figure(f"latency: {action}: longest stall", statistics.median(stalls), "ms", n,
                           None if action == OPEN else TARGET_STALL_MS, or_equal=True,
                           note=f"each run's longest; worst {max(stalls):.0f} ms"
                                + ("; Textual's start too" if action == OPEN else "")))
-    whole = [s.ui_statements(s.started, s.ended) for s in sessions]
-    seconds = statistics.median(s.ended - s.started for s in sessions)
-    out.append(Figure("latency: whole session: UI-thread SQL", statistics.median(whole), "stmts", runs,
+    whole = [s.ui_statements(s.started, s.ended) for s in measured]
+    seconds = statistics.median(s.ended - s.started for s in measured)
+    out.append(Figure("latency: whole session: UI-thread SQL", statistics.median(whole), "stmts", n,
                       TARGET_STATEMENTS, or_equal=True, note=f"{seconds:.0f} s, between keys too"))
 
     def elapsed(action: str, until: Callable[[Window], float | None]) -> list[float]:
@@ -477,14 +476,14 @@ def figures(sessions: list[Session]) -> list[Figure]:
                       TARGET_CURSOR_MS, or_equal=True,
                       note=f"p95 {cursor[int(0.95 * (len(cursor) - 1))]:.1f}, max {cursor[-1]:.1f} ms"))
     submit = elapsed(SUBMIT, lambda w: w.first_change)
-    out.append(Figure("latency: Submit key → screen changes", statistics.median(submit), "ms", runs,
+    out.append(Figure("latency: Submit key → screen changes", statistics.median(submit), "ms", n,
                       TARGET_SUBMIT_MS, or_equal=True, note=f"max {submit[-1]:.0f} ms"))
     settled = f"+ {QUIET * 1000:.0f} ms without a frame"
     done = elapsed(SUBMIT, lambda w: w.end)
-    out.append(Figure("latency: Submit key → done", statistics.median(done), "ms", runs,
+    out.append(Figure("latency: Submit key → done", statistics.median(done), "ms", n,
                       note=f"max {done[-1]:.0f} ms, {settled}"))
     opened = elapsed(OPEN, lambda w: w.end)
-    out.append(Figure("latency: app start → board's data", statistics.median(opened), "ms", runs,
+    out.append(Figure("latency: app start → board's data", statistics.median(opened), "ms", n,
                       note=f"max {opened[-1]:.0f} ms, {settled}"))
     return out
 
@@ -511,21 +510,28 @@ def demo_server(server: Server):
         server.close()
 
 
-def measure(server: Server, runs: int) -> list[Session]:
+def measure(server: Server, runs: int) -> list[Run]:
     os.environ.pop("ORDERDESK_NOW", None)  # the demo database's own clock, as a station reads it
     os.environ.pop("ORDERDESK_SMTP", None)  # no background email sender
-    sessions = []
+    measured = []
     with demo_server(server) as (demo, proxy):
-        for _ in range(runs):
-            clone = server.create(template=demo)
-            opened = []
-            before = server.count(clone, CANCELLED_ORDERS)
-            sessions.append(asyncio.run(one_run(server.url_of(clone, via=proxy), opened.append,
-                                                lambda: server.count(clone, CANCELLED_ORDERS) == before + 1)))
-            for db in opened:
-                db.dispose()
-            print(f"run {len(sessions)}: {sessions[-1].ended - sessions[-1].started:.1f} s", flush=True)
-    return sessions
+        for n in range(1, runs + 1):
+            measured.append(run_on_a_clone(server, demo, proxy))
+            print(f"run {n}: {measured[-1].ended - measured[-1].started:.1f} s", flush=True)
+    return measured
+
+
+def run_on_a_clone(server: Server, demo: str, proxy: DelayProxy) -> Run:
+    """One run on a fresh copy of the demo database, reached through the proxy."""
+    clone = server.create(template=demo)
+    before = server.count(clone, CANCELLED_ORDERS)
+    opened = []
+    try:
+        return asyncio.run(one_run(server.url_of(clone, via=proxy), opened.append,
+                                   lambda: server.count(clone, CANCELLED_ORDERS) == before + 1))
+    finally:
+        for db in opened:
+            db.dispose()
 
 
 def main() -> int:
@@ -552,11 +558,11 @@ def main() -> int:
     print(f"PostgreSQL at {redacted(url)} behind a proxy adding {DELAY * 1000:.0f} ms each way; "
           f"terminal {SIZE[0]}x{SIZE[1]}; {runs} runs", flush=True)
     try:
-        sessions = measure(server, runs)
+        measured = measure(server, runs)
     except CannotRun as exc:
         print(f"latency.py: {exc}", file=sys.stderr)
         return 2
-    results = [report(figure) for figure in figures(sessions)]
+    results = [report(figure) for figure in figures(measured)]
     return 0 if all(f.met is not False for f in results) else 1
 
 
