@@ -260,7 +260,7 @@ class Mirror:
 
         def recorded(screen, renderable) -> None:
             display(screen, renderable)
-            if renderable is not None:
+            if renderable is not None and not app._batch_count:  # as _display: a batch holds it back
                 self.frames.append((time.perf_counter(), renderable))
 
         app._display = recorded
