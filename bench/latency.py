@@ -3,7 +3,9 @@
     .venv/bin/python bench/latency.py [--runs 5] [--quick] [--database-url URL]
 
 The database is PostgreSQL behind a TCP proxy in this process that holds every chunk 10 ms
-each way (a 20 ms round trip, as a station whose server is across a network). The URL comes
+each way (a 20 ms round trip, as a station whose server is across a network); each run is
+a process of its own, so the app shares its heap and its GIL with neither the proxy nor the
+runs before it. The URL comes
 from --database-url, else $ORDERDESK_BENCH_DATABASE_URL (the way to keep a password out of
 argv), else the local dev server; on that server the script creates a database, loads the
 demo data into it (core.demo.load_demo), clones it for each run and drops them all at the
@@ -48,15 +50,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +70,7 @@ sys.path.insert(0, str(ROOT))
 from bench.report import SKIPPED, Figure, report  # noqa: E402
 
 URL_ENV = "ORDERDESK_BENCH_DATABASE_URL"
+RUN_URL_ENV = "ORDERDESK_LATENCY_RUN_URL"  # a run's process: its clone, through the proxy
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:55439/orderdesk_test"
 DELAY = 0.010  # seconds the proxy holds each chunk, each way
 SIZE = (120, 36)
@@ -88,8 +94,8 @@ OPEN, CURSOR, FILTER, WIZARD, STEPS, SUBMIT = (
 # -- the network ----------------------------------------------------------------------
 class DelayProxy:
     """A TCP proxy on 127.0.0.1 that delivers every chunk `delay` seconds after it came,
-    in order, each way: latency without a bandwidth limit. It runs its own event loop
-    in a thread, so the app's loop blocking on the database cannot stall it."""
+    in order, each way: latency without a bandwidth limit. Its own event loop, in a thread
+    of the benchmark's process (the app runs in another)."""
 
     def __init__(self, host: str, port: int, delay: float = DELAY):
         self.target, self.delay = (host, port), delay
@@ -216,16 +222,6 @@ class Server:
             url = url.set(host="127.0.0.1", port=via.port)
         return url.render_as_string(hide_password=False)
 
-    def count(self, name: str, sql: str) -> int:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(self.url_of(name))
-        try:
-            with engine.connect() as conn:
-                return conn.execute(text(sql)).scalar_one()
-        finally:
-            engine.dispose()
-
     def close(self) -> None:
         from sqlalchemy import text
 
@@ -280,6 +276,7 @@ class Mirror:
             started = time.perf_counter()
             at, renderable = self.frames[self.fed]
             self.stream.feed(renderable.render_segments(self.app.console))
+            self.frames[self.fed] = (at, None)  # kept, its strips would grow the heap the app's GC scans
             self.fed += 1
             if self.first_change is None and at >= self.since and self._state() != self.before:
                 self.first_change = at
@@ -316,6 +313,12 @@ class Run:
     own: list[tuple[float, float]] = field(default_factory=list)  # the benchmark reading the screen
     started: float = 0.0
     ended: float = 0.0
+
+    @classmethod
+    def from_json(cls, text: str) -> Run:
+        fields = json.loads(text)
+        return cls(windows=[Window(**w) for w in fields.pop("windows")],
+                   **{k: [tuple(v) for v in vs] if isinstance(vs, list) else vs for k, vs in fields.items()})
 
     def ui_statements(self, start: float, end: float) -> int:
         return sum(ui for at, ui in self.statements if start <= at <= end)
@@ -511,8 +514,6 @@ def demo_server(server: Server):
 
 
 def measure(server: Server, runs: int) -> list[Run]:
-    os.environ.pop("ORDERDESK_NOW", None)  # the demo database's own clock, as a station reads it
-    os.environ.pop("ORDERDESK_SMTP", None)  # no background email sender
     measured = []
     with demo_server(server) as (demo, proxy):
         for n in range(1, runs + 1):
@@ -522,16 +523,48 @@ def measure(server: Server, runs: int) -> list[Run]:
 
 
 def run_on_a_clone(server: Server, demo: str, proxy: DelayProxy) -> Run:
-    """One run on a fresh copy of the demo database, reached through the proxy."""
+    """One run on a fresh copy of the demo database, reached through the proxy, in a
+    process of its own: the app's heap (what its garbage collector scans) and its GIL are
+    a station's, shared with neither the proxy nor the runs before."""
+    from core.paths import redacted
+
     clone = server.create(template=demo)
-    before = server.count(clone, CANCELLED_ORDERS)
+    with tempfile.TemporaryDirectory(prefix="orderdesk-latency-") as folder:
+        result = Path(folder) / "run.json"
+        env = {key: value for key, value in os.environ.items()
+               if key not in ("ORDERDESK_NOW", "ORDERDESK_SMTP")}  # the demo's own clock; no emails
+        child = subprocess.run([sys.executable, __file__, "--one-run", str(result)], cwd=ROOT, check=False,
+                               env={**env, RUN_URL_ENV: server.url_of(clone, via=proxy)},
+                               capture_output=True, text=True, timeout=20 * PATIENCE)
+        if child.returncode != 0:
+            raise RuntimeError(f"a run failed (exit {child.returncode}):\n"
+                               f"{redacted(child.stderr.strip()[-3000:], server.url_of(clone))}")
+        return Run.from_json(result.read_text(encoding="utf-8"))
+
+
+def cancelled_orders(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(CANCELLED_ORDERS)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def one_run_here(result: Path) -> None:
+    """A run's own process (`--one-run FILE`): the app on $ORDERDESK_LATENCY_RUN_URL (an
+    environment variable: the URL may hold a password); what happened goes to FILE."""
+    url = os.environ[RUN_URL_ENV]
+    before = cancelled_orders(url)
     opened = []
     try:
-        return asyncio.run(one_run(server.url_of(clone, via=proxy), opened.append,
-                                   lambda: server.count(clone, CANCELLED_ORDERS) == before + 1))
+        run = asyncio.run(one_run(url, opened.append, lambda: cancelled_orders(url) == before + 1))
     finally:
         for db in opened:
             db.dispose()
+    result.write_text(json.dumps(asdict(run)), encoding="utf-8")
 
 
 def main() -> int:
@@ -540,7 +573,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="2 runs")
     parser.add_argument("--database-url", help=f"a PostgreSQL server to make databases on (else ${URL_ENV}, "
                                                f"else {DEFAULT_URL})")
+    parser.add_argument("--one-run", type=Path, help=argparse.SUPPRESS)  # a run's own process
     args = parser.parse_args()
+    if args.one_run:
+        one_run_here(args.one_run)
+        return 0
     url = args.database_url or os.environ.get(URL_ENV) or DEFAULT_URL
     from core.paths import redacted
 
