@@ -184,6 +184,7 @@ async def _run_session(process, settings: SshSettings) -> None:
                            "try again in a few minutes.", stream=process.stdout)
     session = Session(client)
     settings.sessions.add(session)  # counted now, before the first await
+    settings.visitors[client.visitor] += 1
     client.session_started()
     how = "failed"
     try:
@@ -194,6 +195,7 @@ async def _run_session(process, settings: SshSettings) -> None:
         process.stderr.write(b"\r\norderdesk: the session failed; the server's log has the details.\r\n")
     finally:
         settings.sessions.discard(session)
+        settings.visitors -= Counter({client.visitor: 1})  # (a visitor at 0 leaves the counter)
         session.ended.set()
         code = session.app.process.returncode if session.app else 1
         log.info("session of %s ended: %s", client, how)
