@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -246,3 +247,28 @@ def test_a_visitor_has_at_most_max_visitor_sessions(demo_server, keys):
 
     run(visits())
     wait_until(lambda: server.sandboxes() == [], "every sandbox is deleted")
+
+
+def test_side_by_side_stacks_the_sides_and_resizes_both_apps_when_the_terminal_narrows(demo_server):
+    server = demo_server()
+    term: Terminal
+
+    def footers_end() -> list[int]:
+        """The columns where the apps' footers ("... ^p palette", at each app's right edge) end."""
+        return [m.end() for line in term.screen.display for m in re.finditer(r"\^p palette", line)]
+
+    async def visit_both():
+        nonlocal term
+        term = await visit(server, width=200, height=40)
+        await term.wait_for("Both side by side")
+        term.press("down", "down", "enter")
+        await await_until(lambda: [end // 10 for end in footers_end()] == [9, 19],
+                          f"two sides of 100 columns, left and right: {footers_end()}\n{term.text}")
+        await term.resize(120, 40)
+        await await_until(lambda: [end // 10 for end in footers_end()] == [11, 11],
+                          f"two sides of 120 columns, one above the other: {footers_end()}\n{term.text}")
+        await term.wait_for("Your orders")
+        await term.wait_for("To Ship board")
+        await term.close()
+
+    run(visit_both())
