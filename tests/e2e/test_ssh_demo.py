@@ -96,6 +96,18 @@ def status(url: str, order_id: str = ON_HOLD_ORDER) -> str:
         db.dispose()
 
 
+def sandbox_processes(server: DemoServer) -> list[int]:
+    """The processes given one of this server's sandboxes (in their environment)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(server.root).encode() + b"/" in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -154,7 +166,9 @@ def test_side_by_side_shows_a_buyers_cancellation_on_the_sellers_board(demo_serv
         print(f"the seller's side showed the cancellation {seen - cancelled:.2f} s after the buyer's")
         term.press("\x1b[17~", "?")  # F6: the seller's side has the keys now
         await wait_on(term, 1, "Keys: To Ship board")
+        assert len(sandbox_processes(server)) == 3  # the view and its two apps
         await term.close()
+        await await_until(lambda: sandbox_processes(server) == [], "a hang-up ends the view and both apps")
 
     run(visit_both())
 
