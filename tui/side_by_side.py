@@ -204,13 +204,13 @@ class SideBySide(App, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     # A priority binding switches before the next key is passed on, so that key goes to the new side.
     BINDINGS = [Binding(",".join(SWITCH_KEYS), "switch_side", priority=True)]
-    CSS = f"""
-    #sides {{ layout: horizontal; height: 1fr; }}
-    #sides.stacked {{ layout: vertical; }}
-    .side {{ width: 1fr; height: 1fr; }}
-    .side-title {{ height: 1; background: $panel; color: $text-muted; padding: 0 1; }}
-    .side:focus-within .side-title {{ background: $accent; color: $text; text-style: bold; }}
-    #help {{ height: 1; background: $panel; padding: 0 1; }}
+    CSS = """
+    #sides { layout: horizontal; height: 1fr; }
+    #sides.stacked { layout: vertical; }
+    .side { width: 1fr; height: 1fr; }
+    .side-title { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    .side:focus-within .side-title { background: $accent; color: $text; text-style: bold; }
+    #help { height: 1; background: $panel; padding: 0 1; }
     """
 
     def __init__(self, sides: list[tuple[str, str, list[str]]]):
