@@ -27,9 +27,13 @@ def run(coro):
     return asyncio.run(coro)
 
 
+SERVER_SECRET = "the-servers-own-secret"  # in the server's environment; never a visitor's
+
+
 class DemoServer(SshServer):
     """`orderdesk serve ssh --demo` in its own process, its temporary folder in the test's. A
-    real database is in its environment ($ORDERDESK_DATABASE_URL, `url`): the demo must ignore it."""
+    real database is in its environment ($ORDERDESK_DATABASE_URL, `url`): the demo must ignore it;
+    and so are a mail server's and a database's passwords, which no visitor's process may get."""
 
     def __init__(self, tmp_path: Path, url: str, *extra: str):
         self.port, self.url = free_port(), url
@@ -38,7 +42,8 @@ class DemoServer(SshServer):
         self.tmpdir = tmp_path / "tmp"
         self.tmpdir.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
-        env.update(TMPDIR=str(self.tmpdir), ORDERDESK_DATABASE_URL=url)
+        env.update(TMPDIR=str(self.tmpdir), ORDERDESK_DATABASE_URL=url, PGPASSWORD=SERVER_SECRET,
+                   ORDERDESK_SMTP=f"smtp://shop:{SERVER_SECRET}@mail.example.com:587")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tui.cli", "--now", DEMO_NOW, "--log-file", str(self.log), "serve", "ssh",
              "--demo", "--host", "127.0.0.1", "--port", str(self.port), "--host-key", str(self.host_key), *extra],
@@ -96,16 +101,21 @@ def status(url: str, order_id: str = ON_HOLD_ORDER) -> str:
         db.dispose()
 
 
-def sandbox_processes(server: DemoServer) -> list[int]:
-    """The processes given one of this server's sandboxes (in their environment)."""
-    found = []
+def sandbox_environments(server: DemoServer) -> dict[int, bytes]:
+    """The environments of the processes given one of this server's sandboxes, by process id."""
+    found = {}
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if str(server.root).encode() + b"/" in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
+            environ = (proc / "environ").read_bytes()
         except OSError:
             continue
+        if str(server.root).encode() + b"/" in environ:
+            found[int(proc.name)] = environ
     return found
+
+
+def sandbox_processes(server: DemoServer) -> list[int]:
+    return sorted(sandbox_environments(server))
 
 
 def mode(path: Path) -> int:
@@ -166,7 +176,10 @@ def test_side_by_side_shows_a_buyers_cancellation_on_the_sellers_board(demo_serv
         print(f"the seller's side showed the cancellation {seen - cancelled:.2f} s after the buyer's")
         term.press("\x1b[17~", "?")  # F6: the seller's side has the keys now
         await wait_on(term, 1, "Keys: To Ship board")
-        assert len(sandbox_processes(server)) == 3  # the view and its two apps
+        environments = sandbox_environments(server)
+        assert len(environments) == 3  # the view and its two apps
+        assert not [pid for pid, environ in environments.items()
+                    if SERVER_SECRET.encode() in environ or server.url.encode() in environ]
         await term.close()
         await await_until(lambda: sandbox_processes(server) == [], "a hang-up ends the view and both apps")
 
@@ -203,6 +216,19 @@ def test_sandboxes_are_deleted_when_the_visit_ends_at_stop_and_stale_ones_at_sta
     run(visits())
     assert server.process.returncode == 0
     assert list(server.root.iterdir()) == [server.root / ".lock"]
+
+
+def test_a_sandboxes_folder_others_can_open_stops_the_demo_at_start(tmp_path):
+    root = tmp_path / f"orderdesk-demo-{os.getuid()}"
+    root.mkdir(mode=0o755)
+    root.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--log-file", str(tmp_path / "log"), "serve", "ssh", "--demo",
+         "--port", str(free_port()), "--host-key", str(tmp_path / "key")],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True, timeout=PATIENCE)
+    assert result.returncode == 2, result
+    assert f"{root} is not a private folder of this user" in result.stderr
+    assert "Traceback" not in result.stderr and list(root.iterdir()) == []
 
 
 @pytest.mark.parametrize("options", [["--db", "real.db"], ["--database-url", "sqlite:///real.db"],
