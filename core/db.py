@@ -39,6 +39,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 BUSY_TIMEOUT = 30.0  # seconds; $ORDERDESK_BUSY_TIMEOUT overrides it
+MAX_BYTES_ENV = "ORDERDESK_SQLITE_MAX_BYTES"  # the most a SQLite file may grow to (unset: no cap)
 
 
 class DatabaseError(Exception):
@@ -64,6 +65,16 @@ def busy_timeout() -> float:
     return seconds
 
 
+def sqlite_max_bytes() -> int | None:
+    """$ORDERDESK_SQLITE_MAX_BYTES (a whole number of bytes), else None: no cap."""
+    text = os.environ.get(MAX_BYTES_ENV)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 65536:
+        raise DatabaseError(f"${MAX_BYTES_ENV} must be a number of bytes, at least 65536.")
+    return int(text)
+
+
 def known_revisions() -> set[str]:
     """The schema revisions this orderdesk has migrations for."""
     found = (re.search(r"^revision = ['\"](\w+)['\"]", path.read_text(encoding="utf-8"), re.M)
@@ -71,7 +82,7 @@ def known_revisions() -> set[str]:
     return {match[1] for match in found if match}
 
 
-def _sqlite_setup(engine: Engine, timeout: float) -> None:
+def _sqlite_setup(engine: Engine, timeout: float, max_bytes: int | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised via every test
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -80,6 +91,9 @@ def _sqlite_setup(engine: Engine, timeout: float) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
+        if max_bytes:
+            page_size = cur.execute("PRAGMA page_size").fetchone()[0]
+            cur.execute(f"PRAGMA max_page_count={max_bytes // page_size}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -103,6 +117,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.busy_timeout = busy_timeout()
+        self.max_bytes = sqlite_max_bytes() if self.is_sqlite else None
         kwargs: dict = {}
         self.path = ""  # the SQLite file
         if self.is_sqlite:
@@ -122,7 +137,7 @@ class Database:
             raise DatabaseError(f"Cannot use the database URL {redacted(url)!r}: {redacted(str(exc), url)}. "
                                 "Check --database-url / $ORDERDESK_DATABASE_URL.") from exc
         if self.is_sqlite:
-            _sqlite_setup(self.engine, self.busy_timeout)
+            _sqlite_setup(self.engine, self.busy_timeout, self.max_bytes)
         elif self.engine.dialect.name == "postgresql":
             _postgresql_setup(self.engine, self.busy_timeout)
         self._writer = self.engine.execution_options(orderdesk_write=True)
@@ -156,6 +171,9 @@ class Database:
                 "($ORDERDESK_BUSY_TIMEOUT sets how long to wait).")
         if kind == "read_only":
             return DatabaseError(f"Cannot write to {where}: {self._why_read_only()}")
+        if kind == "full" and self.max_bytes:
+            return DatabaseError(f"Cannot write to {where}: it has reached its size limit "
+                                 f"({self.max_bytes / 2**20:g} MB). Nothing was changed.")
         if kind == "full":
             return DatabaseError(f"Cannot write to {where}: the disk is full. Nothing was changed; "
                                  "free some space and try again.")

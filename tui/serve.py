@@ -39,6 +39,17 @@ Safe to leave running (decisions where the spec is silent):
   and identity and how it logged in, each session, and how each ended; refused
   logins; failures with tracebacks. Never a password.
 
+The demo, `orderdesk serve ssh --demo`, needs no users file: anyone logs in (with any
+public key, or with none by keyboard-interactive without a prompt) and each connection gets a
+private copy of the demo data (tui/sandbox.py) and a chooser (tui/chooser.py): a walkthrough,
+the buyer, the seller, or both side by side. The server never opens a real database then.
+- A visitor is a public key's fingerprint, or the address of a client that gave no key; each
+  may have --max-visitor-sessions sessions at once.
+- The sandbox is made at the connection's first session and deleted once the connection and
+  its sessions have ended; a demo connection is closed when its last session ends (one visit,
+  one sandbox: a connection kept open without a session would hold a sandbox for nothing).
+  At most --max-sessions sandboxes exist at once.
+
 The users file is read by tui/users.py (one module for both servers); the browser
 server, `orderdesk serve web`, is tui/serve_web.py.
 """
@@ -46,26 +57,26 @@ server, `orderdesk serve web`, is tui/serve_web.py.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import os
 import signal
 import socket
 import stat
-import struct
 import sys
-import termios
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui import ptys
+from tui.ptys import MAX_COLUMNS, MAX_ROWS, clamped_size  # noqa: F401  (the largest terminal a session gets)
+from tui.sandbox import Sandbox, Sandboxes
 from tui.users import ServeError, authenticate, load_users  # noqa: F401  (the users file: one module for both servers)
 from tui.users import User as SshUser
 from tui.users import app_command as _app_command
 
 log = logging.getLogger("orderdesk.ssh")
 
-MAX_COLUMNS, MAX_ROWS = 500, 200  # the largest terminal a session gets
 KEEPALIVE_COUNT_MAX = 3  # unanswered keepalives before a connection is dropped
 HOST_KEY_MAX_BYTES = 64 * 1024
 CLIENT = "orderdesk_client"  # the connection's extra info naming its Client
@@ -126,7 +137,10 @@ class SshSettings:
     max_sessions: int = 50
     login_timeout: float = 60.0
     keepalive_interval: float = 30.0
+    demo: Sandboxes | None = None  # --demo: anyone, each connection on a sandbox of its own
+    max_visitor_sessions: int = 3  # --demo: sessions at once per visitor
     sessions: set[Session] = field(default_factory=set)
+    visitors: Counter = field(default_factory=Counter)  # --demo: sessions per visitor
     stopping: bool = False
 
 
@@ -134,41 +148,19 @@ class SshSettings:
 class Session:
     """One terminal session, counted in `SshSettings.sessions` from its acceptance to its end."""
     client: Client
-    child: asyncio.subprocess.Process | None = None
+    app: ptys.Program | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
 
     def hang_up(self) -> None:
         """As a disconnect does: SIGHUP the session's app (and anything it started)."""
-        if self.child is not None and self.child.returncode is None:
-            try:
-                os.killpg(self.child.pid, signal.SIGHUP)
-            except ProcessLookupError:
-                pass
-
-
-def clamped_size(width: int, height: int) -> tuple[int, int]:
-    """The terminal size a session gets: the client's, at most MAX_COLUMNS x MAX_ROWS
-    (80 x 24 when the client gives none)."""
-    return min(width or 80, MAX_COLUMNS), min(height or 24, MAX_ROWS)
-
-
-def _take_terminal() -> None:
-    """In the session's process: make the pty its controlling terminal, so window
-    changes reach it as SIGWINCH."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
-def _set_size(fd: int, width: int, height: int) -> tuple[int, int]:
-    width, height = clamped_size(width, height)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
-    return width, height
+        if self.app is not None:
+            self.app.hang_up()
 
 
 async def _run_session(process, settings: SshSettings) -> None:
     """One session: refused, or an app on a pty until the client, the app or the idle
     timeout ends it. Logged from start to end; a failure is logged with its traceback."""
     client: Client = process.get_extra_info(CLIENT)
-    user = settings.users[client.login]
     if process.command is not None or process.subsystem is not None:
         return _refuse(process, client, "commands are not allowed",
                        "orderdesk: this server only opens the app; commands are not allowed.")
@@ -181,22 +173,45 @@ async def _run_session(process, settings: SshSettings) -> None:
         return _refuse(process, client, f"the server is full ({settings.max_sessions} sessions)",
                        f"orderdesk: the server is full ({settings.max_sessions} sessions); "
                        "try again in a few minutes.", stream=process.stdout)
+    if settings.demo is not None:
+        if settings.visitors[client.visitor] >= settings.max_visitor_sessions:
+            return _refuse(process, client, f"{client.visitor} has {settings.max_visitor_sessions} sessions",
+                           f"orderdesk: you have {settings.max_visitor_sessions} demo sessions open already; "
+                           "close one and try again.", stream=process.stdout)
+        if client.sandbox is None and settings.demo.full:
+            return _refuse(process, client, f"the demo is full ({settings.demo.limit} sandboxes)",
+                           f"orderdesk: the demo is full ({settings.demo.limit} visitors); "
+                           "try again in a few minutes.", stream=process.stdout)
     session = Session(client)
     settings.sessions.add(session)  # counted now, before the first await
+    settings.visitors[client.visitor] += 1
     client.session_started()
     how = "failed"
     try:
-        how = await _serve_app(process, session, user, settings)
+        argv, env = await _session_command(client, settings)
+        how = await _serve_app(process, session, argv, env, settings)
     except Exception:
         log.exception("session of %s failed", client)
         process.stderr.write(b"\r\norderdesk: the session failed; the server's log has the details.\r\n")
     finally:
         settings.sessions.discard(session)
+        settings.visitors -= Counter({client.visitor: 1})  # (a visitor at 0 leaves the counter)
         session.ended.set()
-        client.session_ended()
-        code = session.child.returncode if session.child else 1
+        code = session.app.process.returncode if session.app else 1
         log.info("session of %s ended: %s", client, how)
         process.exit(code if code and code > 0 else 0)
+        client.session_ended()
+
+
+async def _session_command(client: Client, settings: SshSettings) -> tuple[list[str], dict[str, str]]:
+    """What the session runs (`orderdesk ...`), and its environment: the login's app on the
+    served database; in the demo, the chooser on the connection's sandbox (made at its
+    first session)."""
+    if settings.demo is None:
+        command = _app_command(settings.users[client.login])
+        return [sys.executable, "-m", "tui.cli", *settings.app_args, *command], {**os.environ, **settings.app_env}
+    sandbox = await client.sandbox_ready()
+    return [sys.executable, "-m", "tui.chooser", *settings.app_args], dict(sandbox.env)
 
 
 def _refuse(process, client: Client, why: str, message: str, stream=None) -> None:
@@ -205,59 +220,46 @@ def _refuse(process, client: Client, why: str, message: str, stream=None) -> Non
     process.exit(1)
 
 
-async def _serve_app(process, session: Session, user: SshUser, settings: SshSettings) -> str:
-    """Run the user's app on a pty wired to the session; return how it ended."""
+async def _serve_app(process, session: Session, argv: list[str], env: dict[str, str],
+                     settings: SshSettings) -> str:
+    """Run `argv` on a pty wired to the session; return how it ended."""
     asked = process.get_terminal_size()[:2]
-    env = {**os.environ, **settings.app_env, "TERM": process.get_terminal_type() or "xterm-256color"}
-    env["COLORTERM"] = (process.env or {}).get("COLORTERM", "truecolor")
-    master, slave = os.openpty()
-    try:
-        width, height = _set_size(master, *asked)
-        try:
-            session.child = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.cli", *settings.app_args, *_app_command(user),
-                stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-                preexec_fn=_take_terminal)
-        finally:
-            os.close(slave)
-        if settings.stopping:  # the server began stopping while this app started
-            session.hang_up()
-        log.info("session of %s: app pid %d on a %dx%d %s terminal%s", session.client, session.child.pid,
-                 width, height, process.get_terminal_type(),
-                 f" (asked for {asked[0]}x{asked[1]})" if (width, height) != tuple(asked) else "")
-        return await _pump(process, master, session, settings)
-    finally:
-        os.close(master)
+    env = {**env, "TERM": process.get_terminal_type() or "xterm-256color",
+           "COLORTERM": (process.env or {}).get("COLORTERM", "truecolor")}
+    width, height = clamped_size(*asked)
+    app = session.app = await ptys.Program.start(argv, env, width, height)
+    if settings.stopping:  # the server began stopping while this app started
+        session.hang_up()
+    log.info("session of %s: app pid %d on a %dx%d %s terminal%s", session.client, app.process.pid,
+             width, height, process.get_terminal_type(),
+             f" (asked for {asked[0]}x{asked[1]})" if (width, height) != tuple(asked) else "")
+    return await _pump(process, app, settings)
 
 
-async def _pump(process, master: int, session: Session, settings: SshSettings) -> str:
+async def _pump(process, app: ptys.Program, settings: SshSettings) -> str:
     """Copy bytes between the session and the app's pty until either side ends or the user
     is idle; then make sure the app has ended. Return how it ended."""
     import asyncssh
 
-    child = session.child
     loop = asyncio.get_running_loop()
     closed = asyncio.Event()
 
     def pump_out() -> None:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            data = b""
+        data = app.read()
         if data:
             process.stdout.write(data)
-        else:
-            loop.remove_reader(master)
+        elif data is not None:
+            loop.remove_reader(app.master)
             closed.set()
 
-    loop.add_reader(master, pump_out)
+    loop.add_reader(app.master, pump_out)
 
     async def pump_in() -> str:
         while True:
             try:
                 data = await asyncio.wait_for(process.stdin.read(65536), settings.idle_timeout)
             except asyncssh.TerminalSizeChanged as change:
-                _set_size(master, change.width, change.height)
+                app.resize(change.width, change.height)
                 continue
             except asyncio.TimeoutError:
                 process.stdout.write(b"\x1b[?1049l\x1b[0m\r\norderdesk: session ended after being idle.\r\n")
@@ -266,7 +268,7 @@ async def _pump(process, master: int, session: Session, settings: SshSettings) -
                 continue
             if not data:
                 return "the client closed it"
-            os.write(master, data)
+            await app.send(data)
 
     reader = asyncio.create_task(pump_in())
     waiter = asyncio.create_task(closed.wait())
@@ -275,23 +277,14 @@ async def _pump(process, master: int, session: Session, settings: SshSettings) -
     finally:
         reader.cancel()
         waiter.cancel()
-        loop.remove_reader(master)
-        if child.returncode is None:
-            session.hang_up()
-            try:
-                await asyncio.wait_for(child.wait(), 3)
-            except asyncio.TimeoutError:
-                try:
-                    os.killpg(child.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                await child.wait()
+        loop.remove_reader(app.master)
+        await app.end()
     if settings.stopping:
         return "the server stopped"
     if reader.done() and not reader.cancelled():
         lost = reader.exception()
         return reader.result() if lost is None else f"the connection was lost ({lost!r})"
-    return f"the app exited (code {child.returncode})"
+    return f"the app exited (code {app.process.returncode})"
 
 
 def _shown(login: str) -> str:
@@ -309,6 +302,10 @@ class Client:
         self.peer = f"{host}:{port}"
         self.login: str | None = None
         self.how = ""  # how the login was proved
+        self.visitor = f"address {host}"  # --demo: who counts as one visitor (a key's, once given)
+        self.sandbox: Sandbox | None = None  # --demo: this connection's, from its first session
+        self._filled: asyncio.Future | None = None
+        self.gone = False  # the connection has closed
         self.sessions = 0
         self.closing = ""  # why the server closes it, when it does
         self.started = time.monotonic()
@@ -328,8 +325,31 @@ class Client:
 
     def session_ended(self) -> None:
         self.sessions -= 1
-        if self.sessions == 0:
+        if self.sessions == 0 and self.settings.demo is not None:
+            self.closing = "the visit ended"  # see the module's docstring
+            self.conn.close()
+            self._release_sandbox()
+        elif self.sessions == 0:
             self._arm_idle_timer()
+
+    async def sandbox_ready(self) -> Sandbox:
+        """This connection's sandbox once filled, shared by its sessions: made at the first
+        call, and counted before anything is awaited, so connections arriving together cannot
+        overshoot the cap."""
+        demo = self.settings.demo
+        if self._filled is None:
+            self.sandbox = demo.reserve()
+            log.info("sandbox %s for %s", self.sandbox.folder.name, self)
+            self._filled = asyncio.ensure_future(asyncio.to_thread(self.sandbox.fill, demo.template))
+        await asyncio.shield(self._filled)
+        return self.sandbox
+
+    def _release_sandbox(self) -> None:
+        """Delete the sandbox once the connection and all its sessions have ended."""
+        if self.sandbox is not None and self.gone and self.sessions == 0:
+            self.settings.demo.remove(self.sandbox)
+            log.info("deleted sandbox %s of %s", self.sandbox.folder.name, self)
+            self.sandbox = None
 
     def _arm_idle_timer(self) -> None:
         loop = asyncio.get_running_loop()
@@ -342,8 +362,10 @@ class Client:
     def lost(self, exc: Exception | None) -> None:
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        self.gone = True
         why = self.closing or (str(exc) if exc else "closed by the client")
         log.info("connection of %s closed after %.0f s: %s", self, time.monotonic() - self.started, why)
+        self._release_sandbox()
 
 
 def make_server_class(settings: SshSettings):
@@ -413,7 +435,36 @@ def make_server_class(settings: SshSettings):
             log.info("refused port forwarding for %s", self.client)
             return False
 
-    return OrderdeskSSHServer
+    class DemoSSHServer(OrderdeskSSHServer):
+        """--demo: anyone, under any login name; a public key is accepted (and names the
+        visitor), and a client without one logs in by keyboard-interactive without a prompt
+        (and is known by its address). Passwords are not asked for: nothing is secret here."""
+
+        def begin_auth(self, username: str) -> bool:
+            return True  # a key, when the client has one, is offered before keyboard-interactive
+
+        def auth_completed(self) -> None:
+            client = self.client
+            client.login = client.conn.get_extra_info("username")
+            log.info("demo visitor %s from %s by %s", _shown(client.login), client.peer, client.how)
+
+        def validate_public_key(self, username: str, key) -> bool:
+            fingerprint = key.get_fingerprint()
+            self.client.how = f"public key {fingerprint}"
+            self.client.visitor = f"key {fingerprint}"
+            return True
+
+        def kbdint_auth_supported(self) -> bool:
+            return True
+
+        def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+            self.client.how = "no authentication"
+            return True
+
+        def password_auth_supported(self) -> bool:
+            return False
+
+    return OrderdeskSSHServer if settings.demo is None else DemoSSHServer
 
 
 async def start_ssh(host: str, port: int, key_path: Path, settings: SshSettings):
@@ -428,26 +479,36 @@ async def start_ssh(host: str, port: int, key_path: Path, settings: SshSettings)
 
 
 def serve_ssh(host: str, port: int, key_path: Path, settings: SshSettings) -> None:
-    async def main() -> None:
-        server = await start_ssh(host, port, key_path, settings)
-        print(f"orderdesk: serving over SSH on {host}:{port} for {len(settings.users)} user(s); "
-              "Ctrl+C stops.", flush=True)
-        log.info("serving over SSH on %s:%s for %d user(s); at most %d sessions, idle timeout %g s, "
-                 "login timeout %g s, keepalive every %g s", host, port, len(settings.users),
-                 settings.max_sessions, settings.idle_timeout, settings.login_timeout,
-                 settings.keepalive_interval)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-        log.info("stopping: hanging up %d session(s)", len(settings.sessions))
-        settings.stopping = True
-        server.close()
-        sessions = list(settings.sessions)
-        for session in sessions:  # as a disconnect does: hang up each session's app
-            session.hang_up()
-        await asyncio.gather(*(session.ended.wait() for session in sessions))
-        log.info("stopped")
+    """Serve until SIGINT or SIGTERM. With --demo, the sandboxes' folder is made first (stale
+    ones deleted) and deleted with every sandbox at the end, however the server ends."""
+    if settings.demo is not None:
+        settings.demo.start()
+    try:
+        asyncio.run(_serve(host, port, key_path, settings))
+    finally:
+        if settings.demo is not None:
+            settings.demo.stop()
 
-    asyncio.run(main())
+
+async def _serve(host: str, port: int, key_path: Path, settings: SshSettings) -> None:
+    server = await start_ssh(host, port, key_path, settings)
+    whom = ("anyone, each connection on a private copy of the demo data" if settings.demo is not None
+            else f"{len(settings.users)} user(s)")
+    print(f"orderdesk: serving over SSH on {host}:{port} for {whom}; Ctrl+C stops.", flush=True)
+    log.info("serving over SSH on %s:%s for %s; at most %d sessions, idle timeout %g s, "
+             "login timeout %g s, keepalive every %g s", host, port, whom,
+             settings.max_sessions, settings.idle_timeout, settings.login_timeout,
+             settings.keepalive_interval)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("stopping: hanging up %d session(s)", len(settings.sessions))
+    settings.stopping = True
+    server.close()
+    sessions = list(settings.sessions)
+    for session in sessions:  # as a disconnect does: hang up each session's app
+        session.hang_up()
+    await asyncio.gather(*(session.ended.wait() for session in sessions))
+    log.info("stopped")

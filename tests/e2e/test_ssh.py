@@ -24,7 +24,7 @@ async def pick_a_reason(term, order_id: str) -> None:
     """Profile → menu → Settings and Privacy → Orders → the order → Cancel → a reason, by keys."""
     await term.wait_for("Aisha Johnson")
     term.press("m")
-    await term.wait_for("Settings and Privacy")
+    await term.wait_for("Only Orders opens in this app")  # Settings and Privacy (the Profile names it too)
     term.press("enter")
     await term.wait_for(order_id)
     term.press("enter")

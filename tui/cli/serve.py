@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from core.paths import database_env, redacted
 
@@ -59,10 +61,18 @@ def _start_serving(ctx: Context, what: str) -> dict[str, str]:
               help="Seconds a connection has to log in.")
 @click.option("--keepalive-interval", type=Seconds(1, 3_600), default=30, show_default=True,
               help="Seconds between keepalives; a client that misses 3 in a row is dropped.")
+@click.option("--demo", is_flag=True,
+              help="Anyone may log in (any key, or none) and gets a private copy of the demo data, "
+                   "deleted when the connection ends; no users file, never a real database.")
+@click.option("--max-visitor-sessions", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="With --demo: sessions at once per visitor (a key, else an address).")
+@click.option("--max-sandbox-mb", type=click.IntRange(1, 10_000), default=64, show_default=True,
+              help="With --demo: the most each visitor's copy of the data may grow to.")
 @with_json
 def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_passwords, idle_timeout, max_sessions,
-                  login_timeout, keepalive_interval):
-    """One app per SSH connection, by public key, as a buyer or a shop's seller.
+                  login_timeout, keepalive_interval, demo, max_visitor_sessions, max_sandbox_mb):
+    """One app per SSH connection, by public key, as a buyer or a shop's seller; with --demo,
+    anyone, on a sandbox of their own (--max-sessions sandboxes at once).
 
     Users file (TOML), one [[user]] per login:
 
@@ -76,17 +86,48 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
     """
     import logging
 
+    from tui.sandbox import Sandboxes
     from tui.serve import ServeError, SshSettings, load_users, serve_ssh
 
+    limits = dict(idle_timeout=idle_timeout, max_sessions=max_sessions, login_timeout=login_timeout,
+                  keepalive_interval=keepalive_interval)
     try:
-        settings = SshSettings(load_users(users_file), _app_args(ctx), allow_passwords=allow_passwords,
-                               idle_timeout=idle_timeout, max_sessions=max_sessions,
-                               login_timeout=login_timeout, keepalive_interval=keepalive_interval)
-        settings.app_env = _start_serving(ctx, "serving over SSH")
+        if demo:
+            _refuse_real_data_in_demo(ctx)
+            log_file = ctx.start_log()
+            settings = SshSettings({}, _app_args(ctx), max_visitor_sessions=max_visitor_sessions, **limits,
+                                   demo=Sandboxes(max_sessions, max_sandbox_mb * 2**20, str(log_file)))
+            click.echo(f"orderdesk: serving the demo over SSH, a private copy of the demo data per "
+                       f"connection{' (ignoring $ORDERDESK_DATABASE_URL)' if _database_url_in_env() else ''}; "
+                       f"logging to {log_file}.")
+        else:
+            settings = SshSettings(load_users(users_file), _app_args(ctx), allow_passwords=allow_passwords,
+                                   **limits)
+            settings.app_env = _start_serving(ctx, "serving over SSH")
         serve_ssh(host, port, host_key, settings)
     except (ServeError, OSError) as exc:
         logging.getLogger("orderdesk.ssh").error("cannot serve over SSH: %s", exc)
         ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
+
+
+def _database_url_in_env() -> bool:
+    from core.paths import DATABASE_URL_ENV
+
+    return bool(os.environ.get(DATABASE_URL_ENV))
+
+
+def _refuse_real_data_in_demo(ctx: Context) -> None:
+    """--demo serves only sandboxes: a database, users file or passwords given on the command
+    line with it is bad input (exit 2); $ORDERDESK_DATABASE_URL is ignored (the demo is often
+    started from a shell that has it)."""
+    here = click.get_current_context()
+    options = {"--db": (here.find_root(), "db_path"), "--database-url": (here.find_root(), "database_url"),
+               "--users": (here, "users_file"), "--allow-passwords": (here, "allow_passwords")}
+    given = [option for option, (where, name) in options.items()
+             if where.get_parameter_source(name) is ParameterSource.COMMANDLINE]
+    if given:
+        ctx.fail("bad_input", f"--demo serves only private copies of the demo data: it takes no "
+                 f"{' / '.join(given)}. Drop {'it' if len(given) == 1 else 'them'}, or serve without --demo.")
 
 
 @serve.command("web")
