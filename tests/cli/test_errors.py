@@ -163,7 +163,7 @@ def test_an_export_into_a_missing_folder_says_so(od, tmp_path):
 
 
 def test_walkthrough_export_into_something_that_is_not_a_folder_is_an_error(od):
-    run = od("walkthrough", "1-buyer-cancels-before-packing", "--export", "/dev/full", "--json")
+    run = od("walkthrough", "export", "1-buyer-cancels-before-packing", "--output", "/dev/full", "--json")
     assert_refused(run, 2, "output", "/dev/full", "not a folder")
 
 

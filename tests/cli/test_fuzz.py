@@ -42,7 +42,7 @@ SKIPPED = {
     ("buyer",): "opens the app",
     ("seller",): "opens the app",
     ("serve",): "starts a server",
-    ("walkthrough",): "plays in the app, or renders every step (tests/cli/test_errors.py covers --export)",
+    ("walkthrough",): "plays in the app, or every step (tests/tui/test_walkthrough_cli.py covers check and export)",
 }
 SKIPPED_OPTIONS = {"--every": "keeps going until Ctrl+C"}  # on whichever command has it
 EXAMPLES = 25  # per command: about a minute for all of them on a loaded 2-core machine

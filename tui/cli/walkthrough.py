@@ -1,52 +1,155 @@
-"""`orderdesk walkthrough`: scripted demos."""
+"""`orderdesk walkthrough play|check|export`: scripted demos that are also tests.
+
+A walkthrough is named by a path to its TOML file or, for a built-in one, by its name;
+`check` also takes folders. `orderdesk walkthrough NAME` (no subcommand) plays NAME and
+`orderdesk walkthrough` alone picks a built-in one to play, as before the subcommands.
+Exit codes: 2 for a file that is not a valid walkthrough (every problem listed with its
+line) or a name that matches nothing; 1 when a step does not hold (check, export); 0 when
+everything passes. Every play uses a fresh copy of the demo data in a temporary folder,
+removed afterwards: a walkthrough never touches the database `--db` names.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-
-if TYPE_CHECKING:
-    pass
+from tui.cli.base import Context, Seconds, cli, echo, with_json
 
 
-from tui.cli.base import Context, Seconds, cli, with_json
+class WalkthroughGroup(click.Group):
+    """A first argument that is no subcommand is a walkthrough to play."""
 
-@cli.command()
-@click.argument("name", required=False)
-@click.option("--export", "export_dir", type=click.Path(path_type=Path), metavar="DIR",
-              help="Write each step's screenshot (SVG, and PNG where a converter is installed) instead.")
-@click.option("--delay", type=Seconds(0.5, 3600), default=3.0, show_default=True,
-              help="Seconds between steps in auto-play.")
-@with_json
-def walkthrough(ctx: Context, name, export_dir, delay):
-    """Play a scripted demo on a fresh copy of the demo data (no NAME: pick one).
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["play", *args]
+        return super().resolve_command(ctx, args)
 
-    Space or → plays the next step, ← goes back one, a toggles auto-play."""
-    import asyncio
-    import tempfile
 
-    from tui import walkthrough as wt
+@cli.group(cls=WalkthroughGroup, invoke_without_command=True)
+@click.pass_context
+def walkthrough(click_ctx):
+    """Scripted demos: play one, check them in CI, export them to publish.
+
+    `orderdesk walkthrough NAME` plays NAME; without anything, pick a built-in one."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(play, where=None)
+
+
+def _load(ctx: Context, where: str):
+    from tui.walkthroughs import WalkthroughError, find
 
     try:
-        chosen = [wt.find(name)] if name else (wt.all_walkthroughs() if export_dir else [])
-    except wt.WalkthroughError as exc:
+        return find(where)
+    except WalkthroughError as exc:
         ctx.fail("bad_input", str(exc))
-    folder = Path(tempfile.mkdtemp(prefix="orderdesk-walkthrough-"))
-    if export_dir:
-        written = []
-        for one in chosen:
-            written += asyncio.run(wt.export(one, export_dir, wt.fresh_demo(folder / f"{one.name}.db")))
-        ctx.emit([str(p) for p in written], f"Wrote {len(written)} file(s) to {export_dir}.")
-        return
-    if not chosen:
-        picked = wt.pick()
-        if not picked:
+
+
+@walkthrough.command()
+@click.argument("where", metavar="PATH|NAME", required=False)
+@click.option("--autoplay", type=Seconds(0.5, 3600), metavar="SECONDS",
+              help="Play the steps by themselves, one every SECONDS (no key needed).")
+@click.option("--delay", type=Seconds(0.5, 3600), default=3.0, show_default=True,
+              help="Seconds between steps when auto-play is started with F5.")
+@with_json
+def play(ctx: Context, where, autoplay, delay):
+    """Play a walkthrough on a fresh copy of the demo data (no PATH|NAME: pick a built-in one).
+
+    n, Space or → plays the next step, ← or Backspace goes back one, F5 starts and stops
+    auto-play (a screen that uses →, ← or Space keeps them; n and Backspace always step)."""
+    from tui.walkthroughs import player
+
+    if where is None:
+        where = player.pick()
+        if not where:
             return
-        chosen = [wt.find(picked)]
-    wt.WalkthroughApp(chosen[0], wt.fresh_demo(folder / "demo.db"), delay=delay).run()
+    chosen = _load(ctx, where)
+    with tempfile.TemporaryDirectory(prefix="orderdesk-walkthrough-") as folder:
+        db = player.fresh_demo(Path(folder) / "demo.db")
+        try:
+            player.WalkthroughApp(chosen, db, delay=autoplay or delay, autoplay=autoplay is not None).run()
+        finally:
+            db.dispose()
 
 
-# -- serving ---------------------------------------------------------------------------------------
+@walkthrough.command()
+@click.argument("where", metavar="PATH|NAME...", nargs=-1, required=True)
+@click.option("--update", is_flag=True, help="Write each walkthrough's NAME.snapshots/ instead of comparing.")
+@click.option("--junit", "junit_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write JUnit XML (one testcase per walkthrough).")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write DIR/index.html: expected and actual screens side by side for each failing step.")
+@with_json
+def check(ctx: Context, where, update, junit_file, report_dir):
+    """Play walkthroughs unattended and check every step: its expected text and, when
+    NAME.snapshots/ is beside the file, its screen. Files, folders, or built-in names."""
+    from core.output import output_file
+    from tui.walkthroughs import WalkthroughError, load, paths
+    from tui.walkthroughs import check as checker
+
+    problems, chosen = [], []
+    for one in where:
+        try:
+            found = paths(one)
+        except WalkthroughError as exc:
+            problems += exc.problems
+            continue
+        for path in found:
+            try:
+                chosen.append(load(path))
+            except WalkthroughError as exc:
+                problems += exc.problems
+    if problems:
+        ctx.fail("bad_input", "\n".join(problems) + "\nFix the file(s) above; nothing was played.")
+    outcomes = []
+    for one in chosen:
+        outcome = checker.check(one, update=update)
+        outcomes.append(outcome)
+        if not ctx.as_json:
+            state = "passed" if outcome.ok else "FAILED"
+            echo(f"{one.name}: {state} ({len(outcome.shots)}/{len(one.steps)} steps, {outcome.seconds:.1f} s)"
+                       + "".join(f"\n  wrote {p}" for p in outcome.updated), err=not outcome.ok)
+    if junit_file:
+        with output_file(junit_file) as out:
+            out.write(checker.junit(outcomes))
+    page = checker.write_report(outcomes, report_dir) if report_dir else None
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        message = "\n".join(m for o in failed for m in o.messages())
+        where_more = f"\nThe screens side by side: {page}" if page else ""
+        ctx.fail("walkthrough_failed", f"{len(failed)} of {len(outcomes)} walkthrough(s) failed:\n{message}"
+                 f"{where_more}", exit_code=1)
+    ctx.emit({"walkthroughs": [{"name": o.walkthrough.name, "path": str(o.walkthrough.path), "ok": o.ok,
+                                "steps": len(o.shots), "updated": [str(p) for p in o.updated]}
+                               for o in outcomes], "report": str(page) if page else None},
+             f"All {len(outcomes)} walkthrough(s) passed.")
+
+
+@walkthrough.command()
+@click.argument("where", metavar="PATH|NAME")
+@click.option("--format", "formats", type=click.Choice(["svg", "png", "gif", "cast", "html"]), multiple=True,
+              default=["html"], show_default=True,
+              help="What to write (repeat for several): a picture per step (svg, png), an animated gif, "
+                   "an asciinema cast, an html gallery with the captions.")
+@click.option("--output", "folder", type=click.Path(path_type=Path), default=Path("."), metavar="DIR",
+              show_default=True, help="The folder to write into.")
+@click.option("--delay", type=Seconds(0.5, 3600), default=3.0, show_default=True,
+              help="Seconds each step is shown in the gif and the cast.")
+@with_json
+def export(ctx: Context, where, formats, folder, delay):
+    """Play a walkthrough unattended and write it to publish. Each step must show what it
+    promises (`expect`), as in check; otherwise nothing is written (exit 1)."""
+    from tui.walkthroughs import check as checker
+    from tui.walkthroughs import export as exporter
+
+    chosen = _load(ctx, where)
+    exporter.check_folder(folder)
+    outcome = checker.run(chosen)
+    if not outcome.ok:
+        ctx.fail("walkthrough_failed", "\n".join(outcome.messages()) + "\nNothing was written.", exit_code=1)
+    written = []
+    for fmt in dict.fromkeys(formats):
+        written += exporter.write(outcome, fmt, folder, delay=delay)
+    ctx.emit([str(p) for p in written], f"Wrote {len(written)} file(s) to {folder}.")
