@@ -1,15 +1,19 @@
-"""The walkthrough player: steps, captions, another station, stepping back, export."""
+"""The walkthrough player: steps, captions, another station, stepping back and forth,
+auto-play, and the app's own keys."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 
 import pytest
 
 from core.queries import orders as queries
 from core.clock import parse_instant
 from tests.waiting import settle_until
-from tui import walkthrough as wt
+from tui.walkthroughs import builtin, parse
+from tui.walkthroughs.player import PLAYER_ACTIONS, WalkthroughApp, fresh_demo, screen_text
 
 NOW = parse_instant("2026-11-20T12:00:00Z")
 
@@ -28,11 +32,49 @@ station = ["pack", "{package}"]
 expect = "Lakehouse Home"
 '''
 
+# Three screens, each with its own title in the header: what each step's caption must match.
+THREE = parse('''
+title = "Three screens"
+view = "buyer"
+identity = "aisha.johnson"
+
+[[step]]
+caption = "One: the profile."
+expect = "Aisha Johnson"
+
+[[step]]
+caption = "Two: the menu."
+keys = ["m"]
+expect = "Settings and Privacy"
+
+[[step]]
+caption = "Three: the orders."
+keys = ["enter"]
+expect = "Your orders"
+''', Path("three.toml"))
+TITLES = {1: "Profile", 2: "Settings and Privacy", 3: "Your orders"}
+
 
 async def shows(app, pilot, *texts) -> None:
     """Wait until the screen shows every text (screens settle at their own pace)."""
-    await settle_until(pilot, lambda: all(t in wt.screen_text(app) for t in texts),
-                       f"the screen shows {texts}")
+    await settle_until(pilot, lambda: all(t in screen_text(app) for t in texts), f"the screen shows {texts}")
+
+
+async def still(app, pilot) -> None:
+    """Until the player is done moving between steps."""
+    await settle_until(pilot, lambda: not app.walking and app.shown == app.target,
+                       f"the player stops (at {app.shown}, heading for {app.target})")
+
+
+def caption_and_screen_agree(app) -> int:
+    """The step the caption names, after checking the screen is that step's."""
+    text = screen_text(app)
+    found = re.search(r"Step (\d)/3 · ", text)
+    step = int(found.group(1)) if found else 0
+    assert step == app.shown, text
+    header = text.splitlines()[0].split()
+    assert " ".join(header[1:]) == TITLES[step or 1], f"the caption says step {step}, the screen shows:\n{text}"
+    return step
 
 
 @pytest.fixture
@@ -40,50 +82,83 @@ def sample(tmp_path, demo_db):
     with demo_db.read() as session:
         order = next(o for o in queries.list_orders(session, NOW, statuses=["awaiting_shipment"], limit=200)
                      if o["shop"] == "Lakehouse Home" and len(o["packages"]) == 1)
-    path = tmp_path / "sample.toml"
-    path.write_text(SAMPLE.replace("{package}", order["packages"][0]["id"]))
-    return wt.load(path), order
+    return parse(SAMPLE.replace("{package}", order["packages"][0]["id"]), tmp_path / "sample.toml"), order
 
 
 def test_a_walkthrough_plays_step_by_step_with_captions(sample, tmp_path):
     walkthrough, order = sample
-    db = wt.fresh_demo(tmp_path / "play.db")
+    db = fresh_demo(tmp_path / "play.db")
 
     async def play():
-        app = wt.WalkthroughApp(walkthrough, db)
+        app = WalkthroughApp(walkthrough, db)
         async with app.run_test(size=(100, 32)) as pilot:
             await shows(app, pilot, "Sample: the board")
             await pilot.press("space")
             await shows(app, pilot, "Step 1/2 · The seller picks their shop.", "Lakehouse Home")
-            await pilot.press("right")
+            await pilot.press("n")
             await shows(app, pilot, "Step 2/2 · Another station packs an order.")
             with db.read() as session:
                 assert queries.order_view(session, order["id"], NOW)["status"] == "awaiting_collection"
-            await pilot.press("left")  # back one step: fresh demo data, step 1 replayed
+            await pilot.press("backspace")  # back one step: fresh demo data, step 1 replayed
+            # (← is the board's: previous tab)
             await shows(app, pilot, "Step 1/2")
-            assert app.done == 1
+            await still(app, pilot)
+            assert app.shown == 1
             with db.read() as session:
                 assert queries.order_view(session, order["id"], NOW)["status"] == "awaiting_shipment"
 
     asyncio.run(play())
 
 
-def test_export_writes_a_screenshot_per_step(sample, tmp_path):
-    walkthrough, _ = sample
-    written = asyncio.run(wt.export(walkthrough, tmp_path / "out", wt.fresh_demo(tmp_path / "x.db")))
-    svgs = sorted(p.name for p in written if p.suffix == ".svg")
-    assert svgs == ["sample-01.svg", "sample-02.svg"]
-    assert "Step 2/2" in (tmp_path / "out" / "sample-02.svg").read_text().replace("&#160;", " ")
+def test_back_and_forth_caption_and_screen_name_the_same_step(tmp_path):
+    """← and → one at a time, then in bursts faster than the steps play: whatever step
+    the player is on, the caption and the screen agree."""
+    db = fresh_demo(tmp_path / "play.db")
+
+    async def play():
+        app = WalkthroughApp(THREE, db)
+        async with app.run_test(size=(100, 32)) as pilot:
+            # (Your orders, step 3, keeps ← and → for its tabs: Backspace steps back there)
+            for key, step in [("n", 1), ("right", 2), ("space", 3), ("backspace", 2), ("left", 1),
+                              ("backspace", 0), ("n", 1), ("n", 2)]:
+                await pilot.press(key)
+                await still(app, pilot)
+                assert caption_and_screen_agree(app) == step, key
+            for burst in (["left", "n", "n"], ["n", "left", "left", "n"], ["left"] * 3, ["n"] * 5):
+                await pilot.press(*burst)
+                await still(app, pilot)
+                caption_and_screen_agree(app)
+
+    asyncio.run(play())
 
 
-@pytest.mark.parametrize("text, message", [
-    ('title = "x"\n', "no 'step'"),
-    ('view = "buyer"\n[[step]]\ncaption = "c"\n', "no 'title'"),
-    ('title = "x"\nview = "admin"\n[[step]]\ncaption = "c"\n', "view must be"),
-    ('title = "x\n', "not valid TOML"),
-])
-def test_a_broken_walkthrough_file_says_what_is_wrong(tmp_path, text, message):
-    path = tmp_path / "broken.toml"
-    path.write_text(text)
-    with pytest.raises(wt.WalkthroughError, match=message):
-        wt.load(path)
+def test_autoplay_plays_every_step_without_a_key(tmp_path):
+    db = fresh_demo(tmp_path / "play.db")
+
+    async def play():
+        app = WalkthroughApp(THREE, db, delay=0.5, autoplay=True)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle_until(pilot, lambda: app.shown == 3 and not app.walking, "auto-play reaches step 3")
+            assert caption_and_screen_agree(app) == 3
+
+    asyncio.run(play())
+
+
+def test_the_player_never_takes_a_key_a_screen_uses(tmp_path):
+    """`a` in the item picker is "All units", not the player's; the player's keys are no
+    priority bindings, so any screen's own binding wins."""
+    assert not [b for b in WalkthroughApp.BINDINGS if b.priority]
+    assert {b.action for b in WalkthroughApp.BINDINGS} == set(PLAYER_ACTIONS)
+    db = fresh_demo(tmp_path / "play.db")
+
+    async def play():
+        app = WalkthroughApp(builtin("5-seller-cancels-out-of-stock-item"), db)
+        async with app.run_test(size=(100, 32)) as pilot:
+            app.go_to(5)  # the item picker, the mug of the package Awaiting Shipment selected
+            await still(app, pilot)
+            await shows(app, pilot, "Step 5/8", "0 +  of 2")
+            await pilot.press("a")
+            await shows(app, pilot, "2 +  of 2")
+            assert app.auto is None and app.shown == 5
+
+    asyncio.run(play())

@@ -11,8 +11,9 @@ Decisions where the issue is silent:
   that uses a key keeps it (← and → switch tabs in Your orders, + and − in a quantity
   picker). `n`, Space or → play the next step, ← or Backspace go back one, F5 starts and
   stops auto-play (the presentation programs' key); the app uses none of n, Backspace, F5.
-- Keys pressed while a step is being played (or earlier steps replayed) are dropped,
-  not queued: a presenter sees the caption move when the screen is there.
+- While a step's own keys are being pressed, the player's actions are off (a step's
+  Space is the screen's); at any other time a presenter's n or ← moves the step the
+  player is heading for, and it plays on to it, the caption moving with the screen.
 - Going back reloads the demo data and replays the earlier steps (the screen and the data
   are exactly as they were at that step); the caption follows step by step.
 """
@@ -129,7 +130,8 @@ class WalkthroughApp(OrderDeskApp):
         ids.seed(self.id_seed)  # a walkthrough makes the same IDs every time it is played
         self.shown = 0  # steps played and on screen: the caption's step
         self.target = 0  # the step the presenter asked for
-        self.walking = False  # a step is being played
+        self.walking = False  # steps are being played towards `target`
+        self.pressing = False  # a step's own keys are being pressed
         self.delay = delay
         self.auto = None
         self.autoplay_at_start = autoplay
@@ -164,8 +166,8 @@ class WalkthroughApp(OrderDeskApp):
         ids.seed(None)
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action in PLAYER_ACTIONS and self.walking:
-            return False  # a step's own keys go to the screens; a presenter's wait for the step
+        if action in PLAYER_ACTIONS and self.pressing:
+            return False  # a step's own keys go to the screens
         return super().check_action(action, parameters)
 
     # -- playing -----------------------------------------------------------------------
@@ -183,7 +185,11 @@ class WalkthroughApp(OrderDeskApp):
             while len(self.screen_stack) > 1:
                 await super().pop_screen()
             await self.push_screen(self.start_screen(*step.open))
-        await pilot.press(*step.keys)
+        self.pressing = True
+        try:
+            await pilot.press(*step.keys)
+        finally:
+            self.pressing = False
         released, self.late_answers = self.late_answers, asyncio.Event()
         released.set()
         if step.wait:
@@ -229,7 +235,7 @@ class WalkthroughApp(OrderDeskApp):
     def go_to(self, step: int) -> None:
         """Show the screen after `step` steps (0: the start), caption and all."""
         self.target = max(0, min(step, len(self.walkthrough.steps)))
-        if not self.walking and self.target != self.shown:
+        if not self.walking and self.target != self.shown:  # else the walk under way goes on to it
             self.walking = True
             self.run_worker(self._walk(), group="walkthrough", exclusive=True, exit_on_error=False)
 
@@ -238,6 +244,7 @@ class WalkthroughApp(OrderDeskApp):
             while self.shown != self.target:
                 if self.target < self.shown:
                     await self.restart()
+                    continue
                 step = self.walkthrough.steps[self.shown]
                 try:
                     text = await self.advance()
@@ -252,14 +259,14 @@ class WalkthroughApp(OrderDeskApp):
             self.walking = False
 
     def action_next_step(self) -> None:
-        if self.shown < len(self.walkthrough.steps):
-            self.go_to(self.shown + 1)
+        if self.target < len(self.walkthrough.steps):
+            self.go_to(self.target + 1)
         else:
             self.notify("That was the last step. ← goes back; Ctrl+Q leaves.", timeout=4)
 
     def action_previous_step(self) -> None:
-        if self.shown:
-            self.go_to(self.shown - 1)
+        if self.target:
+            self.go_to(self.target - 1)
 
     def action_autoplay(self) -> None:
         if self.auto is not None:

@@ -1,0 +1,101 @@
+"""The walkthrough file: every problem found, each with its file and line, and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.walkthroughs import WalkthroughError, builtins, find, parse
+from tui.walkthroughs.format import key_problem
+
+GOOD = '''\
+title = "Aisha opens the menu"
+view = "buyer"
+identity = "aisha.johnson"
+
+[[step]]
+caption = "Her profile."
+expect = "Aisha Johnson"
+
+[[step]]
+caption = "The menu."
+type = "ab"
+keys = ["m", "question_mark", "ctrl+q", "shift+tab", "f5", "pagedown", "?", "space"]
+expect = ["Settings and Privacy", "Orders"]
+wait = 0.5
+'''
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(WalkthroughError) as raised:
+        parse(text, Path("mine.toml"))
+    return list(raised.value.problems)
+
+
+def test_a_good_file_reads_as_written():
+    w = parse(GOOD, Path("team/mine.toml"))
+    assert (w.name, w.title, w.view, w.identity) == ("mine", "Aisha opens the menu", "buyer", "aisha.johnson")
+    assert w.steps[0].expect == ("Aisha Johnson",)
+    assert w.steps[1].keys[:3] == ("a", "b", "m")  # typed characters first, then the keys
+    assert w.steps[1].wait == 0.5
+    assert w.snapshots == Path("team/mine.snapshots")
+
+
+@pytest.mark.parametrize("edit, line, words", [
+    (("keys = [", "kyes = ["), 12, ["unknown key 'kyes' in step 2", "did you mean 'keys'?"]),
+    (('view = "buyer"', 'veiw = "buyer"'), 2, ["unknown key 'veiw' at the top", "did you mean 'view'?"]),
+    (('caption = "The menu."\n', ""), 9, ["step 2 has no caption"]),
+    (('caption = "The menu."', 'caption = "  "'), 10, ["step 2 has no caption"]),
+    (('"pagedown"', '"page_down"'), 12, ["Textual has no key 'page_down'", "did you mean 'pagedown'?"]),
+    (('"ctrl+q"', '"crtl+q"'), 12, ["'crtl' is not a modifier"]),
+    (('view = "buyer"', 'view = "admin"'), 2, ["view must be one of buyer, seller, launcher"]),
+    (("wait = 0.5", "wait = 600"), 14, ["wait in step 2 must be a number of seconds from 0 to 60"]),
+    (('expect = "Aisha Johnson"', "expect = 3"), 7, ["expect in step 1 must be a text or a list"]),
+    (('title = "Aisha opens the menu"', 'title = "Aisha'), 1, ["not valid TOML"]),
+])
+def test_each_mistake_is_told_with_its_line(edit, line, words):
+    found = problems(GOOD.replace(*edit))
+    assert len(found) == 1, found
+    assert found[0].startswith(f"mine.toml:{line}: "), found[0]
+    for word in words:
+        assert word in found[0]
+
+
+def test_every_problem_of_a_file_is_told_at_once():
+    text = GOOD.replace('"pagedown"', '"pgdn"').replace('caption = "Her profile."', 'captoin = "x"')
+    found = problems(text)
+    assert [p.split(":")[1] for p in found] == ["6", "5", "12"], found  # a missing caption: its [[step]]
+    assert "unknown key 'captoin'" in found[0] and "step 1 has no caption" in found[1] and "'pgdn'" in found[2]
+
+
+def test_a_file_without_steps_or_title_says_what_to_add():
+    found = problems('view = "buyer"\n')
+    assert any("needs a title" in p for p in found) and any("add at least one [[step]]" in p for p in found)
+
+
+@pytest.mark.parametrize("key", ["enter", "escape", "a", "A", "1", "?", "+", "question_mark", "full_stop",
+                                 "ctrl+p", "shift+tab", "alt+left", "f12", "space", "backspace", "home"])
+def test_textual_keys_are_known(key):
+    assert key_problem(key) is None
+
+
+@pytest.mark.parametrize("key", ["entr", "Enter", "ctrl+", "super_key", "f99", "wait:500", ""])
+def test_keys_textual_does_not_know_are_refused(key):
+    assert key_problem(key)
+
+
+def test_a_name_that_is_neither_a_file_nor_a_built_in_lists_the_built_ins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(WalkthroughError, match="There is no walkthrough file or built-in walkthrough 'nope'. "
+                                               "Built-in: 1-buyer-cancels-before-packing, "):
+        find("nope")
+
+
+def test_the_built_in_walkthroughs_read_without_a_problem_and_speak_of_the_product():
+    walkthroughs = builtins()
+    assert len(walkthroughs) >= 7
+    for w in walkthroughs:
+        for step in w.steps:
+            assert not any(source in step.caption.lower() for source in ("seed", "issue", "spec", "fixture")), \
+                (w.name, step.caption)
