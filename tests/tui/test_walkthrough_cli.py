@@ -92,7 +92,7 @@ def test_snapshots_beside_the_file_are_written_then_compared(team, tmp_path, cap
     assert code == 1
     assert "menu: step 2 (The menu, opened with m.): the screen differs from " in err
     assert "step-02.svg on 1 row(s):" in err
-    assert "expected: ' Step 2/2 · The menu.  (n: next" in err and "seen:     ' Step 2/2 · The menu, opened" in err
+    assert "expected: ' Step 2/2 · The menu.  (n: next · Backspace: back)'" in err and "seen:     ' Step 2/2 · The menu, opened" in err
     page = (report / "index.html").read_text().replace("&#160;", " ")
     assert page.count("<svg") == 2  # expected and actual, side by side
     assert "Step 2/2 · The menu. " in page and "Step 2/2 · The menu, opened with m." in page

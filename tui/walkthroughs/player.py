@@ -112,6 +112,8 @@ class WalkthroughApp(OrderDeskApp):
     CSS_PATH = APP_CSS
     BINDINGS = [
         # Not in the footer (the caption says them; `?` lists them): the footer shows the screen's keys.
+        # The caption names n and Backspace: they step on every screen (→, ← and Space only
+        # where the screen has no use for them).
         Binding("n,space,right", "next_step", "Next step", id="walkthrough.next", show=False,
                 tooltip="Play the next step of the walkthrough"),
         Binding("left,backspace", "previous_step", "Step back", id="walkthrough.back", show=False,
@@ -142,9 +144,9 @@ class WalkthroughApp(OrderDeskApp):
     def caption(self) -> str:
         w = self.walkthrough
         if self.shown == 0:
-            return f"▶ {w.title} · {len(w.steps)} steps · n/Space/→ next · ← back · F5 auto-play"
+            return f"▶ {w.title} · {len(w.steps)} steps · n: next · Backspace: back · F5: auto-play"
         step = w.steps[self.shown - 1]
-        return f"Step {self.shown}/{len(w.steps)} · {step.caption}  (n: next · ←: back)"
+        return f"Step {self.shown}/{len(w.steps)} · {step.caption}  (n: next · Backspace: back)"
 
     def show_caption(self) -> None:
         """Make sure the active screen carries the current caption."""
