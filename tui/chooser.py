@@ -29,12 +29,12 @@ SIDE_BY_SIDE = "side-by-side"
 
 def choices() -> list[tuple[str, str]]:
     """(id, label) of everything a visitor may choose, in the chooser's order."""
-    from tui.walkthrough import all_walkthroughs
+    from tui.walkthroughs import builtins
 
     return [("buyer", f"Be a buyer: {DEMO_BUYER[1]}, cancelling an order"),
             ("seller", f"Be the seller: {DEMO_SHOP}'s To Ship board"),
             (SIDE_BY_SIDE, "Both side by side: the buyer and the seller on the same data"),
-            *((f"walkthrough:{w.name}", f"Walkthrough: {w.title}") for w in all_walkthroughs())]
+            *((f"walkthrough:{w.name}", f"Walkthrough: {w.title}") for w in builtins())]
 
 
 def command(choice: str, app_args: list[str]) -> list[str]:
