@@ -154,7 +154,7 @@ def test_export_shows_the_change_watcher_line_a_person_sees(tmp_path, capsys):
 
 
 def test_export_fails_like_check_and_writes_nothing(team, tmp_path, capsys):
-    code, out, err = orderdesk(capsys, "walkthrough", "export", str(team / "wrong.toml"), "--format", "png",
+    code, _, err = orderdesk(capsys, "walkthrough", "export", str(team / "wrong.toml"), "--format", "png",
                                "--output", str(tmp_path / "out"))
     assert code == 1
     assert "wrong: step 2 (The menu.): expected the screen to show 'Sign out of Mars'" in err
@@ -168,7 +168,7 @@ def test_pytest_walkthroughs_runs_a_teams_folder_as_tests(team, tmp_path):
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "tui.walkthroughs.pytest_plugin", "-p", "no:cacheprovider",
                           "--walkthroughs", str(team), "-rA", "--rootdir", str(tmp_path)],
                          cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "PASSED" in run.stdout and "walkthroughs/menu.toml::menu" in run.stdout
     assert "FAILED" in run.stdout and "walkthroughs/wrong.toml::wrong" in run.stdout

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from core.queries import orders as queries
 from core.clock import parse_instant
+from core.queries import orders as queries
 from tests.waiting import settle_until
 from tui.walkthroughs import builtin, parse
-from tui.walkthroughs.player import PLAYER_ACTIONS, WalkthroughApp, fresh_demo, screen_text
+from tui.walkthroughs.player import (
+    PLAYER_ACTIONS,
+    WalkthroughApp,
+    fresh_demo,
+    screen_text,
+)
 
 NOW = parse_instant("2026-11-20T12:00:00Z")
 
