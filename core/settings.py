@@ -102,6 +102,16 @@ class Loaded:
     origins: dict[str, str]  # field -> "command line" | "$ORDERDESK_X" | "file" | "default"
     file: Path
 
+    def mail(self) -> SmtpSettings | None:
+        """`Settings.mail()`, or ConfigError naming the setting that cannot be used and where
+        it came from (a mail setting is checked when mail is sent, not when a command that
+        sends none starts)."""
+        try:
+            return self.settings.mail()
+        except SettingError as exc:
+            name = _MAIL_FIELDS[exc.setting]
+            raise ConfigError(f"{_where(name, self.origins, self.file)}: {exc}") from exc
+
     def shown(self) -> dict[str, dict[str, Any]]:
         """Every setting as a person may see it (secrets redacted), with its origin."""
         shown = {}
@@ -127,11 +137,6 @@ def load(**command_line: Any) -> Loaded:
         settings = Settings(**command_line)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, origins, file)) from exc
-    try:
-        settings.mail()
-    except SettingError as exc:
-        name = _MAIL_FIELDS[exc.setting]
-        raise ConfigError(f"{_where(name, origins, file)}: {exc}") from exc
     return Loaded(settings, origins, file)
 
 

@@ -7,8 +7,9 @@ launcher and the two start screens) name the heavy parts of `core` through
 `lazy_import`, which is the standard library's `importlib.util.LazyLoader`: the
 module object exists at once and is executed at its first attribute access.
 
-Only the main thread may touch such a module first (LazyLoader is not thread-safe);
-every one of them is loaded by the time the database is open.
+Only one thread may touch such a module first (LazyLoader is not thread-safe before
+Python 3.12.3): the app's opening worker loads every one of them (`load_pending`) before
+the screens may read (tui/app.py), and no other thread touches them before that.
 """
 
 from __future__ import annotations
@@ -39,3 +40,10 @@ def lazy_import(name: str) -> ModuleType:
     if parent is not None:
         setattr(parent, child, module)
     return module
+
+
+def load_pending() -> None:
+    """Execute every lazy module not executed yet (any attribute access does it)."""
+    for module in list(sys.modules.values()):
+        if isinstance(module, importlib.util._LazyModule):
+            getattr(module, "__name__", None)

@@ -12,6 +12,7 @@ import sys
 from textual.widgets import OptionList, Static
 
 from tests.pty_terminal import ROOT
+from tests.waiting import settled
 from tui.app import OrderDeskApp
 from tui.screens.buyer_profile import BuyerProfileScreen
 from tui.screens.seller_board import SellerBoardScreen
@@ -55,7 +56,7 @@ def test_the_board_outline_greys_its_keys_then_the_database_opens_on_the_first_s
 
             del app.open_database  # now open it, as the app does after its first frame
             app.open_database()
-            await pilot.pause()
+            await settled(pilot)
             board = app.screen
             assert isinstance(board, SellerBoardScreen) and board.shop_name == "Lakehouse Home"
             assert board.query_one(CardList).cards  # its orders
@@ -90,7 +91,7 @@ def test_the_buyer_profile_outline_then_that_buyers_profile(demo_db):
             assert shown_keys(profile)["Your orders"] is False
             del app.open_database
             app.open_database()
-            await pilot.pause()
+            await settled(pilot)
             assert "refused 2 deliveries" in str(app.screen.query_one("#profile-standing", Static).render())
 
     asyncio.run(drive())

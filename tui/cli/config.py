@@ -26,6 +26,7 @@ def config_show(ctx: Context):
     """Print the effective settings and where each came from (the command line, an
     environment variable, the file, the default); passwords are shown as ***."""
     loaded = ctx.settings
+    loaded.mail()  # a mail setting that cannot be used is an error here too (ConfigError: exit 2)
     shown = loaded.shown()
     width = max(map(len, shown))
     lines = [f"# {loaded.file}{'' if loaded.file.is_file() else ' (no such file yet)'}"]
