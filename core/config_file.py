@@ -69,24 +69,25 @@ def read(file: Path | None = None) -> dict[str, Any]:
 
 
 def appearance() -> tuple[str | None, dict[str, str]]:
-    """`theme` and `keymap` for the first frame: $ORDERDESK_THEME / $ORDERDESK_KEYMAP (JSON),
-    else the file's, unvalidated; a file that cannot be read gives none here (the app
+    """`theme` and `keymap` for the first frame: $ORDERDESK_THEME, else the file's; the file's
+    keymap with $ORDERDESK_KEYMAP's entries (JSON) over it; unvalidated; a file that cannot be read gives none here (the app
     reports it once the whole file is checked)."""
     try:
         file = read()
     except ConfigError:
         file = {}
     theme = os.environ.get(f"{ENV_PREFIX}THEME") or file.get("theme")
-    keymap: Any = file.get("keymap", {})
-    if env := os.environ.get(f"{ENV_PREFIX}KEYMAP"):
+    keymap = _text_items(file.get("keymap"))
+    if env := os.environ.get(f"{ENV_PREFIX}KEYMAP"):  # its entries over the file's, as pydantic-settings merges
         try:
-            keymap = json.loads(env)
+            keymap.update(_text_items(json.loads(env)))
         except ValueError:
-            keymap = {}
-    if not isinstance(keymap, dict):
-        keymap = {}
-    return (theme if isinstance(theme, str) else None,
-            {str(k): v for k, v in keymap.items() if isinstance(v, str)})
+            pass
+    return theme if isinstance(theme, str) else None, keymap
+
+
+def _text_items(table: Any) -> dict[str, str]:
+    return {str(k): v for k, v in table.items() if isinstance(v, str)} if isinstance(table, dict) else {}
 
 
 def remember(key: str, value: str, file: Path | None = None) -> Path:
