@@ -64,6 +64,7 @@ from tui.widgets.option_list import guard_page_moves
 if TYPE_CHECKING:
     from core.db import Database
     from core.settings import Loaded
+    from core.watch import ChangeWatcher
 
 core_db = lazy_import("core.db")
 outbox = lazy_import("core.outbox")
@@ -195,9 +196,14 @@ class OrderDeskApp(App):
             if isinstance(found, Refusal):
                 return self.call_from_thread(self.refuse, found)
             load_pending()  # before any screen reads (tui/lazy.py)
-        self.call_from_thread(self.opened, db, settings, found)
+        try:  # before the screens' first read: nothing committed after it goes untold
+            watcher = watch.ChangeWatcher(db) if self.watch else None
+        except Exception:  # noqa: BLE001  (the app works without it: changes show on Refresh)
+            log.warning("cannot watch the database for changes made elsewhere", exc_info=True)
+            watcher = None
+        self.call_from_thread(self.opened, db, settings, found, watcher)
 
-    def opened(self, db: Database, settings: Loaded, identity: str | None) -> None:
+    def opened(self, db: Database, settings: Loaded, identity: str | None, watcher: ChangeWatcher | None) -> None:
         """On the UI thread, once the opening worker is done: the screens may read now."""
         first_open = self.db is None
         self.db, self.settings = db, settings
@@ -208,8 +214,9 @@ class OrderDeskApp(App):
                 self.screen.opened(identity)  # the outline fills in
             else:
                 self.screen.post_message(DataChanged())
-        if self.watch:
-            self.run_worker(self.watch_for_changes, thread=True, group="watch", name="watch", exit_on_error=False)
+        if watcher is not None:
+            self.run_worker(partial(self.watch_for_changes, watcher), thread=True, group="watch", name="watch",
+                            exit_on_error=False)
         self.start_mailer()
         if self.keymap:
             self.run_worker(self.check_keymap, thread=True, group="keymap", exit_on_error=False)
@@ -312,16 +319,16 @@ class OrderDeskApp(App):
         module, name = START_SCREENS[role].split(":")
         return getattr(import_module(module), name)(role, identity)
 
-    def watch_for_changes(self) -> None:
+    def watch_for_changes(self, watcher: ChangeWatcher) -> None:
         """The change watcher's thread: every WATCH_INTERVAL, has anything been committed?
         Then tell the active screen. Every DUE_EVERY looks, let time do its work. A look that
-        fails (the database away for a moment) is logged and tried again at the next one."""
-        watcher, ticks = None, 0
+        fails (the database away for a moment) is logged and tried again at the next one.
+        `watcher` was made by the opening worker, before the screens' first read."""
+        ticks = 0
         try:
             while not self.stopping.wait(WATCH_INTERVAL):
                 ticks += 1
                 try:
-                    watcher = watcher or watch.ChangeWatcher(self.db)
                     if ticks % DUE_EVERY == 0:
                         settle(self.db, self.now_text)
                     changed = watcher.changed()
@@ -333,8 +340,7 @@ class OrderDeskApp(App):
         except RuntimeError:  # the app stopped between a look and its telling
             pass
         finally:
-            if watcher is not None:
-                watcher.close()
+            watcher.close()
 
     def tell_changed(self) -> None:
         self.screen.post_message(DataChanged())
