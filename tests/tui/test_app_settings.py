@@ -4,7 +4,9 @@ keymap the footer and `?` show, and the app-level database work kept off the UI 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -12,6 +14,7 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, OptionList
 from textual.widgets._footer import FooterKey
 
+from core import settings
 from core.db import Database
 from core.models import Shop
 from tests.waiting import settle_until, settled, wait_until
@@ -195,3 +198,13 @@ def test_opening_the_listing_and_watching_run_no_sql_on_the_ui_thread(demo_db, c
     assert on_ui_thread == []
     assert watcher_threads and threading.main_thread() not in watcher_threads
     wait_until(lambda: not any(thread.is_alive() for thread in watcher_threads), "the watcher's thread ended")
+
+
+def test_the_readmes_settings_file_is_valid_and_its_keymap_works(config, monkeypatch):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    config.write_text(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
+    monkeypatch.delenv("ORDERDESK_DATABASE_URL", raising=False)
+    loaded = settings.load()
+    assert loaded.origins["keymap"] == "file" and loaded.mail().port == 587
+    assert keymap.problems(loaded.settings.keymap, keymap.binding_ids(OrderDeskApp)) == []
