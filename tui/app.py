@@ -19,8 +19,9 @@ the contract says.
 The UI thread never waits for the database (tui/work.py): opening it, reading the
 settings (core/settings.py, pydantic: not before the first frame), letting time do its
 work and finding the start identity run in one thread worker (`open_database`); the
-change watcher is one long-lived thread (`watch_for_changes`) that waits on an Event
-between looks and posts DataChanged to the active screen; it stops when the app unmounts.
+change watcher is one long-lived thread (`watch_for_changes`; a plain thread, not a
+Textual worker, so that waiting for the workers still ends) that waits on an Event between
+looks and posts DataChanged to the active screen; it stops when the app unmounts.
 
 The theme and the keymap come from the settings (the environment, then the settings
 file: core/config_file.appearance, read before the first frame). A theme picked in the
@@ -214,9 +215,9 @@ class OrderDeskApp(App):
                 self.screen.opened(identity)  # the outline fills in
             else:
                 self.screen.post_message(DataChanged())
-        if watcher is not None:
-            self.run_worker(partial(self.watch_for_changes, watcher), thread=True, group="watch", name="watch",
-                            exit_on_error=False)
+        if watcher is not None:  # a thread of its own, not a worker: `workers.wait_for_complete()` still returns
+            threading.Thread(target=self.watch_for_changes, args=(watcher,), name="orderdesk-watch",
+                             daemon=True).start()
         self.start_mailer()
         if self.keymap:
             self.run_worker(self.check_keymap, thread=True, group="keymap", exit_on_error=False)
