@@ -176,7 +176,21 @@ class OrderDeskApp(App):
                         exit_on_error=False)
 
     def opening(self) -> None:
-        """The opening worker's thread (see open_database)."""
+        """The opening worker's thread (see open_database). Anything unforeseen ends the app
+        as an internal error (exit 70, the traceback in the log), never an outline for ever."""
+        try:
+            self.open_in_thread()
+        except Exception:
+            try:
+                setup_logging(self.log_file, urls=(self.db.url,) if self.db is not None else ())
+            except OSError:
+                pass
+            log.exception("opening failed")
+            self.call_from_thread(self.refuse, Refusal(
+                "internal", "orderdesk hit an internal error while opening; the details are in the log. "
+                            "Please report it with the command you ran."))
+
+    def open_in_thread(self) -> None:
         role, identity = self.start
         try:
             settings = core_settings.load()
@@ -224,7 +238,8 @@ class OrderDeskApp(App):
 
     def refuse(self, refusal: Refusal) -> None:
         self.refusal = refusal
-        self.exit(return_code=2 if refusal.is_bad_input or refusal.code == "database" else 1)
+        code = 70 if refusal.code == "internal" else 2 if refusal.is_bad_input or refusal.code == "database" else 1
+        self.exit(return_code=code)
 
     def start_mailer(self) -> None:
         """With the `smtp` setting, send the customer emails every EMAIL_EVERY seconds."""
@@ -249,6 +264,7 @@ class OrderDeskApp(App):
     def check_keymap(self) -> None:
         """The keymap's entries that cannot work, told (a thread: it imports every screen)."""
         found = keymap.problems(self.keymap, keymap.binding_ids(type(self)))
+        load_pending()  # the screens it imported named modules to load lazily: not by two threads at once
         if found:
             self.call_from_thread(self.notify, "The keymap setting has entries that do nothing:\n"
                                   + "\n".join(found), title="Settings", severity="warning", timeout=20)

@@ -208,3 +208,18 @@ def test_the_readmes_settings_file_is_valid_and_its_keymap_works(config, monkeyp
     loaded = settings.load()
     assert loaded.origins["keymap"] == "file" and loaded.mail().port == 587
     assert keymap.problems(loaded.settings.keymap, keymap.binding_ids(OrderDeskApp)) == []
+
+
+def test_a_failure_while_opening_ends_the_app_as_an_internal_error_not_an_outline_for_ever(tmp_path):
+    def connect():
+        raise RuntimeError("a bug")
+
+    async def drive():
+        app = OrderDeskApp(connect, role="seller", log_file=str(tmp_path / "app.log"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+        return app
+
+    app = asyncio.run(drive())
+    assert app.return_code == 70 and app.refusal.code == "internal"
+    assert "RuntimeError: a bug" in (tmp_path / "app.log").read_text()
