@@ -54,8 +54,8 @@ from core.clock import current_time
 from core.config_file import ConfigError
 from core.logs import setup_logging
 from core.results import Refusal
-from tui.active import CommandPalette, is_active
 from tui import keymap, work
+from tui.active import CommandPalette, is_active
 from tui.lazy import lazy_import, load_pending
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
@@ -213,7 +213,7 @@ class OrderDeskApp(App):
             load_pending()  # before any screen reads (tui/lazy.py)
         try:  # before the screens' first read: nothing committed after it goes untold
             watcher = watch.ChangeWatcher(db) if self.watch else None
-        except Exception:  # noqa: BLE001  (the app works without it: changes show on Refresh)
+        except Exception:  # the app works without it: changes show on Refresh
             log.warning("cannot watch the database for changes made elsewhere", exc_info=True)
             watcher = None
         self.call_from_thread(self.opened, db, settings, found, watcher)
@@ -349,7 +349,7 @@ class OrderDeskApp(App):
                     if ticks % DUE_EVERY == 0:
                         settle(self.db, self.now_text)
                     changed = watcher.changed()
-                except Exception:  # noqa: BLE001  (the next look tries again)
+                except Exception:  # the next look tries again
                     log.warning("looking for changes failed; trying again", exc_info=True)
                     continue
                 if changed and not self.stopping.is_set():

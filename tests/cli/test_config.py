@@ -114,7 +114,7 @@ def test_outbox_send_takes_the_mail_server_and_sender_from_the_settings(config, 
 
 # -- shell completion (README: "Shell completion") ---------------------------------------------
 def completion(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli"], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tui.cli"], cwd=ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, **env}, timeout=60)
 
 

@@ -4,6 +4,8 @@ keymap the footer and `?` show, and the app-level database work kept off the UI 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 import re
 import threading
 from pathlib import Path
@@ -11,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 from textual.command import CommandList, CommandPalette
+from textual.dom import DOMNode
 from textual.widgets import DataTable, OptionList
 from textual.widgets._footer import FooterKey
 
+import tui
 from core import settings
 from core.db import Database
 from core.models import Shop
@@ -138,9 +142,24 @@ def test_a_bad_settings_file_ends_the_app_with_a_refusal_naming_the_file_and_key
     assert f"{config}: colour: no such setting" in app.refusal.message
 
 
+def every_class_with_bindings():
+    """Every app, screen and widget class in tui/ that declares BINDINGS (the app's own
+    screens, and the apps beside it: serve ssh --demo's chooser and side-by-side view)."""
+    seen = set(keymap.classes_with_bindings(OrderDeskApp))
+    for info in pkgutil.walk_packages(tui.__path__, "tui."):
+        if info.name.endswith("__main__"):
+            continue  # runs the command line
+        module = importlib.import_module(info.name)
+        seen |= {value for value in vars(module).values() if isinstance(value, type)
+                 and issubclass(value, DOMNode) and value.__module__ == module.__name__ and "BINDINGS" in vars(value)}
+    return sorted(seen, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
 def test_every_binding_has_an_id_unique_on_its_screen():
     missing, repeated = [], []
-    for cls in keymap.classes_with_bindings(OrderDeskApp):
+    classes = every_class_with_bindings()
+    assert len(classes) > 20
+    for cls in classes:
         ids = [binding.id for binding in keymap.bindings_of(cls)]
         missing += [f"{cls.__name__}: {b.key} -> {b.action}" for b in keymap.bindings_of(cls) if not b.id]
         repeated += [f"{cls.__name__}: {i}" for i in {i for i in ids if i and ids.count(i) > 1}]
@@ -203,7 +222,7 @@ def test_opening_the_listing_and_watching_run_no_sql_on_the_ui_thread(demo_db, c
 def test_the_readmes_settings_file_is_valid_and_its_keymap_works(config, monkeypatch):
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    config.write_text(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
+    config.write_text(re.search(r"```toml\n(.*?)```", section, re.DOTALL).group(1))
     monkeypatch.delenv("ORDERDESK_DATABASE_URL", raising=False)
     loaded = settings.load()
     assert loaded.origins["keymap"] == "file" and loaded.mail().port == 587
