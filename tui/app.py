@@ -56,7 +56,7 @@ from core.logs import setup_logging
 from core.results import Refusal
 from tui import keymap, work
 from tui.active import CommandPalette, is_active
-from tui.lazy import lazy_import, load_pending
+from tui.lazy import lazy_import
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
 from tui.screens.launcher import LauncherScreen
@@ -210,7 +210,6 @@ class OrderDeskApp(App):
                 return self.call_from_thread(self.refuse, Refusal("database", str(exc)))
             if isinstance(found, Refusal):
                 return self.call_from_thread(self.refuse, found)
-            load_pending()  # before any screen reads (tui/lazy.py)
         try:  # before the screens' first read: nothing committed after it goes untold
             watcher = watch.ChangeWatcher(db) if self.watch else None
         except Exception:  # the app works without it: changes show on Refresh
@@ -264,7 +263,6 @@ class OrderDeskApp(App):
     def check_keymap(self) -> None:
         """The keymap's entries that cannot work, told (a thread: it imports every screen)."""
         found = keymap.problems(self.keymap, keymap.binding_ids(type(self)))
-        load_pending()  # the screens it imported named modules to load lazily: not by two threads at once
         if found:
             self.call_from_thread(self.notify, "The keymap setting has entries that do nothing:\n"
                                   + "\n".join(found), title="Settings", severity="warning", timeout=20)
