@@ -15,9 +15,11 @@ from tests.waiting import settled
 @pytest.fixture(autouse=True, scope="session")
 def _log_in_a_temporary_folder(tmp_path_factory):
     """The suite never writes the user's own log (core.logs): the app's background email
-    sender and anything else that logs without being told where write here."""
+    sender and anything else that logs without being told where write here. Nor does it
+    read or write the user's settings file (core/config_file.py): it has none of its own."""
     patch = pytest.MonkeyPatch()
     patch.setenv("ORDERDESK_LOG_FILE", str(tmp_path_factory.mktemp("log") / "orderdesk.log"))
+    patch.setenv("ORDERDESK_CONFIG", str(tmp_path_factory.mktemp("config") / "config.toml"))
     yield
     patch.undo()
 

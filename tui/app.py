@@ -12,8 +12,22 @@ Started from the command line, the app is given a way to open the database rathe
 than an open one: it paints its first frame (the start screen's outline, its keys
 greyed) without importing SQLAlchemy, opens the database right after that frame,
 checks whom the start screen is for, and the outline fills in (`opened(identity)`).
-When it cannot start (no such shop, a database it cannot open) it exits with code 2
-and `refusal` says why; the command line prints it as the contract says.
+When it cannot start (no such shop, a database it cannot open, a settings file it
+cannot use) it exits with code 2 and `refusal` says why; the command line prints it as
+the contract says.
+
+The UI thread never waits for the database (tui/work.py): opening it, reading the
+settings (core/settings.py, pydantic: not before the first frame), letting time do its
+work and finding the start identity run in one thread worker (`open_database`); the
+change watcher is one long-lived thread (`watch_for_changes`; a plain thread, not a
+Textual worker, so that waiting for the workers still ends) that waits on an Event between
+looks and posts DataChanged to the active screen; it stops when the app unmounts.
+
+The theme and the keymap come from the settings (the environment, then the settings
+file: core/config_file.appearance, read before the first frame). A theme picked in the
+command palette ("Change theme") is written back to the settings file. A keymap entry
+that cannot work (no such binding id, not a key) is told in a notification once the
+database is open (checking it imports every screen: never before the first frame).
 """
 
 from __future__ import annotations
@@ -22,6 +36,7 @@ import asyncio
 import logging
 import select
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -34,8 +49,12 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from core import config_file
 from core.clock import current_time
+from core.config_file import ConfigError
+from core.logs import setup_logging
 from core.results import Refusal
+from tui import keymap, work
 from tui.active import CommandPalette, is_active
 from tui.lazy import lazy_import
 from tui.messages import DataChanged
@@ -45,10 +64,12 @@ from tui.widgets.option_list import guard_page_moves
 
 if TYPE_CHECKING:
     from core.db import Database
+    from core.settings import Loaded
     from core.watch import ChangeWatcher
 
 core_db = lazy_import("core.db")
 outbox = lazy_import("core.outbox")
+core_settings = lazy_import("core.settings")
 queries = lazy_import("core.queries.orders")
 services = lazy_import("core.services")
 watch = lazy_import("core.watch")
@@ -64,6 +85,14 @@ WATCH_INTERVAL = 0.5  # seconds: other stations' changes show within a second
 DUE_EVERY = 10  # ticks: let time do its work (hold windows, request deadlines) every 5 s
 EMAIL_EVERY = 30  # seconds between background email sends, when $ORDERDESK_SMTP is set
 HANGUP_EVERY = 1  # seconds between checks that the terminal is still there
+
+def settle(db: Database, now_text: str | None) -> None:
+    """Let time do its work: hold windows end, unanswered requests are approved (a worker's)."""
+    with db.read() as session:
+        now = current_time(session, now_text)
+    if services.has_due(db, now):
+        services.process_due(db, now=now)
+
 
 guard_page_moves()  # PageUp/PageDown in an option list with no room (tui/widgets/option_list.py)
 
@@ -96,17 +125,31 @@ class OrderDeskApp(App):
         self.watch = watch
         self.locked = locked  # serve ssh: one identity, no launcher, no way back past its start
         self.log_file = log_file  # where the background email sender logs (None: core.logs' default)
-        self._ticks = 0
-        self.watcher: ChangeWatcher | None = None
+        self.settings: Loaded | None = None  # read by the opening worker
+        self.mailer = None
+        self.stopping = threading.Event()  # set on unmount: the watcher's thread ends
+        theme, self.keymap = config_file.appearance()
+        self.unknown_theme = theme if theme and theme not in self.available_themes else None
+        if theme and not self.unknown_theme:
+            self.theme = theme
+        self.theme_setting = self.theme  # what the settings say: a change from it is remembered
 
     def now(self) -> datetime:
+        """The app's clock, read from the database: for worker threads only (tui/work.py
+        gives screens `now` with every job); never on the UI thread."""
         with self.db.read() as session:
             return current_time(session, self.now_text)
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.unknown_theme:
+            self.notify(f"There is no theme {self.unknown_theme!r}; Ctrl+P, Change theme lists them.",
+                        title="Settings", severity="warning", timeout=10)
+        self.theme_changed_signal.subscribe(self, self.remember_theme)
         self.open_start()
         if self.db is not None:
-            self.start_watching()
+            self.open_database()
         if not self.is_headless and sys.stdin.isatty():
             self.set_interval(HANGUP_EVERY, self.check_terminal)
 
@@ -125,51 +168,118 @@ class OrderDeskApp(App):
             self.screen.call_after_refresh(self.open_database)
 
     def open_database(self) -> None:
-        """Right after the first frame: open the database, let time do its work, check
-        whom the start screen is for, and fill in its outline."""
+        """Right after the first frame, in a thread: read the settings, open the database,
+        let time do its work, check whom the start screen is for; then `opened` fills in
+        the outline. An app given an open database (tests, benchmarks) only reads the
+        settings. A database job (tui/work.py's group): tests wait for it."""
+        self.run_worker(self.opening, thread=True, group=f"{work.GROUP}:open", name=f"{work.GROUP}:open",
+                        exit_on_error=False)
+
+    def opening(self) -> None:
+        """The opening worker's thread (see open_database). Anything unforeseen ends the app
+        as an internal error (exit 70, the traceback in the log), never an outline for ever."""
         try:
-            self.db = self.connect()
-        except core_db.DatabaseError as exc:
-            return self.refuse(Refusal("database", str(exc)))
-        self.settle()
+            self.open_in_thread()
+        except Exception:
+            try:
+                setup_logging(self.log_file, urls=(self.db.url,) if self.db is not None else ())
+            except OSError:
+                pass
+            log.exception("opening failed")
+            self.call_from_thread(self.refuse, Refusal(
+                "internal", "orderdesk hit an internal error while opening; the details are in the log. "
+                            "Please report it with the command you ran."))
+
+    def open_in_thread(self) -> None:
         role, identity = self.start
-        if role:
-            with self.db.read() as session:
-                found = queries.start_identity(session, role, identity)
+        try:
+            settings = core_settings.load()
+            db = self.connect() if self.connect is not None else self.db
+        except ConfigError as exc:
+            return self.call_from_thread(self.refuse, Refusal("bad_input", str(exc)))
+        except core_db.DatabaseError as exc:
+            return self.call_from_thread(self.refuse, Refusal("database", str(exc)))
+        found = identity
+        if self.connect is not None:
+            try:
+                settle(db, self.now_text)
+                if role:
+                    with db.read() as session:
+                        found = queries.start_identity(session, role, identity)
+            except core_db.DatabaseError as exc:
+                return self.call_from_thread(self.refuse, Refusal("database", str(exc)))
             if isinstance(found, Refusal):
-                return self.refuse(found)
-            self.start = (role, found)
-            self.screen.opened(found)  # the outline fills in
-        else:
-            self.screen.post_message(DataChanged())
-        self.start_watching()
+                return self.call_from_thread(self.refuse, found)
+        try:  # before the screens' first read: nothing committed after it goes untold
+            watcher = watch.ChangeWatcher(db) if self.watch else None
+        except Exception:  # the app works without it: changes show on Refresh
+            log.warning("cannot watch the database for changes made elsewhere", exc_info=True)
+            watcher = None
+        self.call_from_thread(self.opened, db, settings, found, watcher)
+
+    def opened(self, db: Database, settings: Loaded, identity: str | None, watcher: ChangeWatcher | None) -> None:
+        """On the UI thread, once the opening worker is done: the screens may read now."""
+        first_open = self.db is None
+        self.db, self.settings = db, settings
+        if first_open:
+            role, _ = self.start
+            if role:
+                self.start = (role, identity)
+                self.screen.opened(identity)  # the outline fills in
+            else:
+                self.screen.post_message(DataChanged())
+        if watcher is not None:  # a thread of its own, not a worker: `workers.wait_for_complete()` still returns
+            threading.Thread(target=self.watch_for_changes, args=(watcher,), name="orderdesk-watch",
+                             daemon=True).start()
+        self.start_mailer()
+        if self.keymap:
+            self.run_worker(self.check_keymap, thread=True, group="keymap", exit_on_error=False)
 
     def refuse(self, refusal: Refusal) -> None:
         self.refusal = refusal
-        self.exit(return_code=2 if refusal.is_bad_input or refusal.code == "database" else 1)
+        code = 70 if refusal.code == "internal" else 2 if refusal.is_bad_input or refusal.code == "database" else 1
+        self.exit(return_code=code)
 
-    def start_watching(self) -> None:
-        if self.watch:
-            self.watcher = watch.ChangeWatcher(self.db)
-            self.set_interval(WATCH_INTERVAL, self.check_for_changes)
+    def start_mailer(self) -> None:
+        """With the `smtp` setting, send the customer emails every EMAIL_EVERY seconds."""
         try:
-            settings = outbox.SmtpSettings.from_env()
-        except outbox.SettingError as exc:
-            settings = None
-            self.notify(f"Not sending emails: {outbox.ENV_SETTINGS[exc.setting]}: {exc}", severity="warning")
-        if settings is not None:  # send the customer emails in the background
-            self.mailer = outbox.Mailer(settings)
-            from core.logs import setup_logging
+            mail = self.settings.mail()
+        except ConfigError as exc:
+            self.notify(f"Not sending emails: {exc}", title="Settings", severity="warning", timeout=10)
+            return
+        if mail is None:
+            return
+        self.mailer = outbox.Mailer(mail)
+        try:
+            where = setup_logging(self.log_file, urls=(self.db.url,))
+        except OSError as exc:
+            self.notify(f"Sending emails without a log: cannot write {exc.filename}: {exc.strerror}.",
+                        severity="warning")
+        else:
+            log.info("sending the customer emails every %d s in the background to %s:%s; logging to %s",
+                     EMAIL_EVERY, mail.host, mail.port, where)
+        self.set_interval(EMAIL_EVERY, self.send_emails)
 
-            try:
-                where = setup_logging(self.log_file, urls=(self.db.url,))
-            except OSError as exc:
-                self.notify(f"Sending emails without a log: cannot write {exc.filename}: {exc.strerror}.",
-                            severity="warning")
-            else:
-                log.info("sending the customer emails every %d s in the background to %s:%s; logging to %s",
-                         EMAIL_EVERY, settings.host, settings.port, where)
-            self.set_interval(EMAIL_EVERY, self.send_emails)
+    def check_keymap(self) -> None:
+        """The keymap's entries that cannot work, told (a thread: it imports every screen)."""
+        found = keymap.problems(self.keymap, keymap.binding_ids(type(self)))
+        if found:
+            self.call_from_thread(self.notify, "The keymap setting has entries that do nothing:\n"
+                                  + "\n".join(found), title="Settings", severity="warning", timeout=20)
+
+    def remember_theme(self, theme) -> None:
+        """A theme picked from the palette is written to the settings file (a thread: a file)."""
+        if theme.name != self.theme_setting:
+            self.theme_setting = theme.name
+            self.run_worker(partial(self.write_theme, theme.name), thread=True, group="settings",
+                            exit_on_error=False)
+
+    def write_theme(self, name: str) -> None:
+        try:
+            config_file.remember("theme", name)
+        except ConfigError as exc:
+            self.call_from_thread(self.notify, f"The theme is not remembered: {exc}", title="Settings",
+                                  severity="warning", timeout=10)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Before the database is open (the first frame) only Quit works; the other keys
@@ -224,22 +334,34 @@ class OrderDeskApp(App):
         module, name = START_SCREENS[role].split(":")
         return getattr(import_module(module), name)(role, identity)
 
-    def settle(self) -> None:
-        """Let time do its work: hold windows end, unanswered requests are approved."""
-        now = self.now()
-        if services.has_due(self.db, now):
-            services.process_due(self.db, now=now)
+    def watch_for_changes(self, watcher: ChangeWatcher) -> None:
+        """The change watcher's thread: every WATCH_INTERVAL, has anything been committed?
+        Then tell the active screen. Every DUE_EVERY looks, let time do its work. A look that
+        fails (the database away for a moment) is logged and tried again at the next one.
+        `watcher` was made by the opening worker, before the screens' first read."""
+        ticks = 0
+        try:
+            while not self.stopping.wait(WATCH_INTERVAL):
+                ticks += 1
+                try:
+                    if ticks % DUE_EVERY == 0:
+                        settle(self.db, self.now_text)
+                    changed = watcher.changed()
+                except Exception:  # the next look tries again
+                    log.warning("looking for changes failed; trying again", exc_info=True)
+                    continue
+                if changed and not self.stopping.is_set():
+                    self.call_from_thread(self.tell_changed)
+        except RuntimeError:  # the app stopped between a look and its telling
+            pass
+        finally:
+            watcher.close()
 
-    def check_for_changes(self) -> None:
-        self._ticks += 1
-        if self._ticks % DUE_EVERY == 0:
-            self.settle()
-        if self.watcher.changed():
-            self.screen.post_message(DataChanged())
+    def tell_changed(self) -> None:
+        self.screen.post_message(DataChanged())
 
     def on_unmount(self) -> None:
-        if self.watcher is not None:
-            self.watcher.close()
+        self.stopping.set()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

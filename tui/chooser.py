@@ -55,7 +55,7 @@ class Chooser(App[str | None]):
     #intro { padding: 1 2; }
     OptionList { height: 1fr; margin: 0 2; }
     """
-    BINDINGS = [Binding("escape,q", "leave", "Leave")]
+    BINDINGS = [Binding("escape,q", "leave", "Leave", id="chooser.leave")]
 
     def __init__(self, selected: str | None = None):
         super().__init__()

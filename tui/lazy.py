@@ -7,8 +7,12 @@ launcher and the two start screens) name the heavy parts of `core` through
 `lazy_import`, which is the standard library's `importlib.util.LazyLoader`: the
 module object exists at once and is executed at its first attribute access.
 
-Only the main thread may touch such a module first (LazyLoader is not thread-safe);
-every one of them is loaded by the time the database is open.
+Any thread may touch such a module first (the app's database work runs in threads:
+tui/work.py). Python 3.11's LazyLoader is not safe for that: the first access marks the
+module loaded before executing it, so a second thread meanwhile finds a module half
+executed (`AttributeError: module 'core.settings' has no attribute 'load'`). `_LazyModule`
+here is the standard one as Python 3.12.3 fixed it: the module is executed under a lock
+and stays lazy, other threads waiting, until it has been executed whole.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 
 
@@ -36,6 +41,32 @@ def lazy_import(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
+    spec.loader_state.update(lock=threading.RLock(), loading=False)
+    module.__class__ = _LazyModule
     if parent is not None:
         setattr(parent, child, module)
     return module
+
+
+
+class _LazyModule(ModuleType):
+    """A module executed at its first attribute access, by one thread, the others waiting."""
+
+    def __getattribute__(self, attr):
+        spec = object.__getattribute__(self, "__spec__")
+        state = spec.loader_state
+        with state["lock"]:
+            if object.__getattribute__(self, "__class__") is _LazyModule:
+                if state["loading"]:  # this very thread, executing the module: what it has so far
+                    return ModuleType.__getattribute__(self, attr)
+                state["loading"] = True
+                namespace = object.__getattribute__(self, "__dict__")
+                then = state["__dict__"]
+                changed = {key: value for key, value in namespace.items()
+                           if key not in then or then[key] is not value}  # set on the lazy module
+                spec.loader.exec_module(self)
+                if sys.modules.get(spec.name, self) is not self:
+                    raise ValueError(f"module object for {spec.name!r} substituted in sys.modules during a lazy load")
+                namespace.update(changed)
+                self.__class__ = ModuleType
+        return getattr(self, attr)

@@ -203,7 +203,7 @@ class SideBySide(App, inherit_bindings=False):
 
     ENABLE_COMMAND_PALETTE = False
     # A priority binding switches before the next key is passed on, so that key goes to the new side.
-    BINDINGS = [Binding(",".join(SWITCH_KEYS), "switch_side", priority=True)]
+    BINDINGS = [Binding(",".join(SWITCH_KEYS), "switch_side", priority=True, id="side_by_side.switch")]
     CSS = """
     #sides { layout: horizontal; height: 1fr; }
     #sides.stacked { layout: vertical; }

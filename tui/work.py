@@ -33,10 +33,15 @@ from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
+from core.clock import current_time
+from tui.lazy import lazy_import
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from core.db import Database
+
+core_db = lazy_import("core.db")  # SQLAlchemy: not before the first frame
 
 T = TypeVar("T")
 GROUP = "data"  # every database job's worker group starts with this
@@ -45,8 +50,6 @@ log = logging.getLogger("orderdesk.app")
 
 def in_session(app, query: Callable[[Session, datetime], T]) -> T:
     """`query(session, now)` in one read transaction at the app's clock (on this thread)."""
-    from core.clock import current_time
-
     with app.db.read() as session:
         return query(session, current_time(session, app.now_text))
 
@@ -112,12 +115,10 @@ def _start(node: DOMNode, job: Callable[[], T], then: Callable[[T], Any], key: s
 
 def tell_failure(app, exc: Exception) -> None:
     """A job that failed, told as a person can act on it."""
-    from core.db import DatabaseBusy, DatabaseError
-
-    if isinstance(exc, DatabaseBusy):
+    if isinstance(exc, core_db.DatabaseBusy):
         app.notify(f"{exc} The screen shows what it last read; try again in a moment.",
                    title="Database busy", severity="warning", timeout=10)
-    elif isinstance(exc, DatabaseError):
+    elif isinstance(exc, core_db.DatabaseError):
         app.notify(f"{exc} The screen shows what it last read.", title="Database not answering",
                    severity="error", timeout=10)
     else:

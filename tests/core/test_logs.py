@@ -14,6 +14,7 @@ import pytest
 from core import logs
 from core.logs import setup_logging
 from tests.core.builders import simple_order
+from tests.waiting import settled
 
 SECRET = "S3cret-Pw"
 URL = f"postgresql+psycopg://anna:{SECRET}@db.example/orderdesk"
@@ -118,7 +119,7 @@ def test_the_apps_background_email_sender_logs_to_the_file(make_world, tmp_path,
     async def run():
         app = OrderDeskApp(world.db, log_file=str(path))
         async with app.run_test() as pilot:
-            await pilot.pause()
+            await settled(pilot)  # the settings are read off the UI thread
 
     asyncio.run(run())
     assert "INFO orderdesk.app" in path.read_text()

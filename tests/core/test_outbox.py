@@ -17,6 +17,7 @@ from core.queries import orders as queries
 from core.outbox import Mailer, SettingError, SmtpSettings, backoff, change, send_pending
 from tests.core.builders import NOW, OTHER_BUYER, oid, simple_order
 from tests.mail import WAIT, free_port
+from tests.waiting import settled
 
 
 def settings_for(server, **kw) -> SmtpSettings:
@@ -323,6 +324,7 @@ def test_the_app_sends_emails_in_the_background_when_smtp_is_set(make_world, mai
     async def run():
         app = OrderDeskApp(w.db)
         async with app.run_test() as pilot:
+            await settled(pilot)  # the settings (its `smtp`) are read off the UI thread
             app.send_emails()  # what the 30-second timer does
             await app.workers.wait_for_complete()
             await pilot.pause()

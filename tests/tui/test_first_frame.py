@@ -12,6 +12,7 @@ import sys
 from textual.widgets import OptionList, Static
 
 from tests.pty_terminal import ROOT
+from tests.waiting import settled
 from tui.app import OrderDeskApp
 from tui.screens.buyer_profile import BuyerProfileScreen
 from tui.screens.seller_board import SellerBoardScreen
@@ -55,7 +56,7 @@ def test_the_board_outline_greys_its_keys_then_the_database_opens_on_the_first_s
 
             del app.open_database  # now open it, as the app does after its first frame
             app.open_database()
-            await pilot.pause()
+            await settled(pilot)
             board = app.screen
             assert isinstance(board, SellerBoardScreen) and board.shop_name == "Lakehouse Home"
             assert board.query_one(CardList).cards  # its orders
@@ -90,7 +91,7 @@ def test_the_buyer_profile_outline_then_that_buyers_profile(demo_db):
             assert shown_keys(profile)["Your orders"] is False
             del app.open_database
             app.open_database()
-            await pilot.pause()
+            await settled(pilot)
             assert "refused 2 deliveries" in str(app.screen.query_one("#profile-standing", Static).render())
 
     asyncio.run(drive())
@@ -102,3 +103,40 @@ def test_seller_outline_snapshot(demo_db, snap_compare):
 
 def test_buyer_outline_snapshot(demo_db, snap_compare):
     assert snap_compare(outline_app(demo_db, role="buyer", identity="derek.w"), terminal_size=SIZE)
+
+
+def test_a_lazy_module_touched_by_two_threads_at_once_is_executed_once_and_whole(tmp_path, monkeypatch):
+    """The app's database work runs in threads, each of which may be the first to touch a
+    lazily imported module (tui/lazy.py); one that is still executing must not be seen half
+    done by the other (Python 3.11's LazyLoader lets it: AttributeError)."""
+    import threading
+
+    from tests.waiting import wait_until
+    from tui.lazy import lazy_import
+
+    gate = type(sys)("lazy_gate")
+    gate.executing, gate.go, gate.runs = threading.Event(), threading.Event(), 0
+    monkeypatch.setitem(sys.modules, "lazy_gate", gate)
+    (tmp_path / "slow_module.py").write_text(
+        "import lazy_gate\nlazy_gate.runs += 1\nlazy_gate.executing.set()\nlazy_gate.go.wait(60)\nanswer = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_module", raising=False)
+    module = lazy_import("slow_module")
+    found = {}
+
+    def touch(name):
+        try:
+            found[name] = module.answer
+        except Exception as exc:  # noqa: BLE001  (what the other thread saw is the test's answer)
+            found[name] = exc
+
+    first = threading.Thread(target=touch, args=("first",))
+    first.start()
+    wait_until(gate.executing.is_set, "the first thread executing the module")
+    second = threading.Thread(target=touch, args=("second",))
+    second.start()
+    wait_until(lambda: "second" in found or second.is_alive(), "the second thread touching it")
+    gate.go.set()
+    first.join(60)
+    second.join(60)
+    assert found == {"first": 42, "second": 42} and gate.runs == 1

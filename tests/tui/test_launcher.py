@@ -9,7 +9,7 @@ from textual.widgets import DataTable, OptionList, Static
 from core.queries import orders as queries
 from core.clock import parse_instant
 from tests.tui.conftest import DEMO_NOW
-from tests.waiting import settle_until
+from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_order import SellerOrderScreen
@@ -28,6 +28,7 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
     async def drive():
         app = OrderDeskApp(demo_db)
         async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)  # the launcher's list is read in a worker
             options = app.screen.query_one(OptionList)
             assert options.option_count == len(shops) + len(buyers)
             await pilot.press("enter")
@@ -53,7 +54,7 @@ def test_buyer_start_opens_that_buyers_orders(demo_db):
     async def drive():
         app = OrderDeskApp(demo_db, role="buyer", identity=buyer)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             # issue 3: a buyer starts on their Profile; `o` opens Your orders (all tabs)
             from tui.screens.buyer_orders import BuyerOrdersScreen
             from tui.screens.buyer_profile import BuyerProfileScreen
@@ -67,13 +68,14 @@ def test_buyer_start_opens_that_buyers_orders(demo_db):
 
 
 def test_launcher_snapshot(demo_db, snap_compare):
-    assert snap_compare(OrderDeskApp(demo_db), terminal_size=SIZE)
+    assert snap_compare(OrderDeskApp(demo_db), terminal_size=SIZE, run_before=settled)
 
 
 def test_question_mark_lists_the_keys_of_the_screen(demo_db):
     async def drive():
         app = OrderDeskApp(demo_db)
         async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)  # the launcher's list is read in a worker
             await pilot.press("enter")  # the first shop's orders
             await pilot.press("question_mark")
             from tui.screens.help import HelpScreen
@@ -92,6 +94,7 @@ def test_the_command_palette_offers_the_screens_actions(demo_db):
     async def drive():
         app = OrderDeskApp(demo_db)
         async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)  # the launcher's list is read in a worker
             await pilot.press("enter")
             titles = {command.title for command in app.get_system_commands(app.screen)}
             assert {"Back", "Refresh"} <= titles
@@ -115,6 +118,7 @@ def test_a_change_made_elsewhere_shows_on_its_own(demo_db):
     async def drive():
         app = OrderDeskApp(demo_db)
         async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)  # the launcher's list is read in a worker
             await pilot.press("enter")
 
             def status_shown():

@@ -6,7 +6,7 @@ package registers every group's commands on the root group.
 """
 
 from tui.cli import (  # noqa: F401  (each module registers its commands)
-    cancel, clock, open, orders, outbox, packages, requests, seed, serve, slip, transfer, walkthrough,
+    cancel, clock, config, open, orders, outbox, packages, requests, seed, serve, slip, transfer, walkthrough,
 )
 from tui.cli.base import Context, cli, main
 

@@ -25,19 +25,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from click.core import ParameterSource
 
 from core.clock import BadTime, current_time, parse_instant
+from core.config_file import ConfigError
 from core.output import OutputError
-from core.paths import redacted, resolve_url
+from core.paths import redacted
 from core.results import Refusal
 from tui.lazy import lazy_import
 
 if TYPE_CHECKING:
     from core.db import Database
+    from core.settings import Loaded
 
 core_db = lazy_import("core.db")
 services = lazy_import("core.services")
+core_settings = lazy_import("core.settings")
 
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: orderdesk itself failed; never for anything a user can cause
@@ -93,6 +95,16 @@ class Context:
     locked: bool = False
     log_file: str | None = None
     _db: Database | None = field(default=None, repr=False)
+    _settings: Loaded | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Loaded:
+        """The settings (core/settings.py), the command line's first; read at the first call
+        (ConfigError, reported by main(), says what is wrong)."""
+        if self._settings is None:
+            given = self.url or (self.db_path and f"sqlite:///{Path(self.db_path).expanduser().resolve()}")
+            self._settings = core_settings.load(database_url=given or None)
+        return self._settings
 
     @property
     def db(self) -> Database:
@@ -111,8 +123,9 @@ class Context:
 
     @property
     def database_url(self) -> str:
-        """The database's URL (a --db path made absolute, for processes started elsewhere)."""
-        return resolve_url(self.db_path and Path(self.db_path).expanduser().resolve(), self.url)
+        """The database's URL: --database-url, --db (made absolute, for processes started
+        elsewhere), $ORDERDESK_DATABASE_URL, the settings file, the user data folder."""
+        return self.settings.settings.database_url
 
     def close(self) -> None:
         if self._db is not None:
@@ -190,7 +203,7 @@ def with_json(fn):
     def wrapper(ctx: Context, as_json: bool, db_path: str | None, **kwargs):
         ctx.as_json = ctx.as_json or as_json
         if db_path:
-            ctx.db_path, ctx.url = db_path, None  # the command line wins over $ORDERDESK_DATABASE_URL
+            ctx.db_path, ctx.url, ctx._settings = db_path, None, None  # the one after the command wins
         return fn(ctx, **kwargs)
 
     wrapper.__name__ = fn.__name__
@@ -200,9 +213,10 @@ def with_json(fn):
 
 @click.group(invoke_without_command=True)
 @click.option("--db", "db_path", metavar="PATH", help="SQLite file (default: the user data dir).")
-@click.option("--database-url", metavar="URL", envvar="ORDERDESK_DATABASE_URL",
-              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk (with a password, "
-                   "better in the env var: every local user sees a command line).")
+@click.option("--database-url", metavar="URL",
+              help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/orderdesk (default: "
+                   "$ORDERDESK_DATABASE_URL, else the settings file's database_url; with a password, "
+                   "better there: every local user sees a command line).")
 @click.option("--now", "now_text", metavar="ISO8601", envvar="ORDERDESK_NOW",
               help="Fix the clock (default: the database's demo clock, else real time).")
 @click.option("--log-file", metavar="PATH", envvar="ORDERDESK_LOG_FILE",
@@ -216,8 +230,6 @@ def cli(click_ctx, db_path, database_url, now_text, log_file, locked, as_json):
     """orderdesk: orders and their cancellation, for buyers and sellers.
 
     Without a command, opens the app."""
-    if db_path and click_ctx.get_parameter_source("database_url") is ParameterSource.ENVIRONMENT:
-        database_url = None  # --db on the command line wins over $ORDERDESK_DATABASE_URL
     click_ctx.obj = Context(db_path, database_url, now_text, as_json, locked=locked, log_file=log_file)
     click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
@@ -305,6 +317,8 @@ def _explain(exc: Exception) -> tuple[Refusal, int]:
     """What an exception that reached main() means to a person, and the exit code."""
     if isinstance(exc, OutputError):
         return Refusal("output", str(exc)), 2
+    if isinstance(exc, ConfigError):
+        return Refusal("bad_input", str(exc)), 2
     if "core.db" in sys.modules and isinstance(exc, core_db.DatabaseError):
         return (Refusal("busy", str(exc)), 1) if isinstance(exc, core_db.DatabaseBusy) else \
                (Refusal("database", str(exc)), 2)

@@ -56,14 +56,15 @@ def outbox_list(ctx: Context, status):
 
 
 @outbox.command("send")
-@click.option("--smtp", "address", metavar="HOST:PORT", envvar="ORDERDESK_SMTP",
-              default="localhost:25", show_default=True)
-@click.option("--security", type=click.Choice(["none", "starttls", "tls"]), default="none",
-              envvar="ORDERDESK_SMTP_SECURITY", show_default=True)
-@click.option("--user", envvar="ORDERDESK_SMTP_USER", help="SMTP login; the password comes from "
-              "$ORDERDESK_SMTP_PASSWORD.")
+@click.option("--smtp", "address", metavar="HOST:PORT",
+              help="Default: the `smtp` setting ($ORDERDESK_SMTP, the settings file), else localhost:25.")
+@click.option("--security", type=click.Choice(["none", "starttls", "tls"]),
+              help="Default: the `smtp_security` setting ($ORDERDESK_SMTP_SECURITY), else none.")
+@click.option("--user", help="SMTP login (default: the `smtp_user` setting, $ORDERDESK_SMTP_USER); the "
+              "password comes from $ORDERDESK_SMTP_PASSWORD.")
 @click.option("--password", hidden=True, help="Refused: a password in the command line shows in `ps`.")
-@click.option("--sender", envvar="ORDERDESK_SMTP_SENDER", default="orderdesk@localhost", show_default=True)
+@click.option("--sender", help="Default: the `smtp_sender` setting ($ORDERDESK_SMTP_SENDER), else "
+              "orderdesk@localhost.")
 @click.option("--force", is_flag=True, help="Try every pending email now, ignoring the backoff after failures.")
 @click.option("--every", type=Seconds(1, 86_400), metavar="SECONDS",
               help="Keep sending: look for due emails every SECONDS until Ctrl+C.")
@@ -81,6 +82,9 @@ def outbox_send(ctx: Context, address, security, user, password, sender, force, 
     if password is not None:
         ctx.fail("bad_input", "--password would show the password to everyone on this machine (ps, shell "
                               "history): set $ORDERDESK_SMTP_PASSWORD instead.")
+    configured = ctx.settings.settings  # core/settings.py: what the command line leaves out
+    address, security = address or configured.smtp or "localhost:25", security or configured.smtp_security
+    user, sender = user or configured.smtp_user, sender or configured.smtp_sender
     try:
         settings = SmtpSettings.parse_address(address, security=security, user=user, sender=sender,
                                               password=os.environ.get("ORDERDESK_SMTP_PASSWORD"))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui import work
 from tui.active import when_active
 from tui.lazy import lazy_import
 
-queries = lazy_import("core.queries.orders")
+if TYPE_CHECKING:
+    from core.queries.identities import Identity
+
+queries = lazy_import("core.queries.identities")
 
 
 class LauncherScreen(Screen):
@@ -33,16 +39,17 @@ class LauncherScreen(Screen):
         self.load()
 
     def load(self) -> None:
-        """The shops and buyers, read again whenever the launcher shows (a shop may have
-        been added); before the database is open (the first frame) a line says so."""
-        identities = self.query_one(OptionList)
+        """The shops and buyers, read again (in a worker: tui/work.py) whenever the launcher
+        shows (a shop may have been added); before the database is open (the first frame) a
+        line says so."""
         if self.app.db is None:
-            identities.set_options([Option("Opening the database…", disabled=True)])
+            self.query_one(OptionList).set_options([Option("Opening the database…", disabled=True)])
             return
-        with self.app.db.read() as session:
-            shops, buyers = queries.shops(session), queries.buyers(session)
-        options = [Option(f"Seller · {shop.name}", id=f"seller:{shop.name}") for shop in shops]
-        options += [Option(f"Buyer  · {b.name} ({b.username})", id=f"buyer:{b.username}") for b in buyers]
+        work.read(self, lambda session, now: queries.identities(session), self.show, key="launcher")
+
+    def show(self, found: list[Identity]) -> None:
+        identities = self.query_one(OptionList)
+        options = [Option(identity.label, id=identity.key) for identity in found]
         highlighted = identities.highlighted
         if options:
             identities.set_options(options)
