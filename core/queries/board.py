@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_
@@ -473,3 +473,30 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
         reject_reasons=rules.reasons_for("reject", order, packages), whole_order=Choice(whole.allowed, whole.why_not),
         package_choices=package_choices, item_lines=tuple(item_lines), items_reason=items_reason,
         logistics=logistics, split_sources=tuple(split_sources), split_lines=split_lines)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelDraft:
+    """The cancel wizard's choices so far, against the order as first read (`snap`)."""
+
+    shop: str
+    snap: OrderSnapshot
+    idempotency_key: str  # one per draft: a Submit sent twice cancels once
+    reason: str | None = None
+    scope: str | None = None  # order | package | items
+    package_id: str | None = None
+    items: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def order_id(self) -> str:
+        return self.snap.order.id
+
+    @property
+    def preview(self) -> CancelPreview:
+        return self.snap.preview(self.scope, package_id=self.package_id,
+                                 items=self.items if self.scope == "items" else None)
+
+
+def order_version(session: Session, order_id: str) -> int | None:
+    """The order's version now (None: gone): has it changed since it was read?"""
+    return session.exec(select(Order.version).where(Order.id == order_id)).first()
