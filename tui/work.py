@@ -159,7 +159,25 @@ def tell_failure(app, exc: Exception) -> None:
 
 
 def running(app) -> bool:
-    """Whether any database job or busy flow is still running (tests wait for none)."""
-    return any(not worker.is_finished and (str(worker.group).startswith(GROUP) or
-                                           (worker.group == FLOW and worker not in _asking))
-               for worker in app.workers)
+    """Whether any database job or busy flow is still running (tests wait for none). A flow
+    waiting for a person's answer is not busy: one that asked through `ask`, or any flow
+    while a screen on the stack is awaited (`push_screen_wait` called directly)."""
+    waiting = None
+    for worker in app.workers:
+        if worker.is_finished:
+            continue
+        if str(worker.group).startswith(GROUP):
+            return True
+        if worker.group == FLOW and worker not in _asking:
+            if waiting is None:
+                waiting = _awaited_screen(app)
+            if not waiting:
+                return True
+    return False
+
+
+def _awaited_screen(app) -> bool:
+    """Is a screen on the stack awaited by a flow (its result's future pending)? Textual
+    keeps that future in the screen's result callbacks (Textual 8.2)."""
+    return any(callback.future is not None and not callback.future.done()
+               for screen in app.screen_stack for callback in getattr(screen, "_result_callbacks", ()))

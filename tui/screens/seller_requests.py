@@ -9,8 +9,7 @@ The list is read off the UI thread (tui.work); Approve runs the command the flow
 from __future__ import annotations
 
 from collections.abc import Callable
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -52,7 +51,7 @@ class SellerRequestsScreen(Screen):
         self.approve, self.reject, self.details = approve, reject, details
         self.sub_title = shop
         self.rows: list[Request] = []
-        self.now: datetime | None = None  # the app's clock when last read; the countdown runs on from it
+        self.now: datetime | None = None  # the app's clock, as last read
         self.approving = False
 
     def compose(self) -> ComposeResult:
@@ -82,7 +81,6 @@ class SellerRequestsScreen(Screen):
         table = self.query_one(DataTable)
         keep = self.current.id if self.current else None
         self.rows, self.now = found
-        self._read_at = time.monotonic()
         table.clear()
         for r in self.rows:
             table.add_row(r.order_id, countdown(r.deadline_at, self.now), r.buyer, r.reason_text,
@@ -94,10 +92,12 @@ class SellerRequestsScreen(Screen):
             table.move_cursor(row=ids.index(keep))
 
     def tick(self) -> None:
-        """The countdown, each second, from the clock as last read (no database on the UI thread)."""
-        if self.now is None:
-            return
-        now = self.now + timedelta(seconds=time.monotonic() - self._read_at)
+        """The countdown, each second, at the app's clock (read off the UI thread: it is
+        the database's, which a demo or a test may hold still)."""
+        work.read(self, lambda session, now: now, self._ticked, key="requests.clock")
+
+    def _ticked(self, now: datetime) -> None:
+        self.now = now
         table = self.query_one(DataTable)
         for r in self.rows:
             table.update_cell(r.id, "left", countdown(r.deadline_at, now))
