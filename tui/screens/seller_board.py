@@ -428,5 +428,12 @@ class SellerBoardScreen(Screen):
         self._suspended = True
 
     def on_screen_resume(self) -> None:
+        """Back on top: read again what may have changed meanwhile (the app tells changes
+        to the screen on top only). Not when a flow only passed by between two of its
+        screens (a wizard's steps): it is covered again by the next frame."""
         if getattr(self, "_suspended", False) and self.shop is not None:
+            self.call_after_refresh(self._resumed)
+
+    def _resumed(self) -> None:
+        if self.is_active:
             self.reread()
