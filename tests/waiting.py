@@ -51,9 +51,13 @@ async def settled(pilot, timeout: float = PATIENCE) -> None:
     from tui.work import running
 
     deadline = time.monotonic() + timeout
-    await pilot.pause()
-    while running(pilot.app):
+    quiet = 0
+    while quiet < 2:  # twice: a job's result may start another (a flow's command, then a screen's read)
+        await pilot.pause()
+        if not running(pilot.app):
+            quiet += 1
+            continue
+        quiet = 0
         if time.monotonic() > deadline:
             raise AssertionError(f"the app's database jobs did not finish within {timeout:.0f} s")
         await pilot.pause(POLL)
-    await pilot.pause()

@@ -29,3 +29,13 @@ def order_text(o: dict) -> str:
         out.append(f"  Cancellation {c['id']} by {c['role']}: {c['reason_text']} · {c['status']} · "
                    f"refund {format_money(c['refund']['total'], cur)}")
     return "\n".join(out)
+
+
+def status_label(status: str) -> str:
+    """An order's or package's status as the seller centre words it."""
+    return rules.STATUS_LABELS[status]
+
+
+def reason_text(reason: str) -> str:
+    """A cancellation reason as a person reads it."""
+    return rules.REASON_TEXT[reason]

@@ -11,6 +11,9 @@ trip) or a busy SQLite file must never freeze it. So a screen never opens a sess
   100 ms) until its result is shown.
 - `fetch(app, query)` and `perform(app, command)` are the same for a flow (an async
   worker that awaits screens): they await the thread and return the result.
+- `flow(app, coroutine)` starts a flow (worker group `flow`); `ask(app, screen)` is how
+  it pushes a screen and awaits its answer. A flow counts as work in progress (tests
+  wait for it) except while it waits for a person's answer.
 
 Each job runs in the worker group `data:KEY`, exclusive within it: a newer read of the
 same kind (a filter changed twice) supersedes an older one, whose result is dropped.
@@ -25,7 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -45,6 +49,8 @@ core_db = lazy_import("core.db")  # SQLAlchemy: not before the first frame
 
 T = TypeVar("T")
 GROUP = "data"  # every database job's worker group starts with this
+FLOW = "flow"  # the worker group of flows
+_asking: weakref.WeakSet[Worker] = weakref.WeakSet()  # flows waiting for a person's answer
 log = logging.getLogger("orderdesk.app")
 
 
@@ -80,6 +86,32 @@ async def fetch(app, query: Callable[[Session, datetime], T]) -> T:
 async def perform(app, command: Callable[[Database, datetime], T]) -> T:
     """For a flow: `command(db, now)` on a thread, awaited."""
     return await asyncio.to_thread(with_now, app, command)
+
+
+def flow(app, coroutine: Coroutine[Any, Any, Any], *, name: str = FLOW) -> Worker | None:
+    """Start a flow, unless another is busy (reading, writing, between two screens):
+    a second key that starts one before the first flow's screen is up is dropped.
+    A flow that fails is told on screen like any job (`tell_failure`)."""
+    if any(w.group == FLOW and not w.is_finished and w not in _asking for w in app.workers):
+        coroutine.close()
+        return None
+
+    async def guarded() -> None:
+        try:
+            await coroutine
+        except Exception as exc:  # told on screen, never a crash
+            tell_failure(app, exc)
+
+    return app.run_worker(guarded(), group=FLOW, name=name, exit_on_error=False)
+
+
+async def ask(app, screen):
+    """For a flow: push `screen` and await its answer (what it leaves with)."""
+    worker = get_current_worker()
+    answer = app.push_screen(screen, wait_for_dismiss=True)
+    _asking.add(worker)
+    answer.add_done_callback(lambda _: _asking.discard(worker))
+    return await answer
 
 
 def _start(node: DOMNode, job: Callable[[], T], then: Callable[[T], Any], key: str,
@@ -128,5 +160,25 @@ def tell_failure(app, exc: Exception) -> None:
 
 
 def running(app) -> bool:
-    """Whether any database job is still running (tests wait for none)."""
-    return any(str(worker.group).startswith(GROUP) and not worker.is_finished for worker in app.workers)
+    """Whether any database job or busy flow is still running (tests wait for none). A flow
+    waiting for a person's answer is not busy: one that asked through `ask`, or any flow
+    while a screen on the stack is awaited (`push_screen_wait` called directly)."""
+    waiting = None
+    for worker in app.workers:
+        if worker.is_finished:
+            continue
+        if str(worker.group).startswith(GROUP):
+            return True
+        if worker.group == FLOW and worker not in _asking:
+            if waiting is None:
+                waiting = _awaited_screen(app)
+            if not waiting:
+                return True
+    return False
+
+
+def _awaited_screen(app) -> bool:
+    """Is a screen on the stack awaited by a flow (its result's future pending)? Textual
+    keeps that future in the screen's result callbacks (Textual 8.2)."""
+    return any(callback.future is not None and not callback.future.done()
+               for screen in app.screen_stack for callback in getattr(screen, "_result_callbacks", ()))

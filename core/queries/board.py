@@ -23,21 +23,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
 from core import refunds, rules
 from core.queries.cards import (
-    PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, Key, LineCard, OrderCard, PackageCard,
+    PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, BoardShop, Key, LineCard, OrderCard, PackageCard,
 )
 from core.results import Refused
 from core.state import OrderState, load_order
-from core.models import (
-    Buyer, Cancellation, Order, OrderLine, OutboxEmail, Package, Product, Shop,
-)
+from core.models import Buyer, Cancellation, Order, OrderLine, Package, Product, Shop
 
 LARGE = 100_000
 
@@ -54,6 +52,12 @@ def is_large(session: Session) -> bool:
 # -- the shop ---------------------------------------------------------------------
 def shop_by_name(session: Session, name: str) -> Shop | None:
     return session.exec(select(Shop).where(Shop.name == name)).first()
+
+
+def board_shop(session: Session, name: str) -> BoardShop | None:
+    """The shop a board opens on (None: no such shop)."""
+    shop = shop_by_name(session, name)
+    return BoardShop(shop.id, shop.name, is_large(session)) if shop else None
 
 
 def shop_skus(session: Session, shop_id: int) -> list[tuple[str, str]]:
@@ -212,8 +216,39 @@ def scanned_order(session: Session, shop_id: int, text: str) -> str | None:
     return ids[0] if len(ids) == 1 else None
 
 
-# -- one order for the cancel wizard, split, pack ------------------------------------
-@dataclass(frozen=True)
+# -- one order for the action menu, the cancel wizard, split, pack ---------------------
+ACTIONS = {  # the order card's action menu (seed 003), in its order
+    "cancel": "Cancel order",
+    "pack": "Pack",
+    "handover": "Hand over to carrier",
+    "split": "Split into packages",
+    "details": "Details",
+}
+SPLIT_WHY_NOT = "Only a package Awaiting Shipment with two or more units can be split."
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """May this be chosen, and if not, why (what a person reads)."""
+
+    allowed: bool
+    why_not: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionChoice:
+    """One entry of the order card's action menu."""
+
+    action: str
+    label: str
+    why_not: str | None  # None: allowed
+
+    @property
+    def allowed(self) -> bool:
+        return self.why_not is None
+
+
+@dataclass(frozen=True, slots=True)
 class LineChoice:
     """A line as the cancel or split step shows it: may it be chosen, how many, why not."""
 
@@ -228,7 +263,7 @@ class LineChoice:
     why_not: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageChoice:
     id: str
     status: str
@@ -237,105 +272,55 @@ class PackageChoice:
     why_not: str | None
 
 
-@dataclass
-class OrderSnapshot(OrderState):
-    """An order as read at one moment (its version), with the rules' verdicts."""
+@dataclass(frozen=True, slots=True)
+class OrderHead:
+    """The order's own figures (what core.refunds reads of an order)."""
+
+    id: str
+    status: str
+    currency: str
+    version: int
+    paid_at: datetime | None
+    original_shipping_fee: int
+    shipping_fee_seller_discount: int
+    shipping_fee_platform_discount: int
+    shipping_tax: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRow:
+    id: str
+    status: str
+    tracking_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """A line with its prices (what core.refunds reads of a line)."""
+
+    id: str
+    package_id: str
+    sku: str
+    title: str
+    quantity: int
+    cancelled_quantity: int
+    unit_original_price: int
+    seller_discount: int
+    platform_discount: int
+    tax: int
 
     @property
-    def version(self) -> int:
-        return self.order.version
-
-    def seller_reasons(self) -> dict[str, str]:
-        return rules.reasons_for("seller", self.order, self.packages)
-
-    def reject_reasons(self) -> dict[str, str]:
-        return rules.reasons_for("reject", self.order, self.packages)
-
-    def whole_order(self):
-        return rules.seller_cancel_order(self.order)
-
-    def package_choices(self) -> list[PackageChoice]:
-        out = []
-        for p in self.packages:
-            v = rules.seller_cancel_package(self.order, p)
-            out.append(PackageChoice(p.id, p.status, p.tracking_number, v.allowed, v.why_not))
-        return out
-
-    def item_choices(self, reason: str | None = "out_of_stock") -> list[LineChoice]:
-        """Seed 003: lines that may not be cancelled by item are greyed out with why."""
-        by_id = {p.id: p for p in self.packages}
-        out = []
-        reason_ok = rules.reason_fits("seller", reason, self.order.status, scope="items") \
-            if reason else rules.Verdict(True)
-        for line in self.lines:
-            v = rules.item_cancel(self.order, by_id[line.package_id], line)
-            allowed, why = v.allowed, v.why_not
-            if allowed and not reason_ok.allowed:
-                allowed, why = False, reason_ok.why_not
-            out.append(LineChoice(line.id, line.package_id, line.sku, line.title, line.quantity,
-                                  line.cancelled_quantity, allowed, v.max_quantity or 0 if allowed else 0,
-                                  why))
-        return out
-
-    def items_allowed(self, reason: str) -> rules.Verdict:
-        """May this reason cancel by item here at all (seed 003: Out of Stock only)?"""
-        fits = rules.reason_fits("seller", reason, self.order.status, scope="items")
-        if not fits.allowed:
-            return fits
-        if not any(c.allowed for c in self.item_choices(reason)):
-            return rules.Verdict(False, "no_items", "No item of this order can be cancelled by item "
-                                 "now; cancel the whole order or a package instead.")
-        return rules.Verdict(True)
-
-    def split_choices(self, package_id: str) -> list[LineChoice]:
-        """Lines of a package that can move to a new package (rules.split_line)."""
-        package = next(p for p in self.packages if p.id == package_id)
-        out = []
-        for line in self.lines:
-            if line.package_id != package_id:
-                continue
-            live = line.quantity - line.cancelled_quantity
-            v = rules.split_line(self.order, package, line, max(live, 1))
-            allowed = v.allowed and live > 0
-            why = v.why_not if not v.allowed else (None if live else "All units are cancelled.")
-            out.append(LineChoice(line.id, line.package_id, line.sku, line.title, line.quantity,
-                                  line.cancelled_quantity, allowed, live if allowed else 0, why))
-        return out
-
-    def logistics_choices(self, action: str) -> list[PackageChoice]:
-        """Packages and whether `action` (pack, handover) applies to each."""
-        out = []
-        for p in self.packages:
-            v = rules.logistics(action, self.order, p)
-            out.append(PackageChoice(p.id, p.status, p.tracking_number, v.allowed, v.why_not))
-        return out
-
-    def split_sources(self) -> list[PackageChoice]:
-        out = []
-        for p in self.packages:
-            ok = p.status == "awaiting_shipment" and sum(
-                l.quantity - l.cancelled_quantity for l in self.lines if l.package_id == p.id) > 1
-            out.append(PackageChoice(p.id, p.status, p.tracking_number, ok,
-                                     None if ok else "Only a package Awaiting Shipment with two or "
-                                     "more units can be split."))
-        return out
+    def live(self) -> int:
+        return self.quantity - self.cancelled_quantity
 
 
-def snapshot(session: Session, order_id: str) -> OrderSnapshot | None:
-    try:
-        state = load_order(session, order_id, lock=False)
-    except Refused:  # no such order
-        return None
-    return OrderSnapshot(**vars(state))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CancelPreview:
     """What a seller's cancellation would cancel and refund, as reviewed (step 4)."""
 
     scope: str  # order | package | items
     package_id: str | None
-    quantities: dict[str, int]
+    quantities: Mapping[str, int]
     refund: refunds.RefundBreakdown
     whole: bool = False  # nothing live is left in the order afterwards
     shipping_note: str = refunds.SHIPPING_NOTE
@@ -347,70 +332,171 @@ class CancelPreview:
         return None if self.whole else self.shipping_note
 
 
+@dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """An order as read at one moment (its version), with every verdict the seller's
+    screens show: which actions, reasons, packages and lines may be chosen, and why
+    not. Computed by core.rules when read; a screen only reads it."""
+
+    order: OrderHead
+    packages: tuple[PackageRow, ...]
+    lines: tuple[LineRow, ...]
+    actions: tuple[ActionChoice, ...]
+    seller_reasons: Mapping[str, str]  # reason -> text, those that fit the order
+    reject_reasons: Mapping[str, str]  # for a buyer's request
+    whole_order: Choice
+    package_choices: tuple[PackageChoice, ...]
+    item_lines: tuple[LineChoice, ...]  # item cancellation by line, whatever the reason
+    items_reason: Mapping[str, Choice]  # seller reason -> may it cancel by item (seed 003: Out of Stock)
+    logistics: Mapping[str, tuple[PackageChoice, ...]]  # pack | handover -> packages
+    split_sources: tuple[PackageChoice, ...]
+    split_lines: Mapping[str, tuple[LineChoice, ...]]  # package -> its lines, for a split
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+    def why_not(self, action: str) -> str | None:
+        """Why the action menu's `action` can't be done now (None: it can)."""
+        return next(a.why_not for a in self.actions if a.action == action)
+
+    def live_units(self, package_id: str | None = None) -> int:
+        return sum(l.live for l in self.lines if package_id is None or l.package_id == package_id)
+
+    def item_choices(self, reason: str | None = "out_of_stock") -> tuple[LineChoice, ...]:
+        """Seed 003: lines that may not be cancelled by item are greyed out with why;
+        with a reason that can't cancel by item, every line says so."""
+        fits = self.items_reason.get(reason, Choice(True)) if reason else Choice(True)
+        if fits.allowed:
+            return self.item_lines
+        return tuple(LineChoice(c.id, c.package_id, c.sku, c.title, c.quantity, c.cancelled_quantity,
+                                False, 0, c.why_not if not c.allowed else fits.why_not)
+                     for c in self.item_lines)
+
+    def items_allowed(self, reason: str) -> Choice:
+        """May this reason cancel by item here at all?"""
+        fits = self.items_reason.get(reason, Choice(False, "Not a seller's reason."))
+        if not fits.allowed:
+            return fits
+        if not any(c.allowed for c in self.item_lines):
+            return Choice(False, "No item of this order can be cancelled by item now; cancel the whole "
+                          "order or a package instead.")
+        return fits
+
+    def preview(self, scope: str, *, package_id: str | None = None,
+                items: Mapping[str, int] | None = None) -> CancelPreview:
+        """The units a cancellation of this scope takes and the refund it gives
+        (core.refunds.refund_for), the same figure `services.seller_cancel` computes."""
+        if scope == "order":
+            quantities = {l.id: l.live for l in self.lines if l.live}
+        elif scope == "package":
+            quantities = {l.id: l.live for l in self.lines if l.package_id == package_id and l.live}
+        else:
+            quantities = {k: v for k, v in (items or {}).items() if v}
+        live = self.live_units()
+        return CancelPreview(scope, package_id, quantities, refunds.refund_for(self.order, self.lines, quantities),
+                             whole=live > 0 and sum(quantities.values()) == live)
+
+
 def cancel_preview(snap: OrderSnapshot, scope: str, *, package_id: str | None = None,
                    items: Mapping[str, int] | None = None) -> CancelPreview:
-    """The units a cancellation of this scope takes and the refund it gives
-    (core.refunds.refund_for), the same figure `services.seller_cancel` computes."""
-    if scope == "order":
-        quantities = {l.id: l.quantity - l.cancelled_quantity for l in snap.lines
-                      if l.quantity > l.cancelled_quantity}
-    elif scope == "package":
-        quantities = {l.id: l.quantity - l.cancelled_quantity for l in snap.lines
-                      if l.package_id == package_id and l.quantity > l.cancelled_quantity}
-    else:
-        quantities = {k: v for k, v in (items or {}).items() if v}
-    live = sum(l.quantity - l.cancelled_quantity for l in snap.lines)
-    return CancelPreview(scope, package_id, quantities, refunds.refund_for(snap.order, snap.lines, quantities),
-                         whole=live > 0 and sum(quantities.values()) == live)
+    return snap.preview(scope, package_id=package_id, items=items)
 
 
-# -- requests and outbox ------------------------------------------------------------
-@dataclass(frozen=True)
-class RequestRow:
-    id: str
-    order_id: str
-    buyer: str
-    buyer_name: str
-    reason: str
-    reason_text: str
-    order_status: str
-    created_at: datetime
-    deadline_at: datetime | None
+def snapshot(session: Session, order_id: str) -> OrderSnapshot | None:
+    """One order and every verdict on it (None: no such order)."""
+    try:
+        state = load_order(session, order_id, lock=False)
+    except Refused:
+        return None
+    return _snapshot(state)
 
 
-def requests(session: Session, shop_id: int) -> list[RequestRow]:
-    """The shop's pending buyer cancellation requests, soonest deadline first."""
-    rows = session.exec(
-        select(Cancellation, Order.status, Buyer.username, Buyer.name)
-        .join(Order, Order.id == Cancellation.order_id).join(Buyer, Buyer.id == Order.buyer_id)
-        .where(Cancellation.status == "request_pending", Order.shop_id == shop_id)
-        .order_by(Cancellation.deadline_at, Cancellation.id)).all()
-    return [RequestRow(c.id, c.order_id, username, name, c.reason, rules.REASON_TEXT[c.reason], status,
-                       c.created_at, c.deadline_at) for c, status, username, name in rows]
+def _snapshot(state: OrderState) -> OrderSnapshot:
+    order, packages, lines = state.order, state.packages, state.lines
+    by_id = {p.id: p for p in packages}
+    head = OrderHead(order.id, order.status, order.currency, order.version, order.paid_at,
+                     order.original_shipping_fee, order.shipping_fee_seller_discount,
+                     order.shipping_fee_platform_discount, order.shipping_tax)
+    rows = tuple(LineRow(l.id, l.package_id, l.sku, l.title, l.quantity, l.cancelled_quantity,
+                         l.unit_original_price, l.seller_discount, l.platform_discount, l.tax) for l in lines)
+
+    def package_choice(p, verdict) -> PackageChoice:
+        return PackageChoice(p.id, p.status, p.tracking_number, verdict.allowed, verdict.why_not)
+
+    def line_choice(l, allowed: bool, most: int, why: str | None) -> LineChoice:
+        return LineChoice(l.id, l.package_id, l.sku, l.title, l.quantity, l.cancelled_quantity,
+                          allowed, most if allowed else 0, why)
+
+    whole = rules.seller_cancel_order(order)
+    package_choices = tuple(package_choice(p, rules.seller_cancel_package(order, p)) for p in packages)
+    item_lines = []
+    for line in lines:
+        v = rules.item_cancel(order, by_id[line.package_id], line)
+        item_lines.append(line_choice(line, v.allowed, v.max_quantity or 0, v.why_not))
+    items_reason = {}
+    for reason in rules.reasons_for("seller"):
+        v = rules.reason_fits("seller", reason, order.status, scope="items")
+        items_reason[reason] = Choice(v.allowed, v.why_not)
+    logistics = {action: tuple(package_choice(p, rules.logistics(action, order, p)) for p in packages)
+                 for action in ("pack", "handover")}
+    split_sources, split_lines = [], {}
+    for p in packages:
+        own = [l for l in lines if l.package_id == p.id]
+        ok = p.status == "awaiting_shipment" and sum(l.quantity - l.cancelled_quantity for l in own) > 1
+        split_sources.append(PackageChoice(p.id, p.status, p.tracking_number, ok, None if ok else SPLIT_WHY_NOT))
+        choices = []
+        for line in own:
+            live = line.quantity - line.cancelled_quantity
+            v = rules.split_line(order, p, line, max(live, 1))
+            allowed = v.allowed and live > 0
+            choices.append(line_choice(line, allowed, live,
+                                       v.why_not if not v.allowed else (None if live else "All units are cancelled.")))
+        split_lines[p.id] = tuple(choices)
+
+    def first_why(choices, otherwise: str) -> str | None:
+        if any(c.allowed for c in choices):
+            return None
+        return next((c.why_not for c in choices if c.why_not), otherwise)
+
+    can_cancel = whole.allowed or any(c.allowed for c in package_choices)
+    actions = tuple(ActionChoice(action, label, why) for action, label, why in (
+        ("cancel", ACTIONS["cancel"], None if can_cancel else whole.why_not),
+        ("pack", ACTIONS["pack"], first_why(logistics["pack"], "Nothing to do.")),
+        ("handover", ACTIONS["handover"], first_why(logistics["handover"], "Nothing to do.")),
+        ("split", ACTIONS["split"], first_why(split_sources, "Nothing to split.")),
+        ("details", ACTIONS["details"], None),
+    ))
+    return OrderSnapshot(
+        order=head, packages=tuple(PackageRow(p.id, p.status, p.tracking_number) for p in packages), lines=rows,
+        actions=actions, seller_reasons=rules.reasons_for("seller", order, packages),
+        reject_reasons=rules.reasons_for("reject", order, packages), whole_order=Choice(whole.allowed, whole.why_not),
+        package_choices=package_choices, item_lines=tuple(item_lines), items_reason=items_reason,
+        logistics=logistics, split_sources=tuple(split_sources), split_lines=split_lines)
 
 
-@dataclass(frozen=True)
-class EmailRow:
-    id: int
-    order_id: str
-    to: str
-    subject: str
-    body: str
-    status: str  # rules.EMAIL_STATUSES, or "unknown" (rules.email_unknown)
-    created_at: datetime
-    sent_at: datetime | None
-    problem: str | None = None  # rules.email_problem: why it waits for a person, what to do
+@dataclass(frozen=True, slots=True)
+class CancelDraft:
+    """The cancel wizard's choices so far, against the order as first read (`snap`)."""
+
+    shop: str
+    snap: OrderSnapshot
+    idempotency_key: str  # one per draft: a Submit sent twice cancels once
+    reason: str | None = None
+    scope: str | None = None  # order | package | items
+    package_id: str | None = None
+    items: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def order_id(self) -> str:
+        return self.snap.order.id
+
+    @property
+    def preview(self) -> CancelPreview:
+        return self.snap.preview(self.scope, package_id=self.package_id,
+                                 items=self.items if self.scope == "items" else None)
 
 
-def outbox(session: Session, shop_id: int, *, limit: int = 200, now: datetime | None = None) -> list[EmailRow]:
-    """The shop's customer emails, newest first (queued, sent, failed...), judged at `now`
-    (default: the real clock: email runs on it)."""
-    now = now or datetime.now(UTC)
-    emails = session.exec(
-        select(OutboxEmail).join(Order, Order.id == OutboxEmail.order_id)
-        # `+ 0`: walk the emails newest first and look each order up, rather than
-        # every order of the shop first and a sort (SQLite's planner otherwise picks that)
-        .where((Order.shop_id + 0) == shop_id).order_by(OutboxEmail.id.desc()).limit(limit)).all()
-    return [EmailRow(e.id, e.order_id, e.to_address, e.subject, e.body,
-                     "unknown" if rules.email_unknown(e, now) else e.status, e.created_at, e.sent_at,
-                     rules.email_problem(e, now)) for e in emails]
+def order_version(session: Session, order_id: str) -> int | None:
+    """The order's version now (None: gone): has it changed since it was read?"""
+    return session.exec(select(Order.version).where(Order.id == order_id)).first()

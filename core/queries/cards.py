@@ -29,7 +29,7 @@ Key = tuple[datetime, str]  # (created_at, id): a card's place on the board
 
 
 # -- read models ------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineCard:
     id: str
     sku: str
@@ -38,7 +38,7 @@ class LineCard:
     cancelled_quantity: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageCard:
     id: str
     status: str
@@ -46,7 +46,7 @@ class PackageCard:
     lines: tuple[LineCard, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderCard:
     """One order as the board shows it."""
 
@@ -75,7 +75,16 @@ class OrderCard:
         return self.buyer_refusals > 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class BoardShop:
+    """The shop a board shows; `large`: its counts are read after its cards."""
+
+    id: int
+    name: str
+    large: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BoardFilter:
     """What the board shows: a tab, in To Ship a status, and products (SKUs)."""
 
@@ -91,7 +100,7 @@ class BoardFilter:
         return TAB_STATUSES[self.tab]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoardCounts:
     by_status: dict[str, int]
     by_tab: dict[str, int]

@@ -8,6 +8,8 @@ from sqlmodel import select
 from textual.widgets import DataTable, OptionList, Static
 
 from core.queries import board
+from core.queries.outbox import emails as shop_emails
+from core.queries.requests import Request, requests
 from core.models import Cancellation, Order, OutboxEmail
 from tests.tui.test_seller_board import SHOP, SIZE, seller_app
 from tui.screens.seller_outbox import SellerOutboxScreen
@@ -17,9 +19,9 @@ from tui.screens.seller_requests import SellerRequestsScreen
 REQUEST_ORDERS = {"576444616593637721", "576322270380775143"}  # Lakehouse Home's pending requests
 
 
-def pending(db) -> list[board.RequestRow]:
+def pending(db) -> list[Request]:
     with db.read() as session:
-        return board.requests(session, board.shop_by_name(session, SHOP).id)
+        return requests(session, shop=SHOP)
 
 
 def test_requests_list_with_deadlines_then_approve(demo_db):
@@ -55,7 +57,7 @@ def test_reject_with_a_reason_that_fits_the_order(demo_db):
     rows = pending(demo_db)
     target = rows[0]
     with demo_db.read() as session:
-        fitting = board.snapshot(session, target.order_id).reject_reasons()
+        fitting = board.snapshot(session, target.order_id).reject_reasons
 
     async def drive():
         app = seller_app(demo_db)
@@ -85,7 +87,7 @@ def test_reject_with_a_reason_that_fits_the_order(demo_db):
 
 def test_outbox_lists_queued_and_sent_emails_and_shows_one_in_full(demo_db):
     with demo_db.read() as session:
-        emails = board.outbox(session, board.shop_by_name(session, SHOP).id)
+        emails = shop_emails(session, shop_id=board.shop_by_name(session, SHOP).id)
     assert emails
 
     async def drive():
@@ -113,7 +115,7 @@ def test_outbox_shows_a_failed_email_with_its_reason_and_what_to_do(demo_db):
     from core.rules import NO_REAL_ADDRESS
 
     with demo_db.read() as session:
-        newest = board.outbox(session, board.shop_by_name(session, SHOP).id)[0]
+        newest = shop_emails(session, shop_id=board.shop_by_name(session, SHOP).id)[0]
     with demo_db.write() as session:
         email = session.get(OutboxEmail, newest.id)
         email.status, email.last_error = "failed", NO_REAL_ADDRESS

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.test_seller_board import SPLIT_ORDER, seller_app
+from tests.waiting import settled
 
 SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
 SCAN = [*SPLIT_ORDER, "enter"]  # the scanner opens the split order
@@ -20,7 +21,7 @@ WIZARD = {
 
 @pytest.mark.parametrize("size", SIZES)
 def test_board_snapshot(demo_db, snap_compare, size):
-    assert snap_compare(seller_app(demo_db), terminal_size=size)
+    assert snap_compare(seller_app(demo_db), terminal_size=size, run_before=settled)
 
 
 @pytest.mark.parametrize("step", list(WIZARD))

@@ -16,7 +16,7 @@ from tui.lazy import lazy_import
 if TYPE_CHECKING:
     pass
 
-queries = lazy_import("core.queries.orders")
+emails = lazy_import("core.queries.outbox")
 
 from tui.cli.base import Context, Seconds, cli, report, with_json
 
@@ -49,10 +49,10 @@ def outbox(click_ctx):
 def outbox_list(ctx: Context, status):
     """Emails, newest first; a failed or unknown one says why and what to do."""
     with ctx.db.read() as session:
-        found = queries.outbox_list(session, status=status, now=_mail_now(ctx))
-    ctx.emit(found, "\n".join(f"{e['id']:>5}  {'unknown' if e['unknown'] else e['status']:<9} {e['to']:<28} "
-                              f"{e['subject']}" + (f"\n       {e['problem']}" if e["problem"] else "")
-                              for e in found) or "The outbox is empty.")
+        found = emails.emails(session, status=status, now=_mail_now(ctx))
+    ctx.emit([e.as_dict() for e in found],
+             "\n".join(f"{e.id:>5}  {e.shown_status:<9} {e.to:<28} {e.subject}"
+                       + (f"\n       {e.problem}" if e.problem else "") for e in found) or "The outbox is empty.")
 
 
 @outbox.command("send")

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     pass
 
 queries = lazy_import("core.queries.orders")
+pending_requests = lazy_import("core.queries.requests")
 services = lazy_import("core.services")
 
 from tui.cli.base import Context, cli, with_json
@@ -30,9 +31,10 @@ def requests_list(ctx: Context, shop):
     """Pending requests, the nearest deadline first."""
     ctx.settle()
     with ctx.db.read() as session:
-        found = queries.requests_list(session, shop=shop)
-    ctx.emit(found, "\n".join(f"{c['id']}  order {c['order_id']}  {c['reason_text']:<32} "
-                              f"answer by {c['deadline_at']}" for c in found) or "No pending requests.")
+        found = pending_requests.requests(session, shop=shop)
+    ctx.emit([r.as_dict() for r in found],
+             "\n".join(f"{r.id}  order {r.order_id}  {r.reason_text:<32} answer by {r.as_dict()['deadline_at']}"
+                       for r in found) or "No pending requests.")
 
 
 def _request_id(ctx: Context, cancel_id: str | None, order_id: str | None) -> str:

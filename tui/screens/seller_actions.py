@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.queries.board import OrderSnapshot
-from tui.active import leave
+from tui.active import leave, when_active
 
 
 class ActionMenuScreen(ModalScreen[str | None]):
@@ -27,29 +27,30 @@ class ActionMenuScreen(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "dismiss_menu", "Close", id="menu.close", tooltip="Close the menu")]
 
-    def __init__(self, snap: OrderSnapshot, choices: list[tuple[str, str, str | None]]):
+    def __init__(self, snap: OrderSnapshot):
         super().__init__()
-        self.snap, self.choices = snap, choices
+        self.snap, self.choices = snap, snap.actions
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Order {self.snap.order.id}", classes="screen-title")
             options = []
-            for action, label, why in self.choices:
-                prompt = Text(label)
-                if why:
-                    prompt = Text.assemble((label, "dim"), "\n", (f"  {why}", "dim italic"))
-                options.append(Option(prompt, id=action, disabled=bool(why)))
+            for choice in self.choices:
+                prompt = Text(choice.label)
+                if not choice.allowed:
+                    prompt = Text.assemble((choice.label, "dim"), "\n", (f"  {choice.why_not}", "dim italic"))
+                options.append(Option(prompt, id=choice.action, disabled=not choice.allowed))
             yield OptionList(*options, id="menu")
             yield Static("Enter choose · Escape close", classes="hint")
 
     def on_mount(self) -> None:
         menu = self.query_one(OptionList)
-        first = next((i for i, (_, _, why) in enumerate(self.choices) if not why), None)
+        first = next((i for i, choice in enumerate(self.choices) if choice.allowed), None)
         if first is not None:
             menu.highlighted = first
         menu.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         leave(self, event.option.id)
 

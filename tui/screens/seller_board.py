@@ -9,6 +9,8 @@ types an order ID and Enter: the order opens, whatever on the board has focus.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -17,14 +19,17 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from core.queries.cards import TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter
-from core.rules import STATUS_LABELS
-from tui import seller_flow
+from core.queries.cards import (
+    TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter, BoardShop,
+)
+from tui import work
 from tui.active import leave, when_active
+from tui.format import status_label
 from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
 
 board = lazy_import("core.queries.board")
+seller = lazy_import("tui.flows.seller")  # its screens and commands: not needed for the first frame
 
 SCAN_MIN_DIGITS = 4
 NARROW = 110  # columns: below this the bars shorten large counts
@@ -80,14 +85,13 @@ class SellerBoardScreen(Screen):
     def __init__(self, role: str, identity: str):
         super().__init__()
         self.role, self.shop_name = role, identity
-        self.shop_id: int | None = None
+        self.shop: BoardShop | None = None
         self.tab = "to_ship"
         self.status: str | None = None
         self.skus: frozenset[str] = frozenset()
         self.query_text = ""
         self.counts: BoardCounts | None = None
         self.scan_buffer = ""
-        self.counts_in_background = False
         self._search_timer = None
         self.sub_title = identity
 
@@ -116,27 +120,34 @@ class SellerBoardScreen(Screen):
         """The app has opened the database (after the first frame): `identity`'s board."""
         self.shop_name = self.sub_title = identity
         self.open_shop()
-        self.refresh_bindings()
 
     def open_shop(self) -> None:
-        with self.app.db.read() as session:
-            shop = board.shop_by_name(session, self.shop_name)
+        """Find the shop (off the UI thread), then read its board. The read side and the
+        flows are loaded here, on the UI thread (tui.lazy), before any worker uses them."""
+        find, name = board.board_shop, self.shop_name
+        seller.start  # noqa: B018  (loads the flows now: see above)
+        work.read(self, lambda session, now: find(session, name), self._shop_found, key="board.shop")
+
+    def _shop_found(self, shop: BoardShop | None) -> None:
         if shop is None:
             self.cards.empty_text = (
                 f"There is no shop {self.shop_name!r}. Run `orderdesk seed demo`, then open a shop.")
             self.cards.refresh()
             return
-        self.shop_id = shop.id
-        with self.app.db.read() as session:
-            self.counts_in_background = board.is_large(session)
+        self.shop = shop
+        self.refresh_bindings()
         self.reread()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Until the board has its shop (the first frame, or no such shop) its keys show
         greyed, and only Back works (once the database is open)."""
-        if self.app.db is not None and (self.shop_id is not None or action == "back"):
+        if self.app.db is not None and (self.shop is not None or action == "back"):
             return True
         return None
+
+    @property
+    def shop_id(self) -> int | None:
+        return self.shop.id if self.shop else None
 
     @property
     def cards(self) -> CardList:
@@ -147,46 +158,44 @@ class SellerBoardScreen(Screen):
         return BoardFilter(self.shop_id, self.tab, self.status if self.tab == "to_ship" else None, self.skus)
 
     def _source(self):
-        flt, db = self.filter, self.app.db
+        """The board's pages as queries (tui.widgets.card_list.Source)."""
+        flt, page = self.filter, board.page
 
         def source(after=None, before=None, at=None):
-            with db.read() as session:
-                return board.page(session, flt, after=after, before=before, at=at)
+            return lambda session, now: page(session, flt, after=after, before=before, at=at)
 
         return source
 
-    # -- reading ------------------------------------------------------------------
+    # -- reading (tui.work: off the UI thread; a newer read of a kind supersedes an older)
     def reread(self, *, keep_place: bool = True) -> None:
         """Read the counts and the visible page again (after a change here or elsewhere)."""
-        if self.shop_id is None:
+        if self.shop is None:
             return
+        shop_id, count = self.shop_id, board.counts
+        work.read(self, lambda session, now: count(session, shop_id), self._counted, key="board.counts")
         cards = self.cards
-        cards.now = self.app.now()
         current = cards.current if keep_place else None
-        anchor = cards.cards[cards.top].key if keep_place and cards.cards and cards.top < len(cards.cards) else None
-        with self.app.db.read() as session:
-            if not self.counts_in_background:
-                self.counts = board.counts(session, self.shop_id)
-            if self.query_text:
-                found = board.load_cards(session, board.search_ids(session, self.shop_id, self.query_text))
         if self.query_text:
-            cards.empty_text = f"No order of {self.shop_name} matches {self.query_text!r}."
-            cards.show(found)
-            if current and any(c.id == current.id for c in found):
-                cards._set(found, keep=current.id, more_after=False)
+            self._search(keep=current.id if current else None)
         else:
+            anchor = cards.cards[cards.top].key if keep_place and cards.cards and cards.top < len(cards.cards) else None
             cards.empty_text = "No orders here."
             cards.load(self._source(), keep=current.id if current else None, anchor=anchor)
-        if self.counts_in_background:
-            self.run_worker(self._count, thread=True, exclusive=True, group="counts")
         self._paint_bars()
 
-    def _count(self) -> None:
-        """Counting a large shop takes a scan of its index range (~30 ms a million
-        orders): off the UI thread, so the cards paint first."""
-        with self.app.db.read() as session:
-            counts = board.counts(session, self.shop_id)
-        self.app.call_from_thread(self._counted, counts)
+    def _search(self, keep: str | None = None) -> None:
+        shop_id, text = self.shop_id, self.query_text
+        search, load = board.search_ids, board.load_cards
+
+        def found(result) -> None:
+            if text != self.query_text:  # typed on meanwhile
+                return
+            self.cards.empty_text = f"No order of {self.shop_name} matches {text!r}."
+            self.cards.show(result[0], keep=keep, now=result[1])
+            self._paint_position()
+
+        work.read(self, lambda session, now: (load(session, search(session, shop_id, text)), now), found,
+                  key="board.search")
 
     def _counted(self, counts: BoardCounts) -> None:
         self.counts = counts
@@ -221,12 +230,12 @@ class SellerBoardScreen(Screen):
             bar.append("Status ", "dim")
             for status in TO_SHIP_FILTERS:
                 n = counts.by_tab["to_ship"] if status is None else counts.by_status[status]
-                label = f" {'All' if status is None else STATUS_LABELS[status]} {c(n)} "
+                label = f" {'All' if status is None else status_label(status)} {c(n)} "
                 bar.append(label, "bold reverse" if status == self.status else "")
             bar.append(" (t)", "dim")
         else:
             shown = TAB_STATUSES[self.tab] or ()
-            bar.append(" · ".join(f"{STATUS_LABELS[s]} {c(counts.by_status[s])}" for s in shown) or
+            bar.append(" · ".join(f"{status_label(s)} {c(counts.by_status[s])}" for s in shown) or
                        f"Every status {c(counts.by_tab['all'])}", "dim")
         self.query_one("#filters", Static).update(bar)
 
@@ -300,17 +309,22 @@ class SellerBoardScreen(Screen):
             return
         self.scan_buffer = ""
 
-    def open_scanned(self, text: str) -> bool:
-        if self.shop_id is None:
-            return False
-        with self.app.db.read() as session:
-            order_id = board.scanned_order(session, self.shop_id, text)
-        if order_id is None:
-            self.notify(f"No order of {self.shop_name} has the ID {text}.", title="Scan",
-                        severity="warning")
-            return False
-        seller_flow.run_action(self, self.shop_name, order_id, "details")
-        return True
+    def open_scanned(self, text: str, *, found: Callable[[], None] | None = None) -> None:
+        """Open the order scanned (or typed), if it is this shop's; `found()` first."""
+        if self.shop is None:
+            return
+        shop_id, scanned = self.shop_id, board.scanned_order
+
+        def opened(order_id: str | None) -> None:
+            if order_id is None:
+                self.notify(f"No order of {self.shop_name} has the ID {text}.", title="Scan", severity="warning")
+                self.cards.focus()
+                return
+            if found is not None:
+                found()
+            seller.start(self.app, seller.details(self.app, self.shop_name, order_id))
+
+        work.read(self, lambda session, now: scanned(session, shop_id, text), opened, key="board.scan")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
@@ -319,7 +333,7 @@ class SellerBoardScreen(Screen):
         if self._search_timer is not None:
             self._search_timer.stop()
             self._search_timer = None
-        if self.counts_in_background:  # a large shop: search when the typing (or a scan) pauses
+        if self.shop is not None and self.shop.large:  # a large shop: search when the typing (or a scan) pauses
             self._search_timer = self.set_timer(SEARCH_PAUSE, lambda: self.reread(keep_place=False))
         else:
             self.reread(keep_place=False)
@@ -335,10 +349,9 @@ class SellerBoardScreen(Screen):
         if digits and digits != value:  # a scan typed after other text: the search stays
             event.input.value = value[:-18]
         if digits or (value.isdigit() and len(self.cards.cards) == 1):
-            if self.open_scanned(digits or value):
-                if digits == value:
-                    event.input.value = ""
-                return
+            search = event.input
+            self.open_scanned(digits or value, found=(lambda: setattr(search, "value", "")) if digits == value else None)
+            return
         self.cards.focus()
 
     def action_back(self) -> None:
@@ -383,60 +396,44 @@ class SellerBoardScreen(Screen):
         if self.query_text:
             self.query_one("#search", Input).value = ""
             self.query_text = ""
-        cards = self.cards
-        cards.now = self.app.now()
-        cards.load(self._source())
+        self.cards.empty_text = "No orders here."
+        self.cards.load(self._source())
         self._paint_bars()
 
     def action_products(self) -> None:
-        if self.shop_id is None:
-            return
-        from tui.screens.seller_products import ProductPickScreen
+        if self.shop is not None:
+            seller.start(self.app, seller.products(self.app, self.shop_id, self.skus, self._picked))
 
-        with self.app.db.read() as session:
-            skus = board.shop_skus(session, self.shop_id)
-
-        def picked(chosen: frozenset[str] | None) -> None:
-            if chosen is not None:
-                self.skus = chosen
-                self._refilter()
-
-        self.app.push_screen(ProductPickScreen(skus, self.skus), picked)
+    def _picked(self, skus: frozenset[str]) -> None:
+        self.skus = skus
+        self._refilter()
 
     def action_actions(self) -> None:
         card = self.cards.current
-        if card is None:
-            return
-        from tui.screens.seller_actions import ActionMenuScreen
-
-        snap = seller_flow.read_snapshot(self, card.id)
-        if snap is None:
-            return
-
-        def chosen(action: str | None) -> None:
-            if action:
-                seller_flow.run_action(self, self.shop_name, card.id, action)
-
-        self.app.push_screen(ActionMenuScreen(snap, seller_flow.menu_choices(snap)), chosen)
+        if card is not None:
+            seller.start(self.app, seller.menu(self.app, self.shop_name, card.id))
 
     def action_order(self, action: str) -> None:
         card = self.cards.current
         if card is not None:
-            seller_flow.run_action(self, self.shop_name, card.id, action)
+            seller.start(self.app, seller.act(self.app, self.shop_name, card.id, action))
 
     def action_requests(self) -> None:
-        from tui.screens.seller_requests import SellerRequestsScreen
-
-        self.app.push_screen(SellerRequestsScreen(self.shop_name))
+        seller.requests_screen(self.app, self.shop_name)
 
     def action_outbox(self) -> None:
-        from tui.screens.seller_outbox import SellerOutboxScreen
-
-        self.app.push_screen(SellerOutboxScreen(self.shop_name))
+        seller.outbox_screen(self.app, self.shop_name)
 
     def on_screen_suspend(self) -> None:
         self._suspended = True
 
     def on_screen_resume(self) -> None:
-        if getattr(self, "_suspended", False) and self.shop_id is not None:
+        """Back on top: read again what may have changed meanwhile (the app tells changes
+        to the screen on top only). Not when a flow only passed by between two of its
+        screens (a wizard's steps): it is covered again by the next frame."""
+        if getattr(self, "_suspended", False) and self.shop is not None:
+            self.call_after_refresh(self._resumed)
+
+    def _resumed(self) -> None:
+        if self.is_active:
             self.reread()

@@ -1,7 +1,7 @@
 """Cancel wizard, step 3 of 4 (Out of Stock): a quantity for each item, bounded by
 what may be cancelled; items that don't qualify are greyed out with why (seed 003:
 "the system will automatically gray out the items in any packages that don't
-qualify for item cancellation")."""
+qualify for item cancellation"). Answers {line: units}, or None (back)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,17 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tui.seller_flow import CancelDraft
+from core.queries.board import CancelDraft
+from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
 
 
-class CancelItemsScreen(Screen):
+class CancelItemsScreen(Screen[dict[str, int] | None]):
     TITLE = "Cancel order"
     BINDINGS = [
         Binding("enter,ctrl+s", "continue", "Continue", id="items.continue",
                 tooltip="Check the refund for these quantities"),
-        Binding("escape", "app.pop_screen", "Back", id="items.back", tooltip="Back to what to cancel"),
+        Binding("escape", "back", "Back", id="items.back", tooltip="Back to what to cancel"),
     ]
 
     def __init__(self, draft: CancelDraft):
@@ -59,11 +60,11 @@ class CancelItemsScreen(Screen):
             "chosen · Enter: check the refund" if units else "Nothing chosen yet.")
 
     def action_continue(self) -> None:
-        from tui.screens.seller_cancel_review import CancelReviewScreen
-
         chosen = self.query_one(QuantityPicker).chosen
         if not chosen:
             self.notify("Choose at least one unit to cancel (+ or → on an item).", severity="warning")
             return
-        self.draft.items = dict(chosen)
-        self.app.push_screen(CancelReviewScreen(self.draft))
+        leave(self, dict(chosen))
+
+    def action_back(self) -> None:
+        leave(self)

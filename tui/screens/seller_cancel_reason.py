@@ -1,5 +1,5 @@
 """Cancel wizard, step 1 of 4: the reason first (seed 003: "You must first select
-the reason for initiating the cancellation")."""
+the reason for initiating the cancellation"). Answers the reason, or None (leave)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.active import when_active
-from tui.seller_flow import CancelDraft
+from core.queries.board import CancelDraft
+from tui.active import leave, when_active
 
 
-class CancelReasonScreen(Screen):
+class CancelReasonScreen(Screen[str | None]):
     TITLE = "Cancel order"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="cancel.back", tooltip="Leave the cancellation"),
+        Binding("escape", "back", "Back", id="cancel.back", tooltip="Leave the cancellation"),
     ]
 
     def __init__(self, draft: CancelDraft):
@@ -29,21 +29,21 @@ class CancelReasonScreen(Screen):
         yield Static(f"Cancel order {self.draft.order_id} · step 1 of 4: why?", classes="screen-title")
         yield Static("Choose the reason first. Items can be cancelled one by one only with "
                      "Out of Stock; other reasons cancel the whole order or a package.", classes="hint")
-        reasons = self.draft.snap.seller_reasons()
+        reasons = self.draft.snap.seller_reasons
         yield OptionList(*[Option(text, id=key) for key, text in reasons.items()], id="reasons")
         yield Footer()
 
     def on_mount(self) -> None:
         reasons = self.query_one(OptionList)
-        if self.draft.reason:
-            reasons.highlighted = list(self.draft.snap.seller_reasons()).index(self.draft.reason)
+        if self.draft.reason in self.draft.snap.seller_reasons:
+            reasons.highlighted = list(self.draft.snap.seller_reasons).index(self.draft.reason)
         elif reasons.option_count:
             reasons.highlighted = 0
         reasons.focus()
 
     @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        from tui.screens.seller_cancel_scope import CancelScopeScreen
+        leave(self, event.option.id)
 
-        self.draft.reason = event.option.id
-        self.app.push_screen(CancelScopeScreen(self.draft))
+    def action_back(self) -> None:
+        leave(self)

@@ -1,13 +1,17 @@
 """Cancel wizard, step 4 of 4: check the refund, then Submit (seed 003: "check the
 refund amount and submit the cancellation").
 
-The figures come from core.queries.board.cancel_preview (core.refunds). Submit passes the
-order version the wizard read and the refund total shown here: if the order
-changed in between, the core refuses and the seller sees the new state; the
-refund is never another figure than the one reviewed.
+The figures are the draft's preview (core.queries.board: core.refunds). Submit runs
+the command the flow built (the order version the wizard read and the refund total
+shown here go with it: if the order changed in between, the core refuses and the
+seller sees the new state; the refund is never another figure than the one reviewed),
+off the UI thread, the summary showing busy from the key press on. Answers the
+command's result, or None (back to change the choice).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.table import Table
 from rich.text import Text
@@ -17,10 +21,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core import services
 from core.money import format_money
-from core.rules import REASON_TEXT, STATUS_LABELS
-from tui.seller_flow import CancelDraft
+from core.queries.board import CancelDraft, order_version
+from tui import work
+from tui.active import leave
+from tui.format import reason_text, status_label
 
 
 class CancelReviewScreen(Screen):
@@ -33,13 +38,14 @@ class CancelReviewScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s,enter", "submit", "Submit", id="review.submit",
                 tooltip="Cancel with this refund (the customer gets an email)"),
-        Binding("escape", "app.pop_screen", "Back", id="review.back", tooltip="Change the choice"),
+        Binding("escape", "back", "Back", id="review.back", tooltip="Change the choice"),
     ]
 
-    def __init__(self, draft: CancelDraft):
+    def __init__(self, draft: CancelDraft, submit: Callable):
         super().__init__()
-        self.draft = draft
-        self.preview = draft.preview()
+        self.draft, self.submit = draft, submit
+        self.preview = draft.preview
+        self.submitted = False
         self.sub_title = f"{draft.shop} · order {draft.order_id}"
 
     def compose(self) -> ComposeResult:
@@ -55,11 +61,10 @@ class CancelReviewScreen(Screen):
 
     def on_data_changed(self, _message=None) -> None:
         """Another station changed something: say so if it was this order."""
-        from tui.seller_flow import read_snapshot
-
-        snap = read_snapshot(self, self.draft.order_id)
-        changed = snap is None or snap.version != self.draft.snap.version
-        self.query_one("#changed", Static).set_class(changed, "-shown")
+        order_id, version = self.draft.order_id, self.draft.snap.version
+        work.read(self, lambda session, now: order_version(session, order_id),
+                  lambda now_version: self.query_one("#changed", Static).set_class(now_version != version, "-shown"),
+                  key="review.changed")
 
     def _summary(self) -> Table:
         draft, preview, snap = self.draft, self.preview, self.draft.snap
@@ -70,9 +75,9 @@ class CancelReviewScreen(Screen):
         lines = {l.id: l for l in snap.lines}
         outer = Table.grid(padding=(0, 1))
         outer.add_column()
-        outer.add_row(Text.assemble(("Reason  ", "dim"), REASON_TEXT[draft.reason]))
+        outer.add_row(Text.assemble(("Reason  ", "dim"), reason_text(draft.reason)))
         outer.add_row(Text.assemble(("Cancel  ", "dim"), what, ("   order is ", "dim"),
-                                    STATUS_LABELS[snap.order.status]))
+                                    status_label(snap.order.status)))
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
         table.add_column("SKU", no_wrap=True)
         table.add_column("Item", ratio=1, overflow="ellipsis", no_wrap=True)
@@ -101,25 +106,16 @@ class CancelReviewScreen(Screen):
         return outer
 
     def action_submit(self) -> None:
-        draft = self.draft
-        result = services.seller_cancel(
-            self.app.db, draft.order_id, draft.reason, now=self.app.now(), shop=draft.shop,
-            package_id=draft.package_id if draft.scope == "package" else None,
-            items=dict(draft.items) if draft.scope == "items" else None,
-            idempotency_key=draft.idempotency_key, expected_version=draft.snap.version,
-            expected_refund=self.preview.refund.total)
-        if result.ok:
-            cur = draft.snap.order.currency
-            refund = result.record["refund"]["total"]
-            self._back_to_origin()
-            self.app.notify(f"Refund {format_money(refund, cur)}. The customer's email is queued "
-                            "in the outbox.", title=f"Order {draft.order_id}: cancelled")
+        """Once: a second Enter while the first is on its way does nothing."""
+        if self.submitted:
             return
-        from tui.screens.seller_cancel_failed import CancelFailedScreen
+        self.submitted = True
+        work.run(self, self.submit, self._done, key="cancel.submit", busy=self.query_one("#review"))
 
-        self.app.push_screen(CancelFailedScreen(draft, result))
+    def _done(self, result) -> None:
+        self.submitted = False
+        leave(self, result)
 
-    def _back_to_origin(self) -> None:
-        origin = self.draft.origin
-        while self.app.screen is not origin and len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+    def action_back(self) -> None:
+        if not self.submitted:
+            leave(self)

@@ -1,5 +1,6 @@
 """Cancel wizard, step 2 of 4: what to cancel: the whole order, one package, or
-(only with Out of Stock, seed 003) some items. What can't be chosen says why."""
+(only with Out of Stock, seed 003) some items. What can't be chosen says why.
+Answers "order", "package:ID" or "items", or None (back to the reason)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.rules import REASON_TEXT, STATUS_LABELS
-from tui.active import when_active
-from tui.seller_flow import CancelDraft
+from core.queries.board import CancelDraft
+from tui.active import leave, when_active
+from tui.format import reason_text, status_label
 
 
 def _option(label: str, why: str | None, option_id: str) -> Option:
@@ -22,10 +23,10 @@ def _option(label: str, why: str | None, option_id: str) -> Option:
     return Option(label, id=option_id)
 
 
-class CancelScopeScreen(Screen):
+class CancelScopeScreen(Screen[str | None]):
     TITLE = "Cancel order"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="scope.back", tooltip="Back to the reason"),
+        Binding("escape", "back", "Back", id="scope.back", tooltip="Back to the reason"),
     ]
 
     def __init__(self, draft: CancelDraft):
@@ -37,42 +38,32 @@ class CancelScopeScreen(Screen):
         draft, snap = self.draft, self.draft.snap
         yield Header()
         yield Static(f"Cancel order {draft.order_id} · step 2 of 4: what?", classes="screen-title")
-        yield Static(f"Reason: {REASON_TEXT[draft.reason]}", classes="hint")
-        options = []
-        live = sum(l.quantity - l.cancelled_quantity for l in snap.lines)
-        whole = snap.whole_order()
-        options.append(_option(f"The whole order ({live} unit{'s' if live != 1 else ''})",
-                               whole.why_not, "order"))
-        for n, p in enumerate(snap.package_choices(), 1):
-            units = sum(l.quantity - l.cancelled_quantity for l in snap.lines if l.package_id == p.id)
-            options.append(_option(f"Package {n}: {p.id} · {STATUS_LABELS[p.status]} ({units} units)",
+        yield Static(f"Reason: {reason_text(draft.reason)}", classes="hint")
+        live = snap.live_units()
+        options = [_option(f"The whole order ({live} unit{'s' if live != 1 else ''})",
+                           snap.whole_order.why_not, "order")]
+        for n, p in enumerate(snap.package_choices, 1):
+            options.append(_option(f"Package {n}: {p.id} · {status_label(p.status)} ({snap.live_units(p.id)} units)",
                                    p.why_not, f"package:{p.id}"))
-        items = snap.items_allowed(draft.reason)
-        options.append(_option("Some items: choose a quantity per item", items.why_not, "items"))
+        options.append(_option("Some items: choose a quantity per item", snap.items_allowed(draft.reason).why_not,
+                               "items"))
         yield OptionList(*options, id="scopes")
         yield Footer()
 
     def on_mount(self) -> None:
         scopes = self.query_one(OptionList)
-        first = next((i for i in range(scopes.option_count) if not scopes.get_option_at_index(i).disabled), None)
+        draft = self.draft
+        before = {"order": "order", "package": f"package:{draft.package_id}", "items": "items"}.get(draft.scope)
+        enabled = [i for i in range(scopes.option_count) if not scopes.get_option_at_index(i).disabled]
+        first = next((i for i in enabled if scopes.get_option_at_index(i).id == before),
+                     enabled[0] if enabled else None)  # back from a later step: where the seller was
         if first is not None:
             scopes.highlighted = first
         scopes.focus()
 
     @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        from tui.screens.seller_cancel_items import CancelItemsScreen
-        from tui.screens.seller_cancel_review import CancelReviewScreen
+        leave(self, event.option.id)
 
-        choice = event.option.id
-        draft = self.draft
-        if choice == "items":
-            draft.scope, draft.package_id = "items", None
-            self.app.push_screen(CancelItemsScreen(draft))
-            return
-        if choice.startswith("package:"):
-            draft.scope, draft.package_id = "package", choice.split(":", 1)[1]
-        else:
-            draft.scope, draft.package_id = "order", None
-        draft.items = {}
-        self.app.push_screen(CancelReviewScreen(draft))
+    def action_back(self) -> None:
+        leave(self)

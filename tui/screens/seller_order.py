@@ -10,14 +10,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from core.queries import orders as queries
-from tui import seller_flow
+from tui.active import leave
 from tui.format import order_text
 
 
 class SellerOrderScreen(Screen):
     TITLE = "Order"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="order.back", tooltip="Back to the board"),
+        Binding("escape", "back", "Back", id="order.back", tooltip="Back to the board"),
         Binding("c", "order('cancel')", "Cancel", id="order.cancel",
                 tooltip="Cancel the order, a package, or (Out of Stock) some items"),
         Binding("p", "order('pack')", "Pack", id="order.pack", tooltip="Pack a package"),
@@ -52,5 +52,8 @@ class SellerOrderScreen(Screen):
     def on_screen_resume(self) -> None:
         self.reread()
 
+    def action_back(self) -> None:
+        leave(self)
+
     def action_order(self, action: str) -> None:
-        seller_flow.run_action(self, self.shop, self.order_id, action)
+        leave(self, action)  # the flow that showed the order acts on it

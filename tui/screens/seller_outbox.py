@@ -10,7 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core.queries import board
+from core.queries.board import shop_by_name
+from core.queries.outbox import Email, emails
+from tui import work
 from tui.active import leave, when_active
 
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
@@ -33,7 +35,7 @@ class SellerOutboxScreen(Screen):
         super().__init__()
         self.shop = shop
         self.sub_title = shop
-        self.emails: list[board.EmailRow] = []
+        self.emails: list[Email] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -50,14 +52,21 @@ class SellerOutboxScreen(Screen):
         table.focus()
 
     def reread(self) -> None:
-        with self.app.db.read() as session:
-            shop = board.shop_by_name(session, self.shop)
-            self.emails = board.outbox(session, shop.id) if shop else []
+        name = self.shop
+
+        def query(session, now) -> list[Email]:  # email runs on the real clock: `now` is not passed on
+            shop = shop_by_name(session, name)
+            return emails(session, shop_id=shop.id) if shop else []
+
+        work.read(self, query, self._show_list, key="outbox")
+
+    def _show_list(self, found: list[Email]) -> None:
+        self.emails = found
         table = self.query_one(DataTable)
         row = table.cursor_row or 0
         table.clear()
         for e in self.emails:
-            table.add_row(STATUS_WORDS.get(e.status, e.status), e.to, e.subject,
+            table.add_row(STATUS_WORDS.get(e.shown_status, e.shown_status), e.to, e.subject,
                           e.created_at.strftime("%Y-%m-%d %H:%M"), key=str(e.id))
         if self.emails:
             table.move_cursor(row=min(row, len(self.emails) - 1))
@@ -68,9 +77,9 @@ class SellerOutboxScreen(Screen):
         if not self.emails:
             pane.update("No emails yet: they are written when an order is cancelled.")
             return
-        e = self.emails[index]
+        e = self.emails[min(max(index, 0), len(self.emails) - 1)]
         when = (f"sent {e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else
-                "queued, not sent yet" if e.status == "pending" else e.status)
+                "queued, not sent yet" if e.status == "pending" else e.shown_status)
         problem = f"\n{e.problem}" if e.problem else ""
         pane.update(f"To: {e.to}\nSubject: {e.subject}\nOrder: {e.order_id} · {when}{problem}\n\n{e.body}")
 

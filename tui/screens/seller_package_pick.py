@@ -11,8 +11,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.queries.board import PackageChoice
-from core.rules import STATUS_LABELS
-from tui.active import leave
+from tui.active import leave, when_active
+from tui.format import status_label
 
 
 class PackagePickScreen(ModalScreen[str | None]):
@@ -35,7 +35,7 @@ class PackagePickScreen(ModalScreen[str | None]):
             yield Static(self.title_text, classes="screen-title")
             options = []
             for c in self.choices:
-                label = f"Package {c.id} · {STATUS_LABELS[c.status]}"
+                label = f"Package {c.id} · {status_label(c.status)}"
                 prompt = Text(label) if c.allowed else Text.assemble(
                     (label, "dim"), "\n", (f"  {c.why_not}", "dim italic"))
                 options.append(Option(prompt, id=c.id, disabled=not c.allowed))
@@ -49,6 +49,7 @@ class PackagePickScreen(ModalScreen[str | None]):
             menu.highlighted = first
         menu.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         leave(self, event.option.id)
 

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.active import leave
+from tui.active import leave, when_active
 
 
 class RejectReasonScreen(ModalScreen[str | None]):
@@ -42,6 +42,7 @@ class RejectReasonScreen(ModalScreen[str | None]):
             options.highlighted = 0
             options.focus()
 
+    @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         leave(self, event.option.id)
 

@@ -1,9 +1,14 @@
 """The buyers' cancellation requests for this shop, with each deadline counting
 down (24 hours, TikTok API SELLER_RESPOND_CANCEL); approve, or reject with a
-reject reason. Overdue ones are approved by the system (services.process_due)."""
+reject reason. Overdue ones are approved by the system (services.process_due).
+
+The list is read off the UI thread (tui.work); Approve runs the command the flow gives
+(busy from the key press on); Reject and Details are flows over this screen (`reject`,
+`details`: given by the flow that opened it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -11,10 +16,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import services
-from core.queries import board
-from tui.active import when_active
-from tui.seller_flow import read_snapshot
+from core.queries.requests import Request, requests
+from tui import work
+from tui.active import leave, when_active
+from tui.format import status_label
 
 
 def countdown(deadline: datetime | None, now: datetime) -> str:
@@ -36,14 +41,18 @@ class SellerRequestsScreen(Screen):
         Binding("x", "reject", "Reject", id="requests.reject",
                 tooltip="Refuse the request with a reject reason"),
         Binding("enter", "details", "Details", id="requests.details", tooltip="The whole order"),
-        Binding("escape", "app.pop_screen", "Back", id="requests.back", tooltip="Back to the board"),
+        Binding("escape", "back", "Back", id="requests.back", tooltip="Back to the board"),
     ]
 
-    def __init__(self, shop: str):
+    def __init__(self, shop: str, *, approve: Callable[[Request], Callable],
+                 reject: Callable[[Request], None], details: Callable[[Request], None]):
         super().__init__()
         self.shop = shop
+        self.approve, self.reject, self.details = approve, reject, details
         self.sub_title = shop
-        self.rows: list[board.RequestRow] = []
+        self.rows: list[Request] = []
+        self.now: datetime | None = None  # the app's clock, as last read
+        self.approving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -65,18 +74,17 @@ class SellerRequestsScreen(Screen):
         table.focus()
 
     def reread(self) -> None:
-        from core.rules import STATUS_LABELS
+        shop = self.shop
+        work.read(self, lambda session, now: (requests(session, shop=shop), now), self._show, key="requests")
 
-        with self.app.db.read() as session:
-            shop = board.shop_by_name(session, self.shop)
-            self.rows = board.requests(session, shop.id) if shop else []
+    def _show(self, found: tuple[list[Request], datetime]) -> None:
         table = self.query_one(DataTable)
         keep = self.current.id if self.current else None
+        self.rows, self.now = found
         table.clear()
-        now = self.app.now()
         for r in self.rows:
-            table.add_row(r.order_id, countdown(r.deadline_at, now), r.buyer, r.reason_text,
-                          STATUS_LABELS[r.order_status], key=r.id)
+            table.add_row(r.order_id, countdown(r.deadline_at, self.now), r.buyer, r.reason_text,
+                          status_label(r.order_status), key=r.id)
         if not self.rows:
             self.query_one(".hint", Static).update("No pending requests. a approve · x reject when there are.")
         ids = [r.id for r in self.rows]
@@ -84,13 +92,18 @@ class SellerRequestsScreen(Screen):
             table.move_cursor(row=ids.index(keep))
 
     def tick(self) -> None:
+        """The countdown, each second, at the app's clock (read off the UI thread: it is
+        the database's, which a demo or a test may hold still)."""
+        work.read(self, lambda session, now: now, self._ticked, key="requests.clock")
+
+    def _ticked(self, now: datetime) -> None:
+        self.now = now
         table = self.query_one(DataTable)
-        now = self.app.now()
         for r in self.rows:
             table.update_cell(r.id, "left", countdown(r.deadline_at, now))
 
     @property
-    def current(self) -> board.RequestRow | None:
+    def current(self) -> Request | None:
         table = self.query_one(DataTable)
         if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
             return None
@@ -101,43 +114,32 @@ class SellerRequestsScreen(Screen):
 
     def action_approve(self) -> None:
         row = self.current
-        if row is None:
+        if row is None or self.approving:
             return
-        result = services.approve_request(self.app.db, row.id, now=self.app.now(), shop=self.shop)
-        if result.ok:
-            self.notify(f"Order {row.order_id} cancelled as the buyer asked; the customer's email "
-                        "is queued in the outbox.", title="Request approved")
-        else:
-            self.notify(result.message, title="Not approved", severity="error")
-        self.reread()
+        self.approving = True
 
-    def action_reject(self) -> None:
-        row = self.current
-        if row is None:
-            return
-        from tui.screens.seller_reject import RejectReasonScreen
-
-        snap = read_snapshot(self, row.order_id)
-
-        def rejected(reason: str | None) -> None:
-            if not reason:
-                return
-            result = services.reject_request(self.app.db, row.id, reason, now=self.app.now(), shop=self.shop)
+        def approved(result) -> None:
+            self.approving = False
             if result.ok:
-                self.notify(f"The buyer of order {row.order_id} is told why.", title="Request rejected")
+                self.notify(f"Order {row.order_id} cancelled as the buyer asked; the customer's email "
+                            "is queued in the outbox.", title="Request approved")
             else:
-                self.notify(result.message, title="Not rejected", severity="error")
+                self.notify(result.message, title="Not approved", severity="error")
             self.reread()
 
-        self.app.push_screen(RejectReasonScreen(row.order_id, snap.reject_reasons() if snap else {}), rejected)
+        work.run(self, self.approve(row), approved, key="requests.approve", busy=self.query_one(DataTable))
+
+    def action_reject(self) -> None:
+        if self.current is not None:
+            self.reject(self.current)
 
     @when_active
     def on_data_table_row_selected(self, _event) -> None:
         self.action_details()
 
     def action_details(self) -> None:
-        row = self.current
-        if row is not None:
-            from tui.screens.seller_order import SellerOrderScreen
+        if self.current is not None:
+            self.details(self.current)
 
-            self.app.push_screen(SellerOrderScreen(self.shop, row.order_id))
+    def action_back(self) -> None:
+        leave(self)

@@ -1,7 +1,11 @@
 """Split a package: choose which lines, and how many of their units, go to a new
-package (core.services.split_package; rules.split_line decides what may move)."""
+package (the snapshot's split verdicts say what may move). Split runs the command the
+flow gives for the chosen moves, off the UI thread, busy from the key press on.
+Answers the command's success, or None (left without splitting)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core import services
 from core.queries.board import OrderSnapshot
+from tui import work
 from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
 
@@ -20,12 +24,13 @@ class SplitScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s,enter", "split", "Split", id="split.submit",
                 tooltip="Move the chosen units into a new package"),
-        Binding("escape", "app.pop_screen", "Back", id="split.back", tooltip="Leave without splitting"),
+        Binding("escape", "back", "Back", id="split.back", tooltip="Leave without splitting"),
     ]
 
-    def __init__(self, shop: str, snap: OrderSnapshot, package_id: str):
+    def __init__(self, shop: str, snap: OrderSnapshot, package_id: str, command_for: Callable):
         super().__init__()
-        self.shop, self.snap, self.package_id = shop, snap, package_id
+        self.shop, self.snap, self.package_id, self.command_for = shop, snap, package_id, command_for
+        self.splitting = False
         self.sub_title = f"{shop} · order {snap.order.id}"
 
     def compose(self) -> ComposeResult:
@@ -34,22 +39,29 @@ class SplitScreen(Screen):
         yield Static("Choose how many units of each item go to the new package (+/− or →/←, a all). "
                      "At least one unit stays. An item with cancelled units moves whole.", classes="hint")
         with VerticalScroll():
-            yield QuantityPicker(self.snap.split_choices(self.package_id), verb="Move", id="moves")
+            yield QuantityPicker(self.snap.split_lines[self.package_id], verb="Move", id="moves")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(QuantityPicker).focus()
 
     def action_split(self) -> None:
-        moves = self.query_one(QuantityPicker).chosen
-        if not moves:
+        if self.splitting:
+            return
+        picker = self.query_one(QuantityPicker)
+        if not picker.chosen:
             self.notify("Choose at least one unit to move (+ or → on an item).", severity="warning")
             return
-        result = services.split_package(self.app.db, self.package_id, moves, now=self.app.now(),
-                                        shop=self.shop)
+        self.splitting = True
+        work.run(self, self.command_for(dict(picker.chosen)), self._done, key="split", busy=picker)
+
+    def _done(self, result) -> None:
+        self.splitting = False
         if result.ok:
-            leave(self)
-            self.app.notify(f"New package {result.record['id']} for order {self.snap.order.id}.",
-                            title="Split")
+            leave(self, result)
         else:
             self.notify(result.message, title="Not split", severity="error")
+
+    def action_back(self) -> None:
+        if not self.splitting:
+            leave(self)

@@ -4,6 +4,8 @@ Only the lines on screen are rendered (`render_line`); a card's lines are cached
 per width. The list holds a window of at most `MAX_CARDS` cards that a `source`
 pages in from SQL by keyset (`source(after=key)` / `source(before=key)`) as the
 cursor nears either end, so a shop with a million orders costs what a page costs.
+Every page is read off the UI thread (tui.work): the cursor keeps moving over the
+cards already here while the next page is on its way.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.style import Style
@@ -21,16 +24,22 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core import rules
+from core.money import format_money
 from core.queries.cards import PAGE as BOARD_PAGE
 from core.queries.cards import Key, OrderCard
-from core.money import format_money
+from tui import work
+from tui.format import status_label
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MAX_CARDS = 120  # the window: never more cards than this in memory
+AHEAD = 3  # the next page is asked for when the cursor comes this near the window's edge
 PAGE = BOARD_PAGE  # a page shorter than this is the last one
 TO_SHIP_LIKE = frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"})
 
-Source = Callable[..., list[OrderCard]]
+Query = Callable[["Session", datetime], list[OrderCard]]
+Source = Callable[..., Query]  # source(after=key | before=key | at=key | nothing) -> the query of that page
 
 
 def time_left(ship_by: datetime | None, now: datetime) -> tuple[str, bool]:
@@ -100,6 +109,8 @@ class CardList(Widget, can_focus=True):
         self._rich_console: Console | None = None
         self.painted_at: float | None = None  # when the list was last drawn (bench/board.py waits for it)
         self.generation = 0  # bumped on every new set of cards
+        self._token = object()  # the list now shown (see `_new_token`)
+        self._asking: dict[int, object] = {}  # direction -> the list a page is being read for
 
     # -- data ------------------------------------------------------------------
     @property
@@ -108,21 +119,44 @@ class CardList(Widget, can_focus=True):
 
     def load(self, source: Source, *, keep: str | None = None, anchor: Key | None = None) -> None:
         """Show a new list from its first page (or from `anchor`, the top card's key,
-        inclusive), keeping the cursor on order `keep` when it is still there."""
+        inclusive), keeping the cursor on order `keep` when it is still there. Read off
+        the UI thread (tui.work); the cards shown stay, and move, until it is in."""
         self.source = source
+        token = self._new_token()
         base = self.first_index + self.top if anchor is not None else 0
-        cards = source(at=anchor) if anchor is not None else source()
-        if anchor is not None and not cards:
-            cards, base = source(), 0
+        first, at = source(), (source(at=anchor) if anchor is not None else None)
+
+        def query(session, now):
+            if at is not None:
+                cards = at(session, now)
+                if cards:
+                    return cards, base, now
+            return first(session, now), 0, now
+
+        work.read(self, query, lambda found: self._loaded(token, keep, *found), key="cards.load")
+
+    def _loaded(self, token: object, keep: str | None, cards: list[OrderCard], base: int, now: datetime) -> None:
+        if token is not self._token:  # a newer list was asked for meanwhile
+            return
+        self.now = now
         self.more_before = base > 0
         self.first_index = base
         self._set(cards, keep=keep)
 
-    def show(self, cards: list[OrderCard]) -> None:
+    def show(self, cards: list[OrderCard], *, keep: str | None = None, now: datetime | None = None) -> None:
         """A fixed list (search results): no paging."""
+        self._new_token()
         self.source = None
         self.more_before = False
-        self._set(cards, keep=None, more_after=False)
+        self.first_index = 0
+        if now is not None:
+            self.now = now
+        self._set(cards, keep=keep, more_after=False)
+
+    def _new_token(self) -> object:
+        """A new list: pages asked for the list before it are dropped when they come."""
+        self._token = object()
+        return self._token
 
     def _set(self, cards: list[OrderCard], *, keep: str | None, more_after: bool | None = None) -> None:
         old_top_id = self.cards[self.top].id if keep and 0 <= self.top < len(self.cards) else None
@@ -138,10 +172,32 @@ class CardList(Widget, can_focus=True):
         self._scroll_to_cursor()
         self._changed()
 
-    def _more_after(self) -> None:
-        if not (self.source and self.more_after and self.cards):
+    def _want_more(self, direction: int) -> None:
+        """Ask for the page after the last card (1) or before the first (-1), once."""
+        if not (self.source and self.cards and (self.more_after if direction > 0 else self.more_before)):
             return
-        more = self.source(after=self.cards[-1].key)
+        token = self._token
+        if self._asking.get(direction) is token:
+            return
+        self._asking[direction] = token
+        edge = self.cards[-1].key if direction > 0 else self.cards[0].key
+        query = self.source(after=edge) if direction > 0 else self.source(before=edge)
+        work.read(self, query, lambda more: self._more(token, direction, edge, more), key=f"cards.more{direction}")
+
+    def _more(self, token: object, direction: int, edge: Key, more: list[OrderCard]) -> None:
+        self._asking.pop(direction, None)
+        if token is not self._token or not self.cards:
+            return
+        if direction > 0 and self.cards[-1].key == edge:
+            self._append(more)
+        elif direction < 0 and self.cards[0].key == edge:
+            self._prepend(more)
+        else:
+            return  # the window moved meanwhile: this page no longer joins it
+        self._scroll_to_cursor()
+        self._changed()
+
+    def _append(self, more: list[OrderCard]) -> None:
         self.more_after = len(more) >= PAGE
         self.cards.extend(more)
         if len(self.cards) > MAX_CARDS:
@@ -154,10 +210,7 @@ class CardList(Widget, can_focus=True):
             self.first_index += drop
             self.more_before = True
 
-    def _more_before(self) -> None:
-        if not (self.source and self.more_before and self.cards):
-            return
-        more = self.source(before=self.cards[0].key)
+    def _prepend(self, more: list[OrderCard]) -> None:
         if not more:
             self.more_before = False
             self.first_index = 0
@@ -183,10 +236,10 @@ class CardList(Widget, can_focus=True):
     def action_cursor(self, delta: int) -> None:
         if not self.cards:
             return
-        if self.cursor + delta >= len(self.cards) - 3:
-            self._more_after()
-        if self.cursor + delta < 0:
-            self._more_before()
+        if self.cursor + delta >= len(self.cards) - AHEAD:
+            self._want_more(1)
+        if self.cursor + delta < AHEAD:
+            self._want_more(-1)
         target = self.cursor + delta
         self.cursor = max(0, min(target, len(self.cards) - 1))
         self._scroll_to_cursor()
@@ -197,15 +250,15 @@ class CardList(Widget, can_focus=True):
             return
         if direction > 0:
             shown = self._cards_fitting(self.top)
-            if self.top + max(shown, 1) + shown >= len(self.cards) - 1:
-                self._more_after()
+            if self.top + max(shown, 1) + shown >= len(self.cards) - AHEAD:
+                self._want_more(1)
             target = self.top + max(shown, 1)
             if target >= len(self.cards):
                 target = len(self.cards) - 1
             self.top = self.cursor = target
         else:
-            if self.top == 0:
-                self._more_before()
+            if self.top < AHEAD:
+                self._want_more(-1)
             target = self.top
             height, rows = self.size.height or 1, 0
             while target > 0 and rows + self._height(self.cards[target - 1]) <= height:
@@ -338,7 +391,7 @@ class CardList(Widget, can_focus=True):
         head.append("▌ " if selected else "  ", style("cardlist--status"))
         head.append(card.id, strong)
         head.append("  ")
-        head.append(rules.STATUS_LABELS[card.status], style("cardlist--status"))
+        head.append(status_label(card.status), style("cardlist--status"))
         if card.status in TO_SHIP_LIKE and self.now is not None:
             left, overdue = time_left(card.ship_by, self.now)
             if left:
@@ -375,7 +428,7 @@ class CardList(Widget, can_focus=True):
             p.append(f"Package {n}/{len(card.packages)} " if split else "Package ", dim)
             p.append(package.id, dim)
             p.append("  ")
-            p.append(rules.STATUS_LABELS[package.status],
+            p.append(status_label(package.status),
                      dim if package.status == "cancelled" else style("cardlist--status"))
             if package.tracking_number:
                 p.append(f"  {package.tracking_number}", dim)

@@ -4,13 +4,16 @@ step and by Split."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-from core.queries.board import LineChoice
+if TYPE_CHECKING:
+    from core.queries.board import LineChoice
 
 
 class QuantityPicker(Widget, can_focus=True):
