@@ -34,19 +34,34 @@ class OrderState:
 
 
 def load_order(session: Session, order_id: str, *, lock: bool = True) -> OrderState:
-    query = select(Order).where(Order.id == order_id)
+    """Two statements: the order (locked: FOR UPDATE on PostgreSQL) with its shop and
+    buyer; then its packages, lines and pending request. The second is a statement of its
+    own so that on PostgreSQL it reads after the lock was granted: a join in the locking
+    statement would give the other tables' rows as they were before the wait."""
+    query = (select(Order, Shop, Buyer).join(Shop, Shop.id == Order.shop_id)
+             .join(Buyer, Buyer.id == Order.buyer_id).where(Order.id == order_id))
     if lock:
-        query = query.with_for_update()
-    order = session.exec(query).first()
-    if order is None:
+        query = query.with_for_update(of=Order)
+    found = session.exec(query).first()
+    if found is None:
         raise Refused("unknown_order", f"There is no order {order_id}. "
                       "Run `orderdesk orders list` to see the orders.")
-    packages = list(session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)))
-    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)))
-    pending = session.exec(select(Cancellation).where(
-        Cancellation.order_id == order_id, Cancellation.status == "request_pending")).first()
-    return OrderState(order, session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id),
-                      packages, lines, pending)
+    order, shop, buyer = found
+    packages: dict[str, Package] = {}
+    lines: dict[str, OrderLine] = {}
+    pending = None
+    for package, line, request in session.exec(
+            select(Package, OrderLine, Cancellation)
+            .outerjoin(OrderLine, OrderLine.package_id == Package.id)
+            .outerjoin(Cancellation, (Cancellation.order_id == Package.order_id)
+                       & (Cancellation.status == "request_pending"))
+            .where(Package.order_id == order_id)):
+        packages[package.id] = package
+        if line is not None:
+            lines[line.id] = line
+        pending = pending or request
+    return OrderState(order, shop, buyer, [packages[k] for k in sorted(packages)],
+                      [lines[k] for k in sorted(lines)], pending)
 
 
 def iso(when: datetime | None) -> str | None:
@@ -56,6 +71,12 @@ def iso(when: datetime | None) -> str | None:
 def cancellation_view(session: Session, record: Cancellation) -> dict:
     lines = session.exec(select(CancellationLine).where(
         CancellationLine.cancellation_id == record.id).order_by(CancellationLine.id)).all()
+    return cancellation_dict(record, lines)
+
+
+def cancellation_dict(record, lines) -> dict:
+    """A cancellation and its lines (anything with their columns as attributes) as the
+    CLI's JSON and the screens show it."""
     return {
         "id": record.id, "order_id": record.order_id, "type": record.type, "role": record.role,
         "scope": record.scope, "package_id": record.package_id, "status": record.status,
