@@ -23,6 +23,7 @@ return window runs from the last delivered package, however the order became Del
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -46,6 +47,7 @@ def fingerprint(**request) -> str:
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:32]
 
 
+@functools.cache
 def buyer_asked(reason: str) -> str:
     """The fingerprint of a buyer's cancel or request (always the whole order)."""
     return fingerprint(actor="buyer", scope="order", reason=reason)
@@ -54,8 +56,15 @@ def buyer_asked(reason: str) -> str:
 def seller_asked(scope: str, reason: str, package_id: str | None = None,
                  items: Mapping[str, int] | None = None) -> str:
     """The fingerprint of a seller's cancellation (order, package or items)."""
+    if not items:
+        return _seller_asked(scope, reason, package_id)
     return fingerprint(actor="seller", scope=scope, reason=reason, package_id=package_id,
                        items=dict(sorted((items or {}).items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _seller_asked(scope: str, reason: str, package_id: str | None) -> str:
+    return fingerprint(actor="seller", scope=scope, reason=reason, package_id=package_id, items={})
 
 
 @dataclass(slots=True)
@@ -93,18 +102,24 @@ def apply(state, writes: Writes, assign=setattr) -> None:
     """Give the state's objects their new values (`assign(object, column, value)`), so a
     caller goes on from the new state without reading it again. A request that is no
     longer pending stops being `state.pending`."""
-    objects = {"orders": {state.order.id: state.order},
-               "packages": {p.id: p for p in state.packages},
-               "order_lines": {line.id: line for line in state.lines},
-               "cancellations": {state.pending.id: state.pending} if state.pending is not None else {}}
     for table, rows in writes.updates.items():
         for row_id, values in rows.items():
-            target = objects.get(table, {}).get(row_id)
+            target = _loaded(state, table, row_id)
             if target is not None:
                 for column, value in values.items():
                     assign(target, column, value)
     if state.pending is not None and state.pending.status != "request_pending":
         state.pending = None
+
+
+def _loaded(state, table: str, row_id):
+    """The state's object for a row, if it holds one."""
+    if table == "orders":
+        return state.order
+    if table == "cancellations":
+        return state.pending if state.pending is not None and state.pending.id == row_id else None
+    found = state.packages if table == "packages" else state.lines if table == "order_lines" else ()
+    return next((row for row in found if row.id == row_id), None)
 
 
 # -- the order --------------------------------------------------------------------
