@@ -229,8 +229,8 @@ def email_body(state, refund: refunds.RefundBreakdown, *, role: str, reason: str
         *rows,
         "",
         f"Reason: {rules.REASON_TEXT[reason]}",
-        f"Refund: {format_money(refund.total, cur)} (items {format_money(refund.subtotal, cur)}, "
-        f"shipping {format_money(refund.shipping, cur)}, tax {format_money(refund.tax, cur)})",
+        (f"Refund: {format_money(refund.total, cur)} (items {format_money(refund.subtotal, cur)}, "
+         f"shipping {format_money(refund.shipping, cur)}, tax {format_money(refund.tax, cur)})"),
         "" if whole else refunds.SHIPPING_NOTE,
         "The refund goes back to your original payment method.",
         "",
