@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, insert, literal, union_all, update
+from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, select
@@ -144,46 +144,72 @@ _INSERTED_FIRST = ("cancellations",)  # parents of the other inserted rows
 
 
 @functools.cache
-def _update_statement(table: str, columns: tuple[str, ...]):
-    t = _TABLES[table]
-    return update(t).where(t.c.id == bindparam("row_id")).values(
-        {column: bindparam(f"new_{column}") for column in columns})
+def _sql(kind: str, table: str, columns: tuple[str, ...], marker: str) -> str:
+    if kind == "insert":
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    if kind == "update":
+        return f"UPDATE {table} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE id = {marker}"
+    # an increment, in the database itself, so two stations changing the same product's
+    # stock (or buyer's refusal count) at once never lose one of the changes
+    return f"UPDATE {table} SET {columns[0]} = {columns[0]} + {marker} WHERE id = {marker}"
 
 
 @functools.cache
-def _increment_statement(table: str, column: str):
-    """`column = column + n`, in the database itself, so two stations changing the same
-    product's stock (or buyer's refusal count) at once never lose one of the changes."""
-    t = _TABLES[table]
-    return update(t).where(t.c.id == bindparam("row_id")).values(
-        {column: t.c[column] + bindparam("more")})
+def _binders(dialect, table: str, columns: tuple[str, ...]) -> tuple:
+    """Per column, how the dialect stores a value (e.g. SQLite's text for a time), or None."""
+    return tuple(_TABLES[table].c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                 for c in columns)
 
 
-def _write(session: Session, state: OrderState, writes: effects.Writes) -> None:
-    """Write `writes` in the caller's transaction: executemany, one statement per table
-    and set of columns; then give the loaded objects their new values (not dirty, so
-    nothing is written twice) instead of reading them back."""
-    session.flush()  # what the command changed on the objects themselves goes first
-    conn = session.connection()
-    for table in _INSERTED_FIRST:
+def statements(writes: effects.Writes, dialect) -> list[tuple[str, list[tuple]]]:
+    """The SQL and parameters that write `writes`, in order (parents first): one statement
+    per table and set of columns, executemany. Plain SQL with the dialect's own
+    conversions, since SQLAlchemy's per-statement work costs more than a short statement
+    itself on SQLite (bench/core_throughput.py runs the same statements on raw sqlite3)."""
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    out = []
+
+    def add(kind, table, columns, rows):
+        binders = _binders(dialect, table, columns if kind != "increment" else ())
+        if any(binders):
+            rows = [tuple(bind(v) if bind is not None and v is not None else v
+                          for bind, v in zip(binders, row)) + row[len(binders):] for row in rows]
+        out.append((_sql(kind, table, columns, marker), rows))
+
+    def inserts(table):
         if rows := writes.inserts.get(table):
-            conn.execute(insert(_TABLES[table]), rows)
+            columns = tuple(rows[0])
+            add("insert", table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+    for table in _INSERTED_FIRST:
+        inserts(table)
     for table, rows in writes.updates.items():
-        by_columns: dict[tuple, list[dict]] = {}
+        by_columns: dict[tuple, list[tuple]] = {}
         for row_id, values in rows.items():
-            by_columns.setdefault(tuple(values), []).append(
-                {"row_id": row_id, **{f"new_{c}": v for c, v in values.items()}})
+            by_columns.setdefault(tuple(values), []).append((*values.values(), row_id))
         for columns, params in by_columns.items():
-            conn.execute(_update_statement(table, columns), params)
+            add("update", table, columns, params)
     for table, column, more in (("products", "stock", writes.restock),
                                 ("buyers", "refusal_count", writes.refusals)):
         if more:  # in id order: two stations lock rows in the same order, never a deadlock
-            conn.execute(_increment_statement(table, column),
-                         [{"row_id": key, "more": n} for key, n in sorted(more.items())])
-    for table, rows in writes.inserts.items():
-        if table not in _INSERTED_FIRST and rows:
-            conn.execute(insert(_TABLES[table]), rows)
-    effects.apply(state, writes, assign=set_committed_value)
+            add("increment", table, (column,), [(n, key) for key, n in sorted(more.items())])
+    for table in writes.inserts:
+        if table not in _INSERTED_FIRST:
+            inserts(table)
+    return out
+
+
+def _write(session: Session, state: OrderState | None, writes: effects.Writes) -> None:
+    """Write `writes` in the caller's transaction (`statements`), then give the loaded
+    objects their new values (not dirty, so nothing is written twice) instead of reading
+    them back."""
+    if session.new or session.dirty:  # what the command changed on the objects goes first
+        session.flush()
+    conn = session.connection()
+    for sql, rows in statements(writes, conn.dialect):
+        conn.exec_driver_sql(sql, rows if len(rows) > 1 else rows[0])
+    if state is not None:
+        effects.apply(state, writes, assign=set_committed_value)
 
 
 def _written_cancellation(writes: effects.Writes, record: Cancellation | None) -> dict:
@@ -224,9 +250,7 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
 
 def _restock(session: Session, product_id: int, units: int) -> None:
     """Change stock in the database itself (stock = stock + units)."""
-    session.flush()
-    session.connection().execute(_increment_statement("products", "stock"),
-                                 {"row_id": product_id, "more": units})
+    _write(session, None, effects.Writes(restock={product_id: units}))
 
 
 def _all_live_units(state: OrderState, package_id: str | None = None) -> dict[str, int]:
@@ -644,10 +668,10 @@ def advance_clock(session: Session, *, by: timedelta):
     return {"now": new.isoformat(), **settle(session, new)}
 
 
-def _due(session: Session, now: datetime, limit: int) -> dict[str, list[str]]:
-    """What `settle` has to do, in one statement (every command asks): orders whose
-    hold ended ("held"), requests past their deadline ("overdue"), delivered orders past
-    their return window ("finished"), at most `limit` of each, by id."""
+@functools.cache
+def _due_statement():
+    """Built once (every command runs it): `now` and `limit` are parameters."""
+    now, limit = bindparam("now", type_=Order.__table__.c.hold_until.type), bindparam("limit")
     parts = [select(literal(kind).label("kind"), column.label("id")).where(*where)
              .order_by(column).limit(limit).subquery()
              for kind, column, where in (
@@ -655,8 +679,16 @@ def _due(session: Session, now: datetime, limit: int) -> dict[str, list[str]]:
                  ("overdue", Cancellation.id, (Cancellation.status == "request_pending",
                                                Cancellation.deadline_at <= now)),
                  ("finished", Order.id, (Order.status == "delivered", Order.completes_at <= now)))]
+    return union_all(*(select(part.c.kind, part.c.id) for part in parts))
+
+
+def _due(session: Session, now: datetime, limit: int) -> dict[str, list[str]]:
+    """What `settle` has to do, in one statement (every command asks): orders whose
+    hold ended ("held"), requests past their deadline ("overdue"), delivered orders past
+    their return window ("finished"), at most `limit` of each, by id."""
     due: dict[str, list[str]] = {"held": [], "overdue": [], "finished": []}
-    for kind, row_id in session.execute(union_all(*(select(p.c.kind, p.c.id) for p in parts))):
+    rows = session.connection().execute(_due_statement(), {"now": now, "limit": limit})
+    for kind, row_id in rows:
         due[kind].append(row_id)
     for ids in due.values():
         ids.sort()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from core import rules
@@ -33,33 +34,42 @@ class OrderState:
         return next(p for p in self.packages if p.id == line.package_id)
 
 
+# Built once (every command runs them); the order's id is a parameter.
+_ORDER = (select(Order, Shop, Buyer).join(Shop, Shop.id == Order.shop_id)
+          .join(Buyer, Buyer.id == Order.buyer_id).where(Order.id == bindparam("order_id")))
+_LOCKED = _ORDER.with_for_update(of=Order)
+_CONTENTS = (select(Package, OrderLine, Cancellation)
+             .outerjoin(OrderLine, OrderLine.package_id == Package.id)
+             .outerjoin(Cancellation, (Cancellation.order_id == Package.order_id)
+                        & (Cancellation.status == "request_pending"))
+             .where(Package.order_id == bindparam("order_id")))
+_WHOLE = (_ORDER.add_columns(Package, OrderLine, Cancellation)
+          .outerjoin(Package, Package.order_id == Order.id)
+          .outerjoin(OrderLine, OrderLine.package_id == Package.id)
+          .outerjoin(Cancellation, (Cancellation.order_id == Order.id)
+                     & (Cancellation.status == "request_pending")))
+
+
 def load_order(session: Session, order_id: str, *, lock: bool = True) -> OrderState:
-    """Two statements: the order (locked: FOR UPDATE on PostgreSQL) with its shop and
-    buyer; then its packages, lines and pending request. The second is a statement of its
-    own so that on PostgreSQL it reads after the lock was granted: a join in the locking
-    statement would give the other tables' rows as they were before the wait."""
-    query = (select(Order, Shop, Buyer).join(Shop, Shop.id == Order.shop_id)
-             .join(Buyer, Buyer.id == Order.buyer_id).where(Order.id == order_id))
-    if lock:
-        query = query.with_for_update(of=Order)
-    found = session.exec(query).first()
-    if found is None:
+    """The order, its shop, buyer, packages, lines and pending request, in one statement;
+    locked (FOR UPDATE) on PostgreSQL in two: the order first, then the rest. A join in
+    the locking statement would give the other tables' rows as they were before the wait
+    for the lock; the second statement reads them after it. (SQLite's write transactions
+    hold the database from BEGIN IMMEDIATE on, so one statement is enough there.)"""
+    params = {"order_id": order_id}
+    if lock and session.get_bind().dialect.name != "sqlite":
+        found = session.exec(_LOCKED, params=params).first()
+        rows = [(*found, *contents) for contents in session.exec(_CONTENTS, params=params)] \
+            if found is not None else []
+    else:
+        rows = session.exec(_WHOLE, params=params).all()
+    if not rows:
         raise Refused("unknown_order", f"There is no order {order_id}. "
                       "Run `orderdesk orders list` to see the orders.")
-    order, shop, buyer = found
-    packages: dict[str, Package] = {}
-    lines: dict[str, OrderLine] = {}
-    pending = None
-    for package, line, request in session.exec(
-            select(Package, OrderLine, Cancellation)
-            .outerjoin(OrderLine, OrderLine.package_id == Package.id)
-            .outerjoin(Cancellation, (Cancellation.order_id == Package.order_id)
-                       & (Cancellation.status == "request_pending"))
-            .where(Package.order_id == order_id)):
-        packages[package.id] = package
-        if line is not None:
-            lines[line.id] = line
-        pending = pending or request
+    order, shop, buyer = rows[0][:3]
+    packages = {package.id: package for _, _, _, package, _, _ in rows if package is not None}
+    lines = {line.id: line for *_, line, _ in rows if line is not None}
+    pending = next((request for *_, request in rows if request is not None), None)
     return OrderState(order, shop, buyer, [packages[k] for k in sorted(packages)],
                       [lines[k] for k in sorted(lines)], pending)
 
