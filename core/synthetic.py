@@ -364,22 +364,44 @@ class _ChunkBuilder:
         return self.rows
 
     def order(self, created: int) -> None:
-        plan, rows = self.plan, self.rows
-        R = self.rng.random
-        now = plan.now
-        D, T = self.days, self.fmt.tod
+        """One order: who, what, how it ships and pays, then its timeline up to `now`,
+        replayed event by event when something is cancelled or refused, else straight."""
+        plan, R = self.plan, self.rng.random
         shop = plan.shops[plan.shop_table[int(R() * len(plan.shop_table))]]
-        (shop_id, _, currency, hold_minutes, _, _, ship_hours, return_days,
-         products, product_table) = shop
         buyer = plan.buyers[int(R() * len(plan.buyers))]
-        buyer_id, buyer_name, _, address, tax_bp, taxes_shipping, refuse_p = buyer
-        ids = self.ids
-        n = ids["order"] = ids["order"] + 1 + int(R() * ID_STRIDE)
-        order_id = str(n)
+        order_id = self.new_id("order")
+        lines, split = self.lines(order_id, shop, buyer)
+        fee, ship_seller, ship_platform, shipping_tax = self.shipping(lines, buyer)
+        package_ids, groups = self.packages(lines, split)
+        D, T = self.days, self.fmt.tod  # epoch seconds -> text, by day and time of day
+        order_row = [order_id, shop[0], buyer[0], None, shop[2], D[created // _DAY] + T[created % _DAY], None, None,
+                     None, None, None, buyer[1], buyer[3], fee, ship_seller, ship_platform,
+                     shipping_tax, 1, None]
+        paid = self.payment(created)
+        if paid > plan.now:  # not paid yet: nothing has happened but the placing
+            self.unpaid(order_row, package_ids, lines)
+            return
+        hold_until = paid + shop[3] * 60
+        ship_by = paid + shop[6] * _HOUR
+        order_row[6] = D[paid // _DAY] + T[paid % _DAY]
+        order_row[7] = D[hold_until // _DAY] + T[hold_until % _DAY]
+        order_row[8] = D[ship_by // _DAY] + T[ship_by % _DAY]
+        logistics, refused = self.logistics(package_ids, hold_until, buyer)
+        scenario = _scenario(R, paid, hold_until, logistics)
+        if scenario or refused:
+            self.replay(order_row, created, package_ids, groups, lines, shop, buyer, paid,
+                        hold_until, logistics, scenario)
+        else:
+            self.straight(order_row, created, package_ids, logistics, hold_until, shop[7])
+            self.rows["order_lines"].extend(lines)
 
-        # -- lines: 1-4 products, 1-5 units, discounts now and then, local sales tax --
+    def lines(self, order_id: str, shop: tuple, buyer: tuple) -> tuple[list[list], bool]:
+        """1-4 products, 1-5 units each, discounts now and then, local sales tax; and
+        whether the order ships in two packages (DOMAIN.md: splitting may divide a line)."""
+        plan, R = self.plan, self.rng.random
+        products, product_table, tax_bp = shop[8], shop[9], buyer[4]
         n_lines = plan.n_lines_table[int(R() * len(plan.n_lines_table))]
-        split = R() < 0.10  # two packages (DOMAIN.md: splitting may divide a line)
+        split = R() < 0.10
         if split and n_lines == 1 and R() < 0.6:
             n_lines = 2
         picked: list[int] = []
@@ -387,12 +409,8 @@ class _ChunkBuilder:
             p = product_table[int(R() * len(product_table))]
             if p not in picked:
                 picked.append(p)
-        if split and len(picked) == 1:
-            n_units = 2 + int(R() * 4)
-        else:
-            n_units = 0
+        n_units = 2 + int(R() * 4) if split and len(picked) == 1 else 0
         lines = []
-        items_total = 0
         qty_table, pct, voucher = plan.qty_table, plan.pct, plan.voucher
         for p in picked:
             product_id, sku, title, price = products[p]
@@ -401,31 +419,39 @@ class _ChunkBuilder:
             seller = gross * pct[int(R() * len(pct))] // 100 if R() < 0.22 else 0
             platform = min(gross - seller - 1, voucher[int(R() * len(voucher))]) if R() < 0.12 else 0
             paid_items = gross - seller - platform
-            items_total += paid_items
             lines.append([None, order_id, None, product_id, sku, title, qty, price, seller, platform,
                           (paid_items * tax_bp + 5000) // 10000, 0])
+        return lines, split
 
-        # -- shipping: free over $35 from the seller most of the time, vouchers now and then
-        fee = plan.fee_table[int(R() * len(plan.fee_table))]
+    def shipping(self, lines: list[list], buyer: tuple) -> tuple[int, int, int, int]:
+        """The fee, free over $35 from the seller most of the time, vouchers now and then,
+        and its tax where the buyer's state taxes shipping."""
+        R = self.rng.random
+        items_total = sum(line[7] * line[6] - line[8] - line[9] for line in lines)
+        fee = self.plan.fee_table[int(R() * len(self.plan.fee_table))]
         ship_seller = ship_platform = 0
         if items_total >= 3500 and R() < 0.7:
             ship_seller = fee
         elif R() < 0.15:
             ship_platform = min(fee, 300)
+        tax_bp, taxes_shipping = buyer[4], buyer[5]
         shipping_tax = ((fee - ship_seller - ship_platform) * tax_bp + 5000) // 10000 \
             if taxes_shipping else 0
+        return fee, ship_seller, ship_platform, shipping_tax
 
-        # -- packages -------------------------------------------------------------------
-        n = ids["package"] = ids["package"] + 1 + int(R() * ID_STRIDE)
-        package_ids = [str(n)]
+    def packages(self, lines: list[list], split: bool) -> tuple[list[str], list[list]]:
+        """One package, or two: the lines divided between them, or one line divided in
+        two lines of the same SKU (its discounts and tax divided by units). Gives the
+        lines their ids and packages."""
+        R = self.rng.random
+        package_ids = [self.new_id("package")]
         groups = [lines]
         if split:
-            n = ids["package"] = n + 1 + int(R() * ID_STRIDE)
-            package_ids.append(str(n))
+            package_ids.append(self.new_id("package"))
             if len(lines) > 1:
                 cut = 1 + int(R() * (len(lines) - 1))
                 groups = [lines[:cut], lines[cut:]]
-            else:  # one line divided into two lines of the same SKU
+            else:
                 whole = lines[0]
                 q = whole[6]
                 part = 1 + int(R() * (q - 1))
@@ -437,41 +463,34 @@ class _ChunkBuilder:
                 whole[6] = part
                 lines.append(other)
                 groups = [[whole], [other]]
-        n = ids["line"]
         for package_id, group in zip(package_ids, groups):
             for line in group:
-                n += 1 + int(R() * ID_STRIDE)
-                line[0] = str(n)
+                line[0] = self.new_id("line")
                 line[2] = package_id
-        ids["line"] = n
+        return package_ids, groups
 
-        # -- payment --------------------------------------------------------------
-        fresh = created > now - 6 * _HOUR  # the newest orders: slow payers still unpaid
+    def payment(self, created: int) -> int:
+        """When it was paid: minutes after placing, or (a few, more among the newest
+        orders) hours later, maybe after `now`."""
+        R = self.rng.random
+        fresh = created > self.plan.now - 6 * _HOUR
         if R() < (0.2 if fresh else 0.05):
-            paid = created + 1800 + int(R() * 20 * _HOUR)
-        else:
-            paid = created + 20 + int(R() * 280)
-        order_row = [order_id, shop_id, buyer_id, None, currency,
-                     D[created // _DAY] + T[created % _DAY], None, None, None, None, None,
-                     buyer_name, address, fee, ship_seller, ship_platform, shipping_tax, 1, None]
-        if paid > now:  # not paid yet: nothing has happened but the placing
-            order_row[3] = rules.derive_order_status(["awaiting_shipment"] * len(package_ids),
-                                                     paid=False)
-            order_row[18] = order_row[5]
-            rows["orders"].append(order_row)
-            for package_id in package_ids:
-                rows["packages"].append((package_id, order_id, "awaiting_shipment", None, None,
-                                         None, None, None, None))
-            rows["order_lines"].extend(lines)
-            rows["order_events"].append((order_id, order_row[5], "buyer", "placed", "{}"))
-            return
-        hold_until = paid + hold_minutes * 60
-        order_row[6] = D[paid // _DAY] + T[paid % _DAY]
-        order_row[7] = D[hold_until // _DAY] + T[hold_until % _DAY]
-        ship_by = paid + ship_hours * _HOUR
-        order_row[8] = D[ship_by // _DAY] + T[ship_by % _DAY]
+            return created + 1800 + int(R() * 20 * _HOUR)
+        return created + 20 + int(R() * 280)
 
-        # -- what happens next: logistics per package, maybe a cancellation -------------
+    def unpaid(self, order_row: list, package_ids: list[str], lines: list[list]) -> None:
+        order_row[3] = rules.derive_order_status(["awaiting_shipment"] * len(package_ids), paid=False)
+        order_row[18] = order_row[5]
+        self.rows["orders"].append(order_row)
+        for package_id in package_ids:
+            self.rows["packages"].append((package_id, order_row[0], "awaiting_shipment", None, None,
+                                          None, None, None, None))
+        self.rows["order_lines"].extend(lines)
+        self.rows["order_events"].append((order_row[0], order_row[5], "buyer", "placed", "{}"))
+
+    def logistics(self, package_ids: list[str], hold_until: int, buyer: tuple) -> tuple[list, bool]:
+        """Per package: packed, collected, arrived, and (refused at the door) back."""
+        R, refuse_p = self.rng.random, buyer[6]
         logistics = []
         refused = False
         for n in range(len(package_ids)):
@@ -486,19 +505,18 @@ class _ChunkBuilder:
                 back = arrive + 2 * _DAY + int(R() * 5 * _DAY)
                 refused = True
             logistics.append((pack, collect, arrive, back))
-        scenario = _scenario(R, paid, hold_until, logistics)
+        return logistics, refused
 
-        if scenario or refused:
-            self.replay(order_row, created, package_ids, groups, lines, shop, buyer, paid,
-                        hold_until, logistics, scenario)
-            return
-
-        # -- the common case, straight: each package as far as it got by now -----------
-        events = rows["order_events"]
+    def straight(self, order_row: list, created: int, package_ids: list[str], logistics: list,
+                 hold_until: int, return_days: int) -> None:
+        """The common case, nothing cancelled: each package as far as it got by now."""
+        now, D, T = self.plan.now, self.days, self.fmt.tod
+        order_id = order_row[0]
+        events = self.rows["order_events"]
         events.append((order_id, order_row[5], "buyer", "placed", "{}"))
         version, updated = 1, created
         statuses = []
-        package_rows = rows["packages"]
+        package_rows = self.rows["packages"]
         for package_id, (pack, collect, arrive, _) in zip(package_ids, logistics):
             if pack > now:
                 statuses.append("awaiting_shipment")
@@ -520,8 +538,7 @@ class _ChunkBuilder:
                     events.append((order_id, delivered, "system", "delivered", detail))
                     status, last = "delivered", arrive
             version += 1 + (collected is not None) + (delivered is not None)
-            if last > updated:
-                updated = last
+            updated = max(updated, last)
             statuses.append(status)
             package_rows.append((package_id, order_id, status, _tracking(carrier, package_id),
                                  carrier, packed, collected, delivered, None))
@@ -539,8 +556,7 @@ class _ChunkBuilder:
                                                  completed=completed)
         order_row[17] = version
         order_row[18] = D[updated // _DAY] + T[updated % _DAY]
-        rows["orders"].append(order_row)
-        rows["order_lines"].extend(lines)
+        self.rows["orders"].append(order_row)
 
     def replay(self, order_row, created, package_ids, groups, lines, shop, buyer, paid,
                hold_until, logistics, scenario) -> None:
