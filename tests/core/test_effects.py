@@ -19,7 +19,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlmodel import SQLModel
 
 from core import services, synthetic
@@ -237,3 +237,25 @@ def test_a_cancellation_puts_units_back_in_stock_except_out_of_stock(make_world)
     assert world.stock("MUG") == STOCK
     assert services.seller_cancel(world.db, O1, "pricing_error", now=parse_instant(AT)).ok
     assert (world.stock("MUG"), world.stock("LAMP")) == (STOCK + 2, STOCK + 1)
+
+
+def test_a_cancellation_reads_before_it_writes_and_writes_each_kind_of_row_once(make_world):
+    """The lean write path: the settle scan and one read of the order (two on PostgreSQL:
+    the locked order, then its rows), then one statement per table and kind of write,
+    and nothing read back after writing."""
+    world = make_world(split_order(1, second="awaiting_shipment"))
+    seen: list[str] = []
+
+    @event.listens_for(world.db.engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()[:3]).upper())
+
+    assert services.seller_cancel(world.db, O1, "pricing_error", now=parse_instant(AT)).ok
+    event.remove(world.db.engine, "before_cursor_execute", count)
+    statements = [s for s in seen if not s.startswith(("BEGIN", "NOTIFY"))]
+    reads = [s for s in statements if s.startswith("SELECT")]
+    writes = statements[len(reads):]
+    assert len(reads) == (2 if world.db.is_sqlite else 3), seen  # settle's scan, the order
+    assert all(s.startswith(("INSERT", "UPDATE")) for s in writes), seen  # no re-read
+    assert len(writes) == len(set(writes)) == 9, seen  # the record, lines (x2), packages,
+    # order, stock, notification, email, event: each in one statement, both packages at once
