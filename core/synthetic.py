@@ -27,13 +27,21 @@ What an order looks like, and why:
   would refuse it. Refunds come from `core.refunds.refund_for`, so every
   cancelled order's refunds add up to what the buyer paid. Refusals come from a
   few buyers (those who refused before and ~3% more), whose refusal count goes up.
-- `completes_at` is when the order became Delivered plus the shop's return
-  window: its last delivery, or the later cancellation of a refused package that
-  came back while the rest was delivered. `completed_at` = `completes_at` once past.
-- Every effect a real cancellation writes is written: the record and its lines,
-  cancelled quantities, package and order status, the buyer's notification, the
-  customer email (already sent), and the order's events (its timeline).
+- `completes_at` is the order's last delivery plus the shop's return window, as
+  the app sets it (core.effects), also when the order became Delivered later by
+  cancelling a package. `completed_at` = `completes_at` once past.
+- Every effect a real cancellation (request, refusal) writes is written, by the
+  app's own `core.effects`: the record and its lines (with the request's
+  fingerprint), cancelled quantities, package and order status, the buyer's
+  notification, the customer email, and the order's events (its timeline). As
+  history, the emails were already sent and notifications older than a day read.
   `Order.status` is `rules.derive_order_status` of the packages at `now`.
+  tests/core/test_effects.py proves the rows are the app's. Before core.effects,
+  this module wrote its own and differed from the app: the email's shipping note
+  (here when no shipping was refunded, in the app when the order was not cancelled
+  whole: they differ for free-shipping orders cancelled whole), `completes_at`
+  (here the time the order became Delivered, in the app the last delivery), and
+  no request fingerprint.
 - Not modelled: stock. Products keep the stock they have (it is what is left to
   sell now); placing and cancelling synthetic orders does not move it.
 
