@@ -378,8 +378,8 @@ class _ChunkBuilder:
         shop = plan.shops[plan.shop_table[int(R() * len(plan.shop_table))]]
         buyer = plan.buyers[int(R() * len(plan.buyers))]
         order_id = self.new_id("order")
-        lines, split = self.lines(order_id, shop, buyer)
-        fee, ship_seller, ship_platform, shipping_tax = self.shipping(lines, buyer)
+        lines, items_total, split = self.lines(order_id, shop, buyer)
+        fee, ship_seller, ship_platform, shipping_tax = self.shipping(items_total, buyer)
         package_ids, groups = self.packages(lines, split)
         D, T = self.days, self.fmt.tod  # epoch seconds -> text, by day and time of day
         order_row = [order_id, shop[0], buyer[0], None, shop[2], D[created // _DAY] + T[created % _DAY], None, None,
@@ -403,9 +403,10 @@ class _ChunkBuilder:
             self.straight(order_row, created, package_ids, logistics, hold_until, shop[7])
             self.rows["order_lines"].extend(lines)
 
-    def lines(self, order_id: str, shop: tuple, buyer: tuple) -> tuple[list[list], bool]:
-        """1-4 products, 1-5 units each, discounts now and then, local sales tax; and
-        whether the order ships in two packages (DOMAIN.md: splitting may divide a line)."""
+    def lines(self, order_id: str, shop: tuple, buyer: tuple) -> tuple[list[list], int, bool]:
+        """1-4 products, 1-5 units each, discounts now and then, local sales tax; what the
+        items cost; whether the order ships in two packages (DOMAIN.md: splitting may
+        divide a line)."""
         plan, R = self.plan, self.rng.random
         products, product_table, tax_bp = shop[8], shop[9], buyer[4]
         n_lines = plan.n_lines_table[int(R() * len(plan.n_lines_table))]
@@ -419,6 +420,7 @@ class _ChunkBuilder:
                 picked.append(p)
         n_units = 2 + int(R() * 4) if split and len(picked) == 1 else 0
         lines = []
+        items_total = 0
         qty_table, pct, voucher = plan.qty_table, plan.pct, plan.voucher
         for p in picked:
             product_id, sku, title, price = products[p]
@@ -427,15 +429,15 @@ class _ChunkBuilder:
             seller = gross * pct[int(R() * len(pct))] // 100 if R() < 0.22 else 0
             platform = min(gross - seller - 1, voucher[int(R() * len(voucher))]) if R() < 0.12 else 0
             paid_items = gross - seller - platform
+            items_total += paid_items
             lines.append([None, order_id, None, product_id, sku, title, qty, price, seller, platform,
                           (paid_items * tax_bp + 5000) // 10000, 0])
-        return lines, split
+        return lines, items_total, split
 
-    def shipping(self, lines: list[list], buyer: tuple) -> tuple[int, int, int, int]:
+    def shipping(self, items_total: int, buyer: tuple) -> tuple[int, int, int, int]:
         """The fee, free over $35 from the seller most of the time, vouchers now and then,
         and its tax where the buyer's state taxes shipping."""
         R = self.rng.random
-        items_total = sum(line[7] * line[6] - line[8] - line[9] for line in lines)
         fee = self.plan.fee_table[int(R() * len(self.plan.fee_table))]
         ship_seller = ship_platform = 0
         if items_total >= 3500 and R() < 0.7:
@@ -471,10 +473,13 @@ class _ChunkBuilder:
                 whole[6] = part
                 lines.append(other)
                 groups = [[whole], [other]]
+        n, stride = self.ids["line"], ID_STRIDE  # self.new_id("line") for each, inline
         for package_id, group in zip(package_ids, groups):
             for line in group:
-                line[0] = self.new_id("line")
+                n += 1 + int(R() * stride)
+                line[0] = str(n)
                 line[2] = package_id
+        self.ids["line"] = n
         return package_ids, groups
 
     def payment(self, created: int) -> int:
