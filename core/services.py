@@ -4,7 +4,9 @@ Every command takes plain arguments (IDs, keys, quantities, `now`) and returns a
 `Success` with its record or a `Refusal` with a stable code and a message a
 person can act on. The order row is locked first (SELECT ... FOR UPDATE on
 PostgreSQL; BEGIN IMMEDIATE on SQLite), then the rules are asked, then the
-effects are written together.
+effects are written together: `core.effects` computes them (the same rows the demo
+and synthetic data write) and `_write` writes them with SQLAlchemy Core, a statement per
+table and kind, no ORM flush and no re-read.
 
 Concurrency: callers that drew a screen pass the `expected_version` they saw. If
 the order changed since, the rules are asked again: when they no longer allow the
@@ -19,26 +21,25 @@ first result and changes nothing (a retry after a lost response never cancels tw
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel, select
 
-from core import refunds, rules
+from core import effects, refunds, rules
 from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
+from core.effects import fingerprint  # noqa: F401  (the name callers know)
 from core.ids import new_id
-from core.models import (
-    Cancellation, CancellationLine, Notification, Order, OrderEvent, OrderLine,
-    OutboxEmail, Package, Product,
-)
+from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, Product
 from core.money import format_money
 from core.results import Refusal, Refused, Result, Success
-from core.state import OrderState, cancellation_view, load_order
+from core.state import OrderState, cancellation_dict, cancellation_view, load_order
 
 
 def command(fn=None, *, settles: bool = True):
@@ -106,12 +107,6 @@ def _require_reason(state: OrderState, actor: str, reason: str, scope: str = "or
         raise Refused(verdict.code, verdict.why_not)
 
 
-def fingerprint(**request) -> str:
-    """What a cancellation command asks for (actor, scope, reason, package, items),
-    kept with its idempotency key so that a key reused for something else is caught."""
-    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:32]
-
-
 def _replay(session: Session, key: str | None, order_id: str, asked: str) -> Success | None:
     """The first result when `key` was used before for this same request."""
     if key is None:
@@ -137,29 +132,92 @@ def _event(session: Session, order: Order, now: datetime, actor: str, kind: str,
 
 
 def _touch(state: OrderState, now: datetime) -> None:
-    """Re-derive the order's status from its packages and bump its version."""
-    order = state.order
-    order.status = rules.derive_order_status(
-        [p.status for p in state.packages],
-        paid=order.paid_at is not None,
-        on_hold=order.hold_until is not None and now < order.hold_until,
-        completed=order.completed_at is not None,
-    )
-    if order.status == "delivered":
-        # The return window runs from the last delivery, however the order got here
-        # (delivering its last package, or receiving back a refused one).
-        last = max((p.delivered_at for p in state.packages if p.status == "delivered" and p.delivered_at),
-                   default=now)
-        order.completes_at = last + timedelta(days=state.shop.return_window_days)
-    order.version += 1
-    order.updated_at = now
+    """Re-derive the order's status from its packages and bump its version
+    (for the commands that change the loaded objects themselves)."""
+    for column, value in effects.order_touched(state, now).items():
+        setattr(state.order, column, value)
 
 
-def _notify(session: Session, state: OrderState, now: datetime, title: str, body: str,
-            cancellation: Cancellation | None = None) -> None:
-    session.add(Notification(buyer_id=state.buyer.id, order_id=state.order.id,
-                             cancellation_id=cancellation.id if cancellation else None,
-                             title=title, body=body, created_at=now))
+# -- writing effects -------------------------------------------------------------
+_TABLES = SQLModel.metadata.tables
+_INSERTED_FIRST = ("cancellations",)  # parents of the other inserted rows
+
+
+@functools.cache
+def _sql(kind: str, table: str, columns: tuple[str, ...], marker: str) -> str:
+    if kind == "insert":
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    if kind == "update":
+        return f"UPDATE {table} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE id = {marker}"
+    # an increment, in the database itself, so two stations changing the same product's
+    # stock (or buyer's refusal count) at once never lose one of the changes
+    return f"UPDATE {table} SET {columns[0]} = {columns[0]} + {marker} WHERE id = {marker}"
+
+
+@functools.cache
+def _binders(dialect, table: str, columns: tuple[str, ...]) -> tuple:
+    """Per column, how the dialect stores a value (e.g. SQLite's text for a time), or None."""
+    return tuple(_TABLES[table].c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                 for c in columns)
+
+
+def statements(writes: effects.Writes, dialect) -> list[tuple[str, list[tuple]]]:
+    """The SQL and parameters that write `writes`, in order (parents first): one statement
+    per table and set of columns, executemany. Plain SQL with the dialect's own
+    conversions, since SQLAlchemy's per-statement work costs more than a short statement
+    itself on SQLite (bench/core_throughput.py runs the same statements on raw sqlite3)."""
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    out = []
+
+    def add(kind, table, columns, rows):
+        binders = _binders(dialect, table, columns if kind != "increment" else ())
+        if any(binders):
+            rows = [tuple(bind(v) if bind is not None and v is not None else v
+                          for bind, v in zip(binders, row)) + row[len(binders):] for row in rows]
+        out.append((_sql(kind, table, columns, marker), rows))
+
+    def inserts(table):
+        if rows := writes.inserts.get(table):
+            columns = tuple(rows[0])
+            add("insert", table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+    for table in _INSERTED_FIRST:
+        inserts(table)
+    for table, rows in writes.updates.items():
+        by_columns: dict[tuple, list[tuple]] = {}
+        for row_id, values in rows.items():
+            by_columns.setdefault(tuple(values), []).append((*values.values(), row_id))
+        for columns, params in by_columns.items():
+            add("update", table, columns, params)
+    for table, column, more in (("products", "stock", writes.restock),
+                                ("buyers", "refusal_count", writes.refusals)):
+        if more:  # in id order: two stations lock rows in the same order, never a deadlock
+            add("increment", table, (column,), [(n, key) for key, n in sorted(more.items())])
+    for table in writes.inserts:
+        if table not in _INSERTED_FIRST:
+            inserts(table)
+    return out
+
+
+def _write(session: Session, state: OrderState | None, writes: effects.Writes) -> None:
+    """Write `writes` in the caller's transaction (`statements`), then give the loaded
+    objects their new values (not dirty, so nothing is written twice) instead of reading
+    them back."""
+    if session.new or session.dirty:  # what the command changed on the objects goes first
+        session.flush()
+    conn = session.connection()
+    for sql, rows in statements(writes, conn.dialect):
+        conn.exec_driver_sql(sql, rows if len(rows) > 1 else rows[0])
+    if state is not None:
+        effects.apply(state, writes, assign=set_committed_value)
+
+
+def _written_cancellation(writes: effects.Writes, record: Cancellation | None) -> dict:
+    """The cancellation as `cancellation_view` shows it, from what was just written."""
+    if record is None:
+        record = SimpleNamespace(**writes.inserts["cancellations"][0])
+    return cancellation_dict(record, [SimpleNamespace(**line)
+                                      for line in writes.inserts.get("cancellation_lines", ())])
 
 
 # -- the cancellation itself ---------------------------------------------------
@@ -167,8 +225,9 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
                   now: datetime, role: str, scope: str, reason: str, actor: str,
                   idempotency_key: str | None = None, asked: str | None = None,
                   package_id: str | None = None, expected_refund: int | None = None,
-                  record: Cancellation | None = None) -> Cancellation:
-    """Every effect of a successful cancellation (DOMAIN.md), in the caller's transaction."""
+                  record: Cancellation | None = None, auto_approved: bool = False) -> dict:
+    """Every effect of a successful cancellation (core.effects), in the caller's
+    transaction; returns the cancellation as `cancellation_view` shows it."""
     order = state.order
     refund = refunds.refund_for(order, state.lines, quantities)
     if expected_refund is not None and expected_refund != refund.total:
@@ -178,83 +237,20 @@ def _cancel_units(session: Session, state: OrderState, quantities: Mapping[str, 
             f"{format_money(refund.total, order.currency)}, not "
             f"{format_money(expected_refund, order.currency)}. Review the refund again.",
             refund=refund.as_dict(), version=order.version, status=order.status)
-    if record is None:
-        record = Cancellation(
-            id=new_id("cancellation"), order_id=order.id,
-            type="buyer_cancel" if role == "buyer" else "cancel", role=role, scope=scope,
-            package_id=package_id, reason=reason, status="success",
-            idempotency_key=idempotency_key, request_fingerprint=asked, created_at=now, updated_at=now)
-    record.status = "success"
-    record.updated_at = now
-    record.refund_subtotal, record.refund_shipping = refund.subtotal, refund.shipping
-    record.refund_tax, record.refund_total = refund.tax, refund.total
-    session.add(record)
-    session.flush()
-
-    lines = {line.id: line for line in state.lines}
-    restock: dict[int, int] = {}
-    for part in refund.lines:
-        line = lines[part.line_id]
-        line.cancelled_quantity += part.quantity
-        session.add(CancellationLine(cancellation_id=record.id, line_id=line.id, quantity=part.quantity,
-                                     refund_subtotal=part.subtotal, refund_tax=part.tax))
-        if reason != "out_of_stock" and line.product_id is not None:  # units go back (DOMAIN.md)
-            restock[line.product_id] = restock.get(line.product_id, 0) + part.quantity
-    for product_id, units in restock.items():
-        _restock(session, product_id, units)
-    for package in state.packages:
-        own = [line for line in state.lines if line.package_id == package.id]
-        if package.status != "cancelled" and all(l.cancelled_quantity == l.quantity for l in own):
-            package.status = "cancelled"
-    _touch(state, now)
-    if order.status == "cancelled" and state.pending is not None and state.pending is not record:
-        state.pending.status, state.pending.updated_at = "closed", now  # nothing left to ask for
-        state.pending = None
-
-    whole = order.status == "cancelled"
-    what = "Your order was cancelled" if whole else "Some items in your order were cancelled"
-    money = format_money(refund.total, order.currency)
-    _notify(session, state, now, "Order cancelled" if whole else "Items cancelled",
-            f"{what} ({rules.REASON_TEXT[reason]}). A refund of {money} goes back to your "
-            "original payment method.", record)
-    session.add(OutboxEmail(
-        order_id=order.id, cancellation_id=record.id, message_id=f"<{record.id}@orderdesk>",
-        to_address=state.buyer.email,
-        subject=f"{what}: order {order.id}",
-        body=_email_body(state, record, refund), created_at=now))
-    _event(session, order, now, actor, "cancelled", cancellation_id=record.id, scope=scope,
-           reason=reason, refund_total=refund.total)
-    return record
+    if auto_approved:
+        writes = effects.auto_approval(state, record, refund, now=now)
+    else:
+        writes = effects.cancellation(
+            state, refund, now=now, role=role, scope=scope, reason=reason, actor=actor,
+            cancellation_id=record.id if record is not None else new_id("cancellation"),
+            package_id=package_id, request=record, idempotency_key=idempotency_key, asked=asked)
+    _write(session, state, writes)
+    return _written_cancellation(writes, record)
 
 
 def _restock(session: Session, product_id: int, units: int) -> None:
-    """Change stock in the database itself (stock = stock + units), so two stations
-    restocking the same product at once never lose one of the changes."""
-    with session.no_autoflush:
-        session.exec(update(Product).where(Product.id == product_id)
-                     .values(stock=Product.stock + units).execution_options(synchronize_session=False))
-
-
-def _email_body(state: OrderState, record: Cancellation, refund: refunds.RefundBreakdown) -> str:
-    cur = state.order.currency
-    lines = {line.id: line for line in state.lines}
-    rows = [f"  {part.quantity} x {lines[part.line_id].title} ({lines[part.line_id].sku}): "
-            f"{format_money(part.total, cur)}" for part in refund.lines]
-    return "\n".join([
-        f"Hello {state.buyer.name},",
-        "",
-        f"{state.shop.name} cancelled the following from your order {state.order.id}"
-        if record.role != "buyer" else f"As you asked, we cancelled your order {state.order.id}:",
-        *rows,
-        "",
-        f"Reason: {rules.REASON_TEXT[record.reason]}",
-        f"Refund: {format_money(refund.total, cur)} (items {format_money(refund.subtotal, cur)}, "
-        f"shipping {format_money(refund.shipping, cur)}, tax {format_money(refund.tax, cur)})",
-        refunds.SHIPPING_NOTE if state.order.status != "cancelled" else "",
-        "The refund goes back to your original payment method.",
-        "",
-        f"{state.shop.name}",
-    ])
+    """Change stock in the database itself (stock = stock + units)."""
+    _write(session, None, effects.Writes(restock={product_id: units}))
 
 
 def _all_live_units(state: OrderState, package_id: str | None = None) -> dict[str, int]:
@@ -279,7 +275,7 @@ def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
     _unknown_reason(reason, "buyer")
     state = load_order(session, order_id)
     _check_buyer(state, user)
-    asked = fingerprint(actor="buyer", scope="order", reason=reason)
+    asked = effects.buyer_asked(reason)
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     try:
@@ -292,24 +288,17 @@ def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
     if verdict.mode == "request":
         return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key,
                              asked=asked)
-    record = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
-                           scope="order", reason=reason, actor="buyer",
-                           idempotency_key=idempotency_key, asked=asked)
-    return Success(cancellation_view(session, record), "Order cancelled.")
+    view = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+                         scope="order", reason=reason, actor="buyer",
+                         idempotency_key=idempotency_key, asked=asked)
+    return Success(view, "Order cancelled.")
 
 
 def _open_request(session, state: OrderState, reason: str, *, now, idempotency_key, asked):
-    record = Cancellation(
-        id=new_id("cancellation"), order_id=state.order.id, type="buyer_cancel", role="buyer",
-        scope="order", reason=reason, status="request_pending", idempotency_key=idempotency_key,
-        request_fingerprint=asked, created_at=now, updated_at=now, deadline_at=now + rules.REQUEST_DEADLINE)
-    session.add(record)
-    session.flush()
-    state.pending = record
-    _touch(state, now)
-    _event(session, state.order, now, "buyer", "cancellation_requested", cancellation_id=record.id,
-           reason=reason)
-    return Success(cancellation_view(session, record),
+    writes = effects.request_opened(state, request_id=new_id("cancellation"), reason=reason,
+                                    now=now, idempotency_key=idempotency_key, asked=asked)
+    _write(session, state, writes)
+    return Success(_written_cancellation(writes, None),
                    "Cancellation requested: the seller has 24 hours to answer.")
 
 
@@ -321,7 +310,7 @@ def request_cancellation(session: Session, order_id: str, reason: str, *, now: d
     _unknown_reason(reason, "buyer")
     state = load_order(session, order_id)
     _check_buyer(state, user)
-    asked = fingerprint(actor="buyer", scope="order", reason=reason)
+    asked = effects.buyer_asked(reason)
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     _require(state, rules.buyer_request(state.order, request_pending=state.pending is not None),
@@ -338,14 +327,7 @@ def refuse_delivery(session: Session, package_id: str, *, now: datetime, user: s
     _check_buyer(state, user)
     package = state.package(package_id)
     _require(state, rules.refuse_delivery(state.order, package))
-    package.status, package.returned_at = "returned", now
-    state.buyer.refusal_count += 1
-    session.add(state.buyer)
-    _touch(state, now)
-    _event(session, state.order, now, "buyer", "delivery_refused", package_id=package_id)
-    _notify(session, state, now, "Delivery refused",
-            f"You refused package {package_id}. When it is back with the seller, its items are "
-            "cancelled and refunded.")
+    _write(session, state, effects.delivery_refused(state, package, now=now))
     return Success(package_view(package), "Delivery refused.")
 
 
@@ -421,8 +403,7 @@ def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime
     _check_shop(state, shop)
     # items={} is an empty selection, refused below; never a whole-order cancel
     scope = "items" if items is not None else "package" if package_id else "order"
-    asked = fingerprint(actor="seller", scope=scope, reason=reason, package_id=package_id,
-                        items=dict(sorted((items or {}).items())))
+    asked = effects.seller_asked(scope, reason, package_id, items)
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     if scope == "order":
@@ -435,11 +416,10 @@ def seller_cancel(session: Session, order_id: str, reason: str, *, now: datetime
     else:
         quantities = _item_quantities(state, items, expected_version)
     _require_reason(state, "seller", reason, scope)
-    record = _cancel_units(session, state, quantities, now=now, role="seller", scope=scope,
-                           reason=reason, actor="seller", idempotency_key=idempotency_key, asked=asked,
-                           package_id=package_id, expected_refund=expected_refund)
-    return Success(cancellation_view(session, record),
-                   "Cancelled; the customer's email is in the outbox.")
+    view = _cancel_units(session, state, quantities, now=now, role="seller", scope=scope,
+                         reason=reason, actor="seller", idempotency_key=idempotency_key, asked=asked,
+                         package_id=package_id, expected_refund=expected_refund)
+    return Success(view, "Cancelled; the customer's email is in the outbox.")
 
 
 def _item_quantities(state: OrderState, items: Mapping[str, int], expected_version) -> dict[str, int]:
@@ -466,12 +446,14 @@ def _item_quantities(state: OrderState, items: Mapping[str, int], expected_versi
 
 
 def _load_request(session: Session, cancellation_id: str) -> tuple[Cancellation, OrderState]:
-    request = session.get(Cancellation, cancellation_id)
-    if request is None:
+    """The request and its order, read after the order is locked (so never stale)."""
+    order_id = session.exec(select(Cancellation.order_id).where(Cancellation.id == cancellation_id)).first()
+    if order_id is None:
         raise Refused("unknown_request", f"There is no cancellation request {cancellation_id}. "
                       "Run `orderdesk requests list` to see the pending ones.")
-    state = load_order(session, request.order_id)
-    session.refresh(request)
+    state = load_order(session, order_id)
+    request = state.pending if state.pending is not None and state.pending.id == cancellation_id \
+        else session.get(Cancellation, cancellation_id)
     if request.status != "request_pending":
         raise Refused("request_answered", f"Request {cancellation_id} was already answered "
                       f"(it is {request.status}).", status=request.status)
@@ -486,9 +468,9 @@ def approve_request(session: Session, cancellation_id: str, *, now: datetime,
     _check_shop(state, shop)
     state.pending = request
     _require(state, rules.seller_cancel_order(state.order))
-    record = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
-                           scope="order", reason=request.reason, actor=actor, record=request)
-    return Success(cancellation_view(session, record), "Request approved; the order is cancelled.")
+    view = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+                         scope="order", reason=request.reason, actor=actor, record=request)
+    return Success(view, "Request approved; the order is cancelled.")
 
 
 @command
@@ -506,27 +488,17 @@ def reject_request(session: Session, cancellation_id: str, reason: str, *, now: 
 
 def _close_request(session, state: OrderState, request: Cancellation, reject_reason: str, *,
                    now: datetime, actor: str) -> None:
-    request.status, request.reject_reason, request.updated_at = "closed", reject_reason, now
-    session.add(request)
-    state.pending = None
-    _touch(state, now)
-    _event(session, state.order, now, actor, "request_rejected", cancellation_id=request.id,
-           reason=reject_reason)
-    _notify(session, state, now, "Cancellation request declined",
-            f"Your request to cancel order {state.order.id} was declined: "
-            f"{rules.REASON_TEXT[reject_reason]}.", request)
+    _write(session, state, effects.request_closed(state, request, reject_reason, now=now, actor=actor))
 
 
 # -- logistics ------------------------------------------------------------------
 def _load_by_package(session: Session, package_id: str) -> OrderState:
-    package = session.get(Package, package_id)
-    if package is None:
+    """The package's order, read after it is locked (so never stale)."""
+    order_id = session.exec(select(Package.order_id).where(Package.id == package_id)).first()
+    if order_id is None:
         raise Refused("unknown_package", f"There is no package {package_id}. "
                       "`orderdesk orders show ORDER_ID` lists an order's packages.")
-    state = load_order(session, package.order_id)
-    for p in state.packages:
-        session.refresh(p)
-    return state
+    return load_order(session, order_id)
 
 
 def _move_package(session, package_id: str, action: str, *, now: datetime, shop: str | None):
@@ -632,10 +604,10 @@ def receive_return(session: Session, package_id: str, *, now: datetime, shop: st
     _check_shop(state, shop)
     package = state.package(package_id)
     _require(state, rules.logistics("receive_return", state.order, package))
-    record = _cancel_units(session, state, _all_live_units(state, package_id), now=now,
-                           role="system", scope="package", reason="package_rejected",
-                           actor="system", package_id=package_id)
-    return Success(cancellation_view(session, record), "Return received; its items are refunded.")
+    view = _cancel_units(session, state, _all_live_units(state, package_id), now=now,
+                         role="system", scope="package", reason="package_rejected",
+                         actor="system", package_id=package_id)
+    return Success(view, "Return received; its items are refunded.")
 
 
 def package_view(package: Package) -> dict:
@@ -651,19 +623,15 @@ def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, i
     locked and checked again first, so two stations settling at once do it once.
     Returns counts."""
     done = {"released": 0, "auto_approved": 0, "completed": 0}
-    held = session.exec(select(Order.id).where(Order.status == "on_hold", Order.hold_until <= now)
-                        .order_by(Order.id).limit(limit)).all()
-    for order_id in held:
+    due = _due(session, now, limit)
+    for order_id in due["held"]:
         state = load_order(session, order_id)
         if state.order.status != "on_hold" or state.order.hold_until > now:
             continue  # another station got here first
         _touch(state, now)
         _event(session, state.order, now, "system", "hold_ended")
         done["released"] += 1
-    overdue = session.exec(select(Cancellation.id).where(
-        Cancellation.status == "request_pending", Cancellation.deadline_at <= now)
-        .order_by(Cancellation.id).limit(limit)).all()
-    for request_id in overdue:
+    for request_id in due["overdue"]:
         try:
             request, state = _load_request(session, request_id)
         except Refused:
@@ -671,13 +639,10 @@ def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, i
         state.pending = request
         if rules.seller_cancel_order(state.order).allowed:
             _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
-                          scope="order", reason=request.reason, actor="system", record=request)
-            _event(session, state.order, now, "system", "request_auto_approved",
-                   cancellation_id=request.id, reason="seller_no_response")
+                          scope="order", reason=request.reason, actor="system", record=request,
+                          auto_approved=True)
             done["auto_approved"] += 1
-    finished = session.exec(select(Order.id).where(Order.status == "delivered", Order.completes_at <= now)
-                            .order_by(Order.id).limit(limit)).all()
-    for order_id in finished:
+    for order_id in due["finished"]:
         state = load_order(session, order_id)
         if state.order.status != "delivered" or state.order.completes_at > now:
             continue
@@ -703,12 +668,34 @@ def advance_clock(session: Session, *, by: timedelta):
     return {"now": new.isoformat(), **settle(session, new)}
 
 
+@functools.cache
+def _due_statement():
+    """Built once (every command runs it): `now` and `limit` are parameters."""
+    now, limit = bindparam("now", type_=Order.__table__.c.hold_until.type), bindparam("limit")
+    parts = [select(literal(kind).label("kind"), column.label("id")).where(*where)
+             .order_by(column).limit(limit).subquery()
+             for kind, column, where in (
+                 ("held", Order.id, (Order.status == "on_hold", Order.hold_until <= now)),
+                 ("overdue", Cancellation.id, (Cancellation.status == "request_pending",
+                                               Cancellation.deadline_at <= now)),
+                 ("finished", Order.id, (Order.status == "delivered", Order.completes_at <= now)))]
+    return union_all(*(select(part.c.kind, part.c.id) for part in parts))
+
+
+def _due(session: Session, now: datetime, limit: int) -> dict[str, list[str]]:
+    """What `settle` has to do, in one statement (every command asks): orders whose
+    hold ended ("held"), requests past their deadline ("overdue"), delivered orders past
+    their return window ("finished"), at most `limit` of each, by id."""
+    due: dict[str, list[str]] = {"held": [], "overdue": [], "finished": []}
+    rows = session.connection().execute(_due_statement(), {"now": now, "limit": limit})
+    for kind, row_id in rows:
+        due[kind].append(row_id)
+    for ids in due.values():
+        ids.sort()
+    return due
+
+
 def has_due(db: Database, now: datetime) -> bool:
     """A cheap read: is there anything for `settle` to do?"""
     with db.read() as session:
-        return any(session.exec(query).first() for query in (
-            select(Order.id).where(Order.status == "on_hold", Order.hold_until <= now).limit(1),
-            select(Cancellation.id).where(Cancellation.status == "request_pending",
-                                          Cancellation.deadline_at <= now).limit(1),
-            select(Order.id).where(Order.status == "delivered", Order.completes_at <= now).limit(1),
-        ))
+        return any(_due(session, now, 1).values())

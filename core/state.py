@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from core import rules
@@ -33,20 +34,44 @@ class OrderState:
         return next(p for p in self.packages if p.id == line.package_id)
 
 
+# Built once (every command runs them); the order's id is a parameter.
+_ORDER = (select(Order, Shop, Buyer).join(Shop, Shop.id == Order.shop_id)
+          .join(Buyer, Buyer.id == Order.buyer_id).where(Order.id == bindparam("order_id")))
+_LOCKED = _ORDER.with_for_update(of=Order)
+_CONTENTS = (select(Package, OrderLine, Cancellation)
+             .outerjoin(OrderLine, OrderLine.package_id == Package.id)
+             .outerjoin(Cancellation, (Cancellation.order_id == Package.order_id)
+                        & (Cancellation.status == "request_pending"))
+             .where(Package.order_id == bindparam("order_id")))
+_WHOLE = (_ORDER.add_columns(Package, OrderLine, Cancellation)
+          .outerjoin(Package, Package.order_id == Order.id)
+          .outerjoin(OrderLine, OrderLine.package_id == Package.id)
+          .outerjoin(Cancellation, (Cancellation.order_id == Order.id)
+                     & (Cancellation.status == "request_pending")))
+
+
 def load_order(session: Session, order_id: str, *, lock: bool = True) -> OrderState:
-    query = select(Order).where(Order.id == order_id)
-    if lock:
-        query = query.with_for_update()
-    order = session.exec(query).first()
-    if order is None:
+    """The order, its shop, buyer, packages, lines and pending request, in one statement;
+    locked (FOR UPDATE) on PostgreSQL in two: the order first, then the rest. A join in
+    the locking statement would give the other tables' rows as they were before the wait
+    for the lock; the second statement reads them after it. (SQLite's write transactions
+    hold the database from BEGIN IMMEDIATE on, so one statement is enough there.)"""
+    params = {"order_id": order_id}
+    if lock and session.get_bind().dialect.name != "sqlite":
+        found = session.exec(_LOCKED, params=params).first()
+        rows = [(*found, *contents) for contents in session.exec(_CONTENTS, params=params)] \
+            if found is not None else []
+    else:
+        rows = session.exec(_WHOLE, params=params).all()
+    if not rows:
         raise Refused("unknown_order", f"There is no order {order_id}. "
                       "Run `orderdesk orders list` to see the orders.")
-    packages = list(session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)))
-    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)))
-    pending = session.exec(select(Cancellation).where(
-        Cancellation.order_id == order_id, Cancellation.status == "request_pending")).first()
-    return OrderState(order, session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id),
-                      packages, lines, pending)
+    order, shop, buyer = rows[0][:3]
+    packages = {package.id: package for _, _, _, package, _, _ in rows if package is not None}
+    lines = {line.id: line for *_, line, _ in rows if line is not None}
+    pending = next((request for *_, request in rows if request is not None), None)
+    return OrderState(order, shop, buyer, [packages[k] for k in sorted(packages)],
+                      [lines[k] for k in sorted(lines)], pending)
 
 
 def iso(when: datetime | None) -> str | None:
@@ -56,6 +81,12 @@ def iso(when: datetime | None) -> str | None:
 def cancellation_view(session: Session, record: Cancellation) -> dict:
     lines = session.exec(select(CancellationLine).where(
         CancellationLine.cancellation_id == record.id).order_by(CancellationLine.id)).all()
+    return cancellation_dict(record, lines)
+
+
+def cancellation_dict(record, lines) -> dict:
+    """A cancellation and its lines (anything with their columns as attributes) as the
+    CLI's JSON and the screens show it."""
     return {
         "id": record.id, "order_id": record.order_id, "type": record.type, "role": record.role,
         "scope": record.scope, "package_id": record.package_id, "status": record.status,

@@ -27,13 +27,21 @@ What an order looks like, and why:
   would refuse it. Refunds come from `core.refunds.refund_for`, so every
   cancelled order's refunds add up to what the buyer paid. Refusals come from a
   few buyers (those who refused before and ~3% more), whose refusal count goes up.
-- `completes_at` is when the order became Delivered plus the shop's return
-  window: its last delivery, or the later cancellation of a refused package that
-  came back while the rest was delivered. `completed_at` = `completes_at` once past.
-- Every effect a real cancellation writes is written: the record and its lines,
-  cancelled quantities, package and order status, the buyer's notification, the
-  customer email (already sent), and the order's events (its timeline).
+- `completes_at` is the order's last delivery plus the shop's return window, as
+  the app sets it (core.effects), also when the order became Delivered later by
+  cancelling a package. `completed_at` = `completes_at` once past.
+- Every effect a real cancellation (request, refusal) writes is written, by the
+  app's own `core.effects`: the record and its lines (with the request's
+  fingerprint), cancelled quantities, package and order status, the buyer's
+  notification, the customer email, and the order's events (its timeline). As
+  history, the emails were already sent and notifications older than a day read.
   `Order.status` is `rules.derive_order_status` of the packages at `now`.
+  tests/core/test_effects.py proves the rows are the app's. Before core.effects,
+  this module wrote its own and differed from the app: the email's shipping note
+  (here when no shipping was refunded, in the app when the order was not cancelled
+  whole: they differ for free-shipping orders cancelled whole), `completes_at`
+  (here the time the order became Delivered, in the app the last delivery), and
+  no request fingerprint.
 - Not modelled: stock. Products keep the stock they have (it is what is left to
   sell now); placing and cancelling synthetic orders does not move it.
 
@@ -60,7 +68,6 @@ SQLite, as core.db's writes).
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import sqlite3
@@ -73,10 +80,9 @@ from datetime import UTC, datetime, timedelta
 from heapq import heappop, heappush
 from random import Random
 
-from core import refunds, rules
+from core import effects, refunds, rules
 from core.db import Database
 from core.ids import PREFIX
-from core.money import format_money as _money
 
 CHUNK = 1_000  # orders per chunk: the unit of generation and of determinism
 DAYS = 90
@@ -98,7 +104,8 @@ COLUMNS = {
                     "cancelled_quantity"),
     "cancellations": ("id", "order_id", "type", "role", "scope", "package_id", "reason", "status",
                       "reject_reason", "refund_subtotal", "refund_shipping", "refund_tax",
-                      "refund_total", "idempotency_key", "created_at", "updated_at", "deadline_at"),
+                      "refund_total", "idempotency_key", "request_fingerprint", "created_at",
+                      "updated_at", "deadline_at"),
     "cancellation_lines": ("cancellation_id", "line_id", "quantity", "refund_subtotal", "refund_tax"),
     "notifications": ("buyer_id", "order_id", "cancellation_id", "title", "body", "created_at",
                       "read_at"),
@@ -111,6 +118,8 @@ _TIME_COLUMNS = frozenset({
     "created_at", "paid_at", "hold_until", "ship_by", "completes_at", "completed_at", "updated_at",
     "packed_at", "collected_at", "delivered_at", "returned_at", "deadline_at", "read_at", "sent_at",
     "at"})
+_TIMES_AT = {table: tuple(i for i, column in enumerate(columns) if column in _TIME_COLUMNS)
+             for table, columns in COLUMNS.items()}
 # The most rows of a kind one order can have, and the spacing of IDs (IDs are
 # spaced by 1..ID_STRIDE so they don't look like a counter).
 PER_ORDER = {"order": 1, "package": 2, "line": 5, "cancellation": 3}
@@ -281,12 +290,12 @@ class _Package:
 
 
 class _Order:
-    """The order while its timeline is replayed (what rules/refunds read: status,
-    paid_at, hold_until, the shipping figures)."""
+    """The order while its timeline is replayed (the attributes rules, refunds and
+    core.effects read)."""
 
-    __slots__ = ("id", "status", "paid_at", "hold_until", "original_shipping_fee",
+    __slots__ = ("id", "status", "currency", "paid_at", "hold_until", "original_shipping_fee",
                  "shipping_fee_seller_discount", "shipping_fee_platform_discount", "shipping_tax",
-                 "completed_at", "completes_at")
+                 "completed_at", "completes_at", "version", "updated_at")
 
 
 class _OrderView:
@@ -297,10 +306,34 @@ class _OrderView:
 
 
 class _ShopView:
-    __slots__ = ("auto_approve_hours", "min_app_version")
+    """The shop as rules and core.effects read it."""
 
-    def __init__(self, auto_approve_hours, min_app_version):
-        self.auto_approve_hours, self.min_app_version = auto_approve_hours, min_app_version
+    __slots__ = ("name", "auto_approve_hours", "min_app_version", "return_window_days")
+
+    def __init__(self, shop: tuple):
+        (_, self.name, _, _, self.auto_approve_hours, self.min_app_version, _,
+         self.return_window_days, *_) = shop
+
+
+class _BuyerView:
+    __slots__ = ("id", "name", "email")
+
+    def __init__(self, buyer: tuple):
+        self.id, self.name, self.email = buyer[:3]
+
+
+class _Request:
+    """A buyer's request while it is pending: its row, written once it is answered (or at
+    the end, still pending)."""
+
+    __slots__ = COLUMNS["cancellations"]
+
+    def __init__(self, row: dict):
+        for column in self.__slots__:
+            setattr(self, column, row[column])
+
+    def row(self) -> dict:
+        return {column: getattr(self, column) for column in self.__slots__}
 
 
 # -- one chunk ------------------------------------------------------------------
@@ -339,22 +372,45 @@ class _ChunkBuilder:
         return self.rows
 
     def order(self, created: int) -> None:
-        plan, rows = self.plan, self.rows
-        R = self.rng.random
-        now = plan.now
-        D, T = self.days, self.fmt.tod
+        """One order: who, what, how it ships and pays, then its timeline up to `now`,
+        replayed event by event when something is cancelled or refused, else straight."""
+        plan, R = self.plan, self.rng.random
         shop = plan.shops[plan.shop_table[int(R() * len(plan.shop_table))]]
-        (shop_id, _, currency, hold_minutes, _, _, ship_hours, return_days,
-         products, product_table) = shop
         buyer = plan.buyers[int(R() * len(plan.buyers))]
-        buyer_id, buyer_name, _, address, tax_bp, taxes_shipping, refuse_p = buyer
-        ids = self.ids
-        n = ids["order"] = ids["order"] + 1 + int(R() * ID_STRIDE)
-        order_id = str(n)
+        order_id = self.new_id("order")
+        lines, items_total, split = self.lines(order_id, shop, buyer)
+        fee, ship_seller, ship_platform, shipping_tax = self.shipping(items_total, buyer)
+        package_ids, groups = self.packages(lines, split)
+        D, T = self.days, self.fmt.tod  # epoch seconds -> text, by day and time of day
+        order_row = [order_id, shop[0], buyer[0], None, shop[2], D[created // _DAY] + T[created % _DAY], None, None,
+                     None, None, None, buyer[1], buyer[3], fee, ship_seller, ship_platform,
+                     shipping_tax, 1, None]
+        paid = self.payment(created)
+        if paid > plan.now:  # not paid yet: nothing has happened but the placing
+            self.unpaid(order_row, package_ids, lines)
+            return
+        hold_until = paid + shop[3] * 60
+        ship_by = paid + shop[6] * _HOUR
+        order_row[6] = D[paid // _DAY] + T[paid % _DAY]
+        order_row[7] = D[hold_until // _DAY] + T[hold_until % _DAY]
+        order_row[8] = D[ship_by // _DAY] + T[ship_by % _DAY]
+        logistics, refused = self.logistics(package_ids, hold_until, buyer)
+        scenario = _scenario(R, paid, hold_until, logistics)
+        if scenario or refused:
+            self.replay(order_row, created, package_ids, groups, lines, shop, buyer, paid,
+                        hold_until, logistics, scenario)
+        else:
+            self.straight(order_row, created, package_ids, logistics, hold_until, shop[7])
+            self.rows["order_lines"].extend(lines)
 
-        # -- lines: 1-4 products, 1-5 units, discounts now and then, local sales tax --
+    def lines(self, order_id: str, shop: tuple, buyer: tuple) -> tuple[list[list], int, bool]:
+        """1-4 products, 1-5 units each, discounts now and then, local sales tax; what the
+        items cost; whether the order ships in two packages (DOMAIN.md: splitting may
+        divide a line)."""
+        plan, R = self.plan, self.rng.random
+        products, product_table, tax_bp = shop[8], shop[9], buyer[4]
         n_lines = plan.n_lines_table[int(R() * len(plan.n_lines_table))]
-        split = R() < 0.10  # two packages (DOMAIN.md: splitting may divide a line)
+        split = R() < 0.10
         if split and n_lines == 1 and R() < 0.6:
             n_lines = 2
         picked: list[int] = []
@@ -362,10 +418,7 @@ class _ChunkBuilder:
             p = product_table[int(R() * len(product_table))]
             if p not in picked:
                 picked.append(p)
-        if split and len(picked) == 1:
-            n_units = 2 + int(R() * 4)
-        else:
-            n_units = 0
+        n_units = 2 + int(R() * 4) if split and len(picked) == 1 else 0
         lines = []
         items_total = 0
         qty_table, pct, voucher = plan.qty_table, plan.pct, plan.voucher
@@ -379,28 +432,36 @@ class _ChunkBuilder:
             items_total += paid_items
             lines.append([None, order_id, None, product_id, sku, title, qty, price, seller, platform,
                           (paid_items * tax_bp + 5000) // 10000, 0])
+        return lines, items_total, split
 
-        # -- shipping: free over $35 from the seller most of the time, vouchers now and then
-        fee = plan.fee_table[int(R() * len(plan.fee_table))]
+    def shipping(self, items_total: int, buyer: tuple) -> tuple[int, int, int, int]:
+        """The fee, free over $35 from the seller most of the time, vouchers now and then,
+        and its tax where the buyer's state taxes shipping."""
+        R = self.rng.random
+        fee = self.plan.fee_table[int(R() * len(self.plan.fee_table))]
         ship_seller = ship_platform = 0
         if items_total >= 3500 and R() < 0.7:
             ship_seller = fee
         elif R() < 0.15:
             ship_platform = min(fee, 300)
+        tax_bp, taxes_shipping = buyer[4], buyer[5]
         shipping_tax = ((fee - ship_seller - ship_platform) * tax_bp + 5000) // 10000 \
             if taxes_shipping else 0
+        return fee, ship_seller, ship_platform, shipping_tax
 
-        # -- packages -------------------------------------------------------------------
-        n = ids["package"] = ids["package"] + 1 + int(R() * ID_STRIDE)
-        package_ids = [str(n)]
+    def packages(self, lines: list[list], split: bool) -> tuple[list[str], list[list]]:
+        """One package, or two: the lines divided between them, or one line divided in
+        two lines of the same SKU (its discounts and tax divided by units). Gives the
+        lines their ids and packages."""
+        R = self.rng.random
+        package_ids = [self.new_id("package")]
         groups = [lines]
         if split:
-            n = ids["package"] = n + 1 + int(R() * ID_STRIDE)
-            package_ids.append(str(n))
+            package_ids.append(self.new_id("package"))
             if len(lines) > 1:
                 cut = 1 + int(R() * (len(lines) - 1))
                 groups = [lines[:cut], lines[cut:]]
-            else:  # one line divided into two lines of the same SKU
+            else:
                 whole = lines[0]
                 q = whole[6]
                 part = 1 + int(R() * (q - 1))
@@ -412,41 +473,37 @@ class _ChunkBuilder:
                 whole[6] = part
                 lines.append(other)
                 groups = [[whole], [other]]
-        n = ids["line"]
+        n, stride = self.ids["line"], ID_STRIDE  # self.new_id("line") for each, inline
         for package_id, group in zip(package_ids, groups):
             for line in group:
-                n += 1 + int(R() * ID_STRIDE)
+                n += 1 + int(R() * stride)
                 line[0] = str(n)
                 line[2] = package_id
-        ids["line"] = n
+        self.ids["line"] = n
+        return package_ids, groups
 
-        # -- payment --------------------------------------------------------------
-        fresh = created > now - 6 * _HOUR  # the newest orders: slow payers still unpaid
+    def payment(self, created: int) -> int:
+        """When it was paid: minutes after placing, or (a few, more among the newest
+        orders) hours later, maybe after `now`."""
+        R = self.rng.random
+        fresh = created > self.plan.now - 6 * _HOUR
         if R() < (0.2 if fresh else 0.05):
-            paid = created + 1800 + int(R() * 20 * _HOUR)
-        else:
-            paid = created + 20 + int(R() * 280)
-        order_row = [order_id, shop_id, buyer_id, None, currency,
-                     D[created // _DAY] + T[created % _DAY], None, None, None, None, None,
-                     buyer_name, address, fee, ship_seller, ship_platform, shipping_tax, 1, None]
-        if paid > now:  # not paid yet: nothing has happened but the placing
-            order_row[3] = rules.derive_order_status(["awaiting_shipment"] * len(package_ids),
-                                                     paid=False)
-            order_row[18] = order_row[5]
-            rows["orders"].append(order_row)
-            for package_id in package_ids:
-                rows["packages"].append((package_id, order_id, "awaiting_shipment", None, None,
-                                         None, None, None, None))
-            rows["order_lines"].extend(lines)
-            rows["order_events"].append((order_id, order_row[5], "buyer", "placed", "{}"))
-            return
-        hold_until = paid + hold_minutes * 60
-        order_row[6] = D[paid // _DAY] + T[paid % _DAY]
-        order_row[7] = D[hold_until // _DAY] + T[hold_until % _DAY]
-        ship_by = paid + ship_hours * _HOUR
-        order_row[8] = D[ship_by // _DAY] + T[ship_by % _DAY]
+            return created + 1800 + int(R() * 20 * _HOUR)
+        return created + 20 + int(R() * 280)
 
-        # -- what happens next: logistics per package, maybe a cancellation -------------
+    def unpaid(self, order_row: list, package_ids: list[str], lines: list[list]) -> None:
+        order_row[3] = rules.derive_order_status(["awaiting_shipment"] * len(package_ids), paid=False)
+        order_row[18] = order_row[5]
+        self.rows["orders"].append(order_row)
+        for package_id in package_ids:
+            self.rows["packages"].append((package_id, order_row[0], "awaiting_shipment", None, None,
+                                          None, None, None, None))
+        self.rows["order_lines"].extend(lines)
+        self.rows["order_events"].append((order_row[0], order_row[5], "buyer", "placed", "{}"))
+
+    def logistics(self, package_ids: list[str], hold_until: int, buyer: tuple) -> tuple[list, bool]:
+        """Per package: packed, collected, arrived, and (refused at the door) back."""
+        R, refuse_p = self.rng.random, buyer[6]
         logistics = []
         refused = False
         for n in range(len(package_ids)):
@@ -461,19 +518,18 @@ class _ChunkBuilder:
                 back = arrive + 2 * _DAY + int(R() * 5 * _DAY)
                 refused = True
             logistics.append((pack, collect, arrive, back))
-        scenario = _scenario(R, paid, hold_until, logistics)
+        return logistics, refused
 
-        if scenario or refused:
-            self.replay(order_row, created, package_ids, groups, lines, shop, buyer, paid,
-                        hold_until, logistics, scenario)
-            return
-
-        # -- the common case, straight: each package as far as it got by now -----------
-        events = rows["order_events"]
+    def straight(self, order_row: list, created: int, package_ids: list[str], logistics: list,
+                 hold_until: int, return_days: int) -> None:
+        """The common case, nothing cancelled: each package as far as it got by now."""
+        now, D, T = self.plan.now, self.days, self.fmt.tod
+        order_id = order_row[0]
+        events = self.rows["order_events"]
         events.append((order_id, order_row[5], "buyer", "placed", "{}"))
         version, updated = 1, created
         statuses = []
-        package_rows = rows["packages"]
+        package_rows = self.rows["packages"]
         for package_id, (pack, collect, arrive, _) in zip(package_ids, logistics):
             if pack > now:
                 statuses.append("awaiting_shipment")
@@ -495,8 +551,7 @@ class _ChunkBuilder:
                     events.append((order_id, delivered, "system", "delivered", detail))
                     status, last = "delivered", arrive
             version += 1 + (collected is not None) + (delivered is not None)
-            if last > updated:
-                updated = last
+            updated = max(updated, last)
             statuses.append(status)
             package_rows.append((package_id, order_id, status, _tracking(carrier, package_id),
                                  carrier, packed, collected, delivered, None))
@@ -514,20 +569,18 @@ class _ChunkBuilder:
                                                  completed=completed)
         order_row[17] = version
         order_row[18] = D[updated // _DAY] + T[updated % _DAY]
-        rows["orders"].append(order_row)
-        rows["order_lines"].extend(lines)
+        self.rows["orders"].append(order_row)
 
     def replay(self, order_row, created, package_ids, groups, lines, shop, buyer, paid,
                hold_until, logistics, scenario) -> None:
         """An order with a cancellation or a refusal: its timeline replayed event by event."""
-        now, fmt = self.plan.now, self.fmt
         o = _Order()
-        o.id = order_row[0]
+        (o.id, o.currency, o.paid_at, o.hold_until) = order_row[0], order_row[4], paid, hold_until
         o.status = "on_hold"
-        o.paid_at, o.hold_until = paid, hold_until
         (o.original_shipping_fee, o.shipping_fee_seller_discount,
          o.shipping_fee_platform_discount, o.shipping_tax) = order_row[13:17]
         o.completed_at = o.completes_at = None
+        o.version, o.updated_at = 1, created
         by_row = {id(row): _Line(row) for row in lines}
         packages = [_Package(package_id, [by_row[id(row)] for row in group])
                     for package_id, group in zip(package_ids, groups)]
@@ -543,30 +596,8 @@ class _ChunkBuilder:
                 state.at(back, 1, "return", package)
         for t, kind, n in scenario:
             state.at(t, 2, kind, packages[n] if n is not None else None)
-        state.run(now)
-        o.status = state.derive(now)
-        if o.status == "delivered" and o.completes_at is not None and o.completes_at <= now:
-            o.completed_at = o.completes_at
-            o.status = state.derive(now)
-            state.event(o.completes_at, "system", "completed", "{}")
-            state.version += 1
-            state.updated = o.completes_at
-        order_row[3] = o.status
-        order_row[9] = fmt(o.completes_at) if o.completes_at is not None else None
-        order_row[10] = fmt(o.completed_at) if o.completed_at is not None else None
-        order_row[17] = state.version
-        order_row[18] = fmt(state.updated)
-        self.rows["orders"].append(order_row)
-        package_rows = self.rows["packages"]
-        for p in packages:
-            package_rows.append((
-                p.id, o.id, p.status, p.tracking_number, p.shipping_provider,
-                fmt(p.packed_at) if p.packed_at is not None else None,
-                fmt(p.collected_at) if p.collected_at is not None else None,
-                fmt(p.delivered_at) if p.delivered_at is not None else None,
-                fmt(p.returned_at) if p.returned_at is not None else None))
-        self.rows["order_lines"].extend(line.row() for line in state.lines)
-        state.flush()
+        state.run(self.plan.now)
+        state.finish(order_row)
 
 
 def _placement_times(plan: _Plan, first: int, n: int, rng: Random) -> list[int]:
@@ -628,19 +659,18 @@ def _scenario(R, paid: int, hold_until: int, logistics: list) -> list:
 
 
 class _Replay:
-    """Applies an order's timeline in order, with the app's rules and effects."""
+    """Applies an order's timeline in order, with the app's rules, and writes what the
+    app writes (core.effects). It is the order's state as core.effects reads it:
+    `order`, `shop`, `buyer`, `packages`, `lines`, `pending`."""
 
     def __init__(self, builder: _ChunkBuilder, o: _Order, packages, lines, shop, buyer):
         self.b = builder
-        self.o = o
+        self.order = o
         self.packages = packages
         self.lines = lines
-        self.shop = shop
-        self.buyer = buyer
-        self.version = 1
-        self.updated = None
-        self.events: list[tuple] = []
-        self.pending = None  # [id, created, reason]
+        self.shop = _ShopView(shop)
+        self.buyer = _BuyerView(buyer)
+        self.pending: _Request | None = None
         self.queue: list[tuple] = []
         self.seq = 0
 
@@ -656,37 +686,92 @@ class _Replay:
             self.apply(t, kind, arg)
 
     def derive(self, t: int) -> str:
-        o = self.o
+        o = self.order
         return rules.derive_order_status(
             [p.status for p in self.packages], paid=o.paid_at is not None and o.paid_at <= t,
             on_hold=o.hold_until is not None and t < o.hold_until,
             completed=o.completed_at is not None)
 
-    def event(self, at: int, actor: str, kind: str, detail: str) -> None:
-        self.events.append((self.o.id, at, actor, kind, detail))
-
-    def touch(self, t: int) -> None:
-        before = self.o.status
-        self.o.status = self.derive(t)
-        self.version += 1
-        self.updated = t
-        if self.o.status == "delivered" and before != "delivered":
-            self.o.completes_at = t + self.shop[7] * _DAY
-
     def apply(self, t: int, kind: str, arg) -> None:
-        o = self.o
+        o = self.order
         if kind == "placed":
             self.event(t, "buyer", "placed", "{}")
-            self.updated = t
             return
         o.status = self.derive(t)
         if o.status == "cancelled":
             return
         getattr(self, "do_" + kind)(t, arg)
 
+    # -- writing what happened ---------------------------------------------------------
+    def take(self, writes: effects.Writes) -> None:
+        """What the app would write: updates to this order's objects, new rows to the
+        chunk (a request is kept here until it is answered: it changes later)."""
+        request = self.pending
+        effects.apply(self, writes)
+        if request is not None and self.pending is None:  # answered: its row is final
+            self.record("cancellations", request.row())
+        for table, rows in writes.inserts.items():
+            for row in rows:
+                if table == "cancellations" and row["status"] == "request_pending":
+                    self.pending = _Request(row)
+                else:
+                    self.record(table, row)
+        self.b.rows["_refusals"].extend(writes.refusals)
+
+    def record(self, table: str, row: dict) -> None:
+        """A row into the chunk, as history: emails were sent, older notifications read."""
+        b, fmt = self.b, self.b.fmt
+        if table == "outbox_emails":
+            row |= {"status": "sent", "attempts": 1, "sent_at": min(row["created_at"] + 30, b.plan.now)}
+        elif table == "notifications":
+            read = row["created_at"] + 600 + int(b.rng.random() * 2 * _DAY)
+            row["read_at"] = read if read < b.plan.now - _DAY else None
+        values = [row[column] for column in COLUMNS[table]]
+        for i in _TIMES_AT[table]:
+            if values[i] is not None:
+                values[i] = fmt(values[i])
+        b.rows[table].append(tuple(values))
+
+    def touch(self, t: int) -> None:
+        for column, value in effects.order_touched(self, t).items():
+            setattr(self.order, column, value)
+
+    def event(self, t: int, actor: str, kind: str, detail: str) -> None:
+        """An event of the order's own timeline (placed, logistics, completed), as the
+        straight path writes them."""
+        self.b.rows["order_events"].append((self.order.id, self.b.fmt(t), actor, kind, detail))
+
+    def finish(self, order_row: list) -> None:
+        """After the replay: the status at `now`, completion, the order's final rows."""
+        b, o, now, fmt = self.b, self.order, self.b.plan.now, self.b.fmt
+        o.status = self.derive(now)
+        if o.status == "delivered" and o.completes_at is not None and o.completes_at <= now:
+            o.completed_at = o.completes_at
+            o.status = self.derive(now)
+            self.event(o.completes_at, "system", "completed", "{}")
+            o.version += 1
+            o.updated_at = o.completes_at
+        order_row[3] = o.status
+        order_row[9] = fmt(o.completes_at) if o.completes_at is not None else None
+        order_row[10] = fmt(o.completed_at) if o.completed_at is not None else None
+        order_row[17] = o.version
+        order_row[18] = fmt(o.updated_at)
+        b.rows["orders"].append(order_row)
+        package_rows = b.rows["packages"]
+        for p in self.packages:
+            package_rows.append((
+                p.id, o.id, p.status, p.tracking_number, p.shipping_provider,
+                fmt(p.packed_at) if p.packed_at is not None else None,
+                fmt(p.collected_at) if p.collected_at is not None else None,
+                fmt(p.delivered_at) if p.delivered_at is not None else None,
+                fmt(p.returned_at) if p.returned_at is not None else None))
+        b.rows["order_lines"].extend(line.row() for line in self.lines)
+        if self.pending is not None:  # still pending at `now`
+            self.record("cancellations", self.pending.row())
+
     # -- logistics ------------------------------------------------------------------
     def do_pack(self, t, p: _Package) -> None:
-        if not rules.logistics("pack", self.o, p).allowed:
+        if not rules.logistics("pack", self.order, p).allowed:
             return
         p.status, p.packed_at = "awaiting_collection", t
         p.shipping_provider = _CARRIERS[int(p.id[-2:]) % 3]
@@ -701,7 +786,8 @@ class _Replay:
         self.touch(t)
         self.event(t, "seller", "handed_over", f'{{"package_id": "{p.id}"}}')
         if self.pending is not None:  # shipping counts as a rejection (DOMAIN.md)
-            self.close_request(t, "already_shipped", "system")
+            self.take(effects.request_closed(self, self.pending, "already_shipped", now=t,
+                                             actor="system"))
 
     def do_deliver(self, t, p: _Package) -> None:
         if p.status != "in_transit":
@@ -711,27 +797,18 @@ class _Replay:
         self.event(t, "system", "delivered", f'{{"package_id": "{p.id}"}}')
 
     def do_refuse(self, t, p: _Package) -> None:
-        if not rules.refuse_delivery(self.o, p).allowed:
-            return
-        p.status, p.returned_at = "returned", t
-        self.b.rows["_refusals"].append(self.buyer[0])
-        self.touch(t)
-        self.event(t, "buyer", "delivery_refused", f'{{"package_id": "{p.id}"}}')
-        self.notify(t, "Delivery refused",
-                    f"You refused package {p.id}. When it is back with the seller, its items are "
-                    "cancelled and refunded.", None)
+        if rules.refuse_delivery(self.order, p).allowed:
+            self.take(effects.delivery_refused(self, p, now=t))
 
     def do_return(self, t, p: _Package) -> None:
-        if not rules.logistics("receive_return", self.o, p).allowed:
-            return
-        self.cancel(t, self.live(p), role="system", scope="package", reason="package_rejected",
-                    actor="system", package_id=p.id)
+        if rules.logistics("receive_return", self.order, p).allowed:
+            self.cancel(t, self.live(p), role="system", scope="package", reason="package_rejected",
+                        actor="system", package_id=p.id)
 
     # -- cancellations -----------------------------------------------------------------
     def do_buyer_cancel(self, t, _) -> None:
-        o, shop = self.o, self.shop
-        view = _OrderView(o.status, _aware(o.paid_at))
-        verdict = rules.buyer_cancel(view, _ShopView(shop[4], shop[5]), _aware(t))
+        o, shop = self.order, self.shop
+        verdict = rules.buyer_cancel(_OrderView(o.status, _aware(o.paid_at)), shop, _aware(t))
         if not verdict.allowed:
             return
         reason = self.buyer_reason(o.status)
@@ -739,18 +816,21 @@ class _Replay:
             self.open_request(t, reason)
             self.at(t + 1800 + int(self.b.rng.random() * 12 * _HOUR), 2, "approve")
             return
-        self.cancel(t, self.live(), role="buyer", scope="order", reason=reason, actor="buyer")
+        self.cancel(t, self.live(), role="buyer", scope="order", reason=reason, actor="buyer",
+                    asked=effects.buyer_asked(reason))
 
     def do_seller_cancel(self, t, _) -> None:
-        if rules.seller_cancel_order(self.o).allowed:
+        if rules.seller_cancel_order(self.order).allowed:
             reason = _pick(self.b.plan.seller_reasons, self.b.rng)
-            self.cancel(t, self.live(), role="seller", scope="order", reason=reason, actor="seller")
+            self.cancel(t, self.live(), role="seller", scope="order", reason=reason, actor="seller",
+                        asked=effects.seller_asked("order", reason))
 
     def do_package_cancel(self, t, p: _Package) -> None:
-        if rules.seller_cancel_package(self.o, p).allowed:
+        if rules.seller_cancel_package(self.order, p).allowed:
             reason = _pick(self.b.plan.package_reasons, self.b.rng)
             self.cancel(t, self.live(p), role="seller", scope="package", reason=reason,
-                        actor="seller", package_id=p.id)
+                        actor="seller", package_id=p.id,
+                        asked=effects.seller_asked("package", reason, p.id))
 
     def do_items(self, t, _) -> None:
         """Seed 003: Out of Stock, some units of one item in an Awaiting Shipment package."""
@@ -758,48 +838,42 @@ class _Replay:
         by_id = {p.id: p for p in self.packages}
         candidates = []
         for line in self.lines:
-            package = by_id[line.package_id]
-            verdict = rules.item_cancel(self.o, package, line)
+            verdict = rules.item_cancel(self.order, by_id[line.package_id], line)
             if not verdict.allowed:
                 continue
             others = sum(l.quantity - l.cancelled_quantity for l in self.lines) - verdict.max_quantity
             most = verdict.max_quantity if others > 0 else verdict.max_quantity - 1
             if most > 0:
                 candidates.append((line, most))
-        if not candidates or not rules.reason_fits("seller", "out_of_stock", self.o.status,
+        if not candidates or not rules.reason_fits("seller", "out_of_stock", self.order.status,
                                                    scope="items").allowed:
             return
         line, most = candidates[int(R() * len(candidates))]
-        self.cancel(t, {line.id: 1 + int(R() * most)}, role="seller", scope="items",
-                    reason="out_of_stock", actor="seller")
+        items = {line.id: 1 + int(R() * most)}
+        self.cancel(t, items, role="seller", scope="items", reason="out_of_stock", actor="seller",
+                    asked=effects.seller_asked("items", "out_of_stock", items=items))
 
     def do_request(self, t, _) -> None:
-        if rules.buyer_request(self.o, request_pending=self.pending is not None).allowed:
-            self.open_request(t, self.buyer_reason(self.o.status))
+        if rules.buyer_request(self.order, request_pending=self.pending is not None).allowed:
+            self.open_request(t, self.buyer_reason(self.order.status))
 
     def do_approve(self, t, _) -> None:
-        if self.pending is not None and rules.seller_cancel_order(self.o).allowed:
-            self.cancel(t, self.live(), role="buyer", scope="order", reason=self.pending[2],
+        if self.pending is not None and rules.seller_cancel_order(self.order).allowed:
+            self.cancel(t, self.live(), role="buyer", scope="order", reason=self.pending.reason,
                         actor="seller", request=self.pending)
 
     def do_auto_approve(self, t, _) -> None:
-        if self.pending is not None and rules.seller_cancel_order(self.o).allowed:
-            request = self.pending
-            self.cancel(t, self.live(), role="buyer", scope="order", reason=request[2],
-                        actor="system", request=request)
-            self.event(t, "system", "request_auto_approved",
-                       json.dumps({"cancellation_id": request[0], "reason": "seller_no_response"},
-                                  sort_keys=True))
+        if self.pending is not None and rules.seller_cancel_order(self.order).allowed:
+            refund = refunds.refund_for(self.order, self.lines, self.live())
+            self.take(effects.auto_approval(self, self.pending, refund, now=t))
 
     def do_reject(self, t, _) -> None:
-        if self.pending is None:
-            return
         reason = "already_packed"
-        if not rules.reject_reason_fits(reason, self.o, self.packages).allowed:
-            return
-        self.close_request(t, reason, "seller")
+        if self.pending is not None and rules.reject_reason_fits(reason, self.order,
+                                                                 self.packages).allowed:
+            self.take(effects.request_closed(self, self.pending, reason, now=t, actor="seller"))
 
-    # -- effects ------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------
     def live(self, package: _Package | None = None) -> dict[str, int]:
         lines = package.lines if package is not None else self.lines
         return {line.id: line.quantity - line.cancelled_quantity for line in lines
@@ -814,111 +888,19 @@ class _Replay:
         return table[int(self.b.rng.random() * len(table))]
 
     def open_request(self, t: int, reason: str) -> None:
-        request_id = self.b.new_id("cancellation")
-        self.pending = [request_id, t, reason]
-        self.touch(t)
-        self.event(t, "buyer", "cancellation_requested",
-                   json.dumps({"cancellation_id": request_id, "reason": reason}, sort_keys=True))
-
-    def close_request(self, t: int, reject_reason: str, actor: str) -> None:
-        request_id, created, reason = self.pending
-        fmt = self.b.fmt
-        self.b.rows["cancellations"].append((
-            request_id, self.o.id, "buyer_cancel", "buyer", "order", None, reason, "closed",
-            reject_reason, 0, 0, 0, 0, None, fmt(created), fmt(t),
-            fmt(created + _DEADLINE)))
-        self.pending = None
-        self.touch(t)
-        self.event(t, actor, "request_rejected", json.dumps(
-            {"cancellation_id": request_id, "reason": reject_reason}, sort_keys=True))
-        self.notify(t, "Cancellation request declined",
-                    f"Your request to cancel order {self.o.id} was declined: "
-                    f"{rules.REASON_TEXT[reject_reason]}.", request_id)
+        self.take(effects.request_opened(self, request_id=self.b.new_id("cancellation"),
+                                         reason=reason, now=t, asked=effects.buyer_asked(reason)))
 
     def cancel(self, t: int, quantities: dict[str, int], *, role: str, scope: str, reason: str,
-               actor: str, package_id: str | None = None, request=None) -> None:
-        """What services._cancel_units writes, as rows."""
+               actor: str, package_id: str | None = None, request=None,
+               asked: str | None = None) -> None:
         if not quantities:
             return
-        o, b, fmt = self.o, self.b, self.b.fmt
-        refund = refunds.refund_for(o, self.lines, quantities)
-        if request is not None:
-            cancellation_id, created, deadline = request[0], request[1], \
-                fmt(request[1] + _DEADLINE)
-        else:
-            cancellation_id, created, deadline = b.new_id("cancellation"), t, None
-        b.rows["cancellations"].append((
-            cancellation_id, o.id, "buyer_cancel" if role == "buyer" else "cancel", role, scope,
-            package_id, reason, "success", None, refund.subtotal, refund.shipping, refund.tax,
-            refund.total, None, fmt(created), fmt(t), deadline))
-        by_id = {l.id: l for l in self.lines}
-        cl_rows = b.rows["cancellation_lines"]
-        for part in refund.lines:
-            by_id[part.line_id].cancelled_quantity += part.quantity
-            cl_rows.append((cancellation_id, part.line_id, part.quantity, part.subtotal, part.tax))
-        for p in self.packages:
-            if p.status != "cancelled" and all(l.cancelled_quantity == l.quantity for l in p.lines):
-                p.status = "cancelled"
-        self.touch(t)
-        if request is not None:
-            self.pending = None
-        elif o.status == "cancelled" and self.pending is not None:  # nothing left to ask for
-            request_id, asked, asked_reason = self.pending
-            b.rows["cancellations"].append((
-                request_id, o.id, "buyer_cancel", "buyer", "order", None, asked_reason, "closed",
-                None, 0, 0, 0, 0, None, fmt(asked), fmt(t), fmt(asked + _DEADLINE)))
-            self.pending = None
-        whole = o.status == "cancelled"
-        what = "Your order was cancelled" if whole else "Some items in your order were cancelled"
-        money = _money(refund.total, self.shop[2])
-        self.notify(t, "Order cancelled" if whole else "Items cancelled",
-                    f"{what} ({rules.REASON_TEXT[reason]}). A refund of {money} goes back to your "
-                    "original payment method.", cancellation_id)
-        subject = f"{what}: order {o.id}"
-        b.rows["outbox_emails"].append((
-            o.id, cancellation_id, f"<{cancellation_id}@orderdesk>", self.buyer[2], subject,
-            self.email_body(role, reason, refund), "sent", 1, None, fmt(t),
-            fmt(min(t + 30, b.plan.now))))
-        self.event(t, actor, "cancelled", json.dumps(
-            {"cancellation_id": cancellation_id, "scope": scope, "reason": reason,
-             "refund_total": refund.total}, sort_keys=True))
-
-    def email_body(self, role: str, reason: str, refund) -> str:
-        cur = self.shop[2]
-        titles = {l.id: (l.title, l.sku) for l in self.lines}
-        rows = [f"  {part.quantity} x {titles[part.line_id][0]} ({titles[part.line_id][1]}): "
-                f"{_money(part.total, cur)}" for part in refund.lines]
-        return "\n".join([
-            f"Hello {self.buyer[1]},", "",
-            f"{self.shop[1]} cancelled the following from your order {self.o.id}"
-            if role != "buyer" else f"As you asked, we cancelled your order {self.o.id}:",
-            *rows, "",
-            f"Reason: {rules.REASON_TEXT[reason]}",
-            f"Refund: {_money(refund.total, cur)} (items {_money(refund.subtotal, cur)}, "
-            f"shipping {_money(refund.shipping, cur)}, tax {_money(refund.tax, cur)})",
-            refunds.SHIPPING_NOTE if refund.shipping == 0 else "",
-            "The refund goes back to your original payment method.", "", self.shop[1]])
-
-    def notify(self, t: int, title: str, body: str, cancellation_id: str | None) -> None:
-        fmt = self.b.fmt
-        now = self.b.plan.now
-        read = t + 600 + int(self.b.rng.random() * 2 * _DAY)
-        self.b.rows["notifications"].append((
-            self.buyer[0], self.o.id, cancellation_id, title, body, fmt(t),
-            fmt(read) if read < now - _DAY else None))
-
-    def flush(self) -> None:
-        """After the replay: a request still pending at `now`, the events."""
-        b = self.b
-        if self.pending is not None:
-            request_id, created, reason = self.pending
-            b.rows["cancellations"].append((
-                request_id, self.o.id, "buyer_cancel", "buyer", "order", None, reason,
-                "request_pending", None, 0, 0, 0, 0, None, b.fmt(created), b.fmt(created),
-                b.fmt(created + _DEADLINE)))
-        fmt = b.fmt
-        b.rows["order_events"].extend((oid, fmt(at), actor, kind, detail)
-                                      for oid, at, actor, kind, detail in self.events)
+        refund = refunds.refund_for(self.order, self.lines, quantities)
+        self.take(effects.cancellation(
+            self, refund, now=t, role=role, scope=scope, reason=reason, actor=actor,
+            cancellation_id=request.id if request is not None else self.b.new_id("cancellation"),
+            package_id=package_id, request=request, asked=asked))
 
 
 def _pick(table: list, rng: Random):

@@ -614,6 +614,33 @@ class _OrderSpec:
 
 def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _OrderSpec:
     """Every row of one order as an order spec; RowProblem(row number, why) when they don't fit."""
+    merged, currency = _merged(rows, shop)
+    status = merged["mapped_status"]
+    paid = _paid_time(merged, status)
+    cancelling = _is_cancellation(merged, status, rows)
+    packages, lines, products, notes = _packages_and_lines(order_id, rows, status, cancelling, shop)
+    taxes = merged["taxes"] or 0
+    shipping_tax = _spread_tax(lines, taxes)
+    shipping = _shipping_fee(merged, lines, taxes, rows[0].n, shop)
+    _give_statuses(packages, lines, status, paid, rows[0].n)
+    order = _order_row(order_id, merged, status, paid, packages, shipping, shipping_tax, shop)
+    package_rows = [{"id": pk["id"], "order_id": order_id, "status": pk["status"],
+                     "tracking_number": pk["tracking"], "shipping_provider": pk["provider"],
+                     "packed_at": pk["rts"] if pk["status"] != "awaiting_shipment" else None,
+                     "collected_at": pk["shipped"] if pk["status"] in rules.COLLECTED else None,
+                     "delivered_at": pk["delivered"] if pk["status"] == "delivered" else None,
+                     "returned_at": None, "rows": pk["rows"]} for pk in packages]
+    spec = _OrderSpec(order_id, [r.n for r in rows], merged["buyer"], merged["recipient"], status,
+                      order, package_rows, lines, None, [], currency, products, notes,
+                      reason_text=merged["cancel_reason"] or "")
+    _add_cancellation(spec, merged, rows, packages, shop.currency)
+    spec.digest = _digest(spec)
+    return spec
+
+
+def _merged(rows: list[_Row], shop: SimpleNamespace) -> tuple[dict, str | None]:
+    """The order-level columns of all its rows as one (rows that disagree are a problem),
+    and the currency its amounts are in (the shop's, or none given)."""
     first = rows[0].v
     for row in rows[1:]:
         for name in _ORDER_LEVEL:
@@ -627,6 +654,7 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
         merged = {name: next((r.v[name] for r in rows if r.v[name] not in (None, "")), first[name])
                   for name in _ORDER_LEVEL + _CANCEL_COLUMNS}
         merged["cancelled"] = max((r.v["cancelled"] for r in rows if r.v["cancelled"]), default=None)
+    merged["mapped_status"] = first["mapped_status"]
     currencies = set().union(*(r.v["currencies"] for r in rows))
     if len(currencies) > 1:
         raise _OrderProblem(rows[0].n, f"the order's amounts are in several currencies ({', '.join(sorted(currencies))})")
@@ -634,20 +662,26 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     if currency and currency != shop.currency:
         raise _OrderProblem(rows[0].n, f"amounts are in {currency} but the shop {shop.name} sells in "
                                        f"{shop.currency}")
-    status = merged["mapped_status"] = first["mapped_status"]
-    notes: list[tuple[int, str]] = []
-    created = merged["created"]
-    paid = merged["paid"]
+    return merged, currency
+
+
+def _paid_time(merged: dict, status: str):
     if status == "unpaid":
-        paid = None
-    elif paid is None and (status != "cancelled" or (merged["refund_amount"] or 0) > 0):
-        paid = created  # paid (or refunded), but the export has no Paid Time: take Created Time
-    # -- packages and lines
+        return None
+    if merged["paid"] is None and (status != "cancelled" or (merged["refund_amount"] or 0) > 0):
+        return merged["created"]  # paid (or refunded), but the export has no Paid Time: take Created Time
+    return merged["paid"]
+
+
+def _packages_and_lines(order_id: str, rows: list[_Row], status: str, cancelling: bool,
+                        shop: SimpleNamespace) -> tuple[list[dict], list[dict], dict, list]:
+    """The order's packages (by Package ID) and lines (one a row), in id order; the
+    products they name; notes on what is not imported."""
     package_keys: dict[str, dict] = {}
     lines: list[dict] = []
     products: dict = {}
     occurrences: dict = {}
-    cancelling = _is_cancellation(merged, status, rows)
+    notes: list[tuple[int, str]] = []
     for row in rows:
         v = row.v
         key = v["package_id"] or ""
@@ -663,69 +697,87 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
         pk["tracking"] = pk["tracking"] or v["tracking"] or None
         pk["provider"] = pk["provider"] or v["provider"] or None
         sku = v["seller_sku"] or v["sku_id"]
-        title = v["product_name"] or sku
-        if v["variation"]:
-            title = f"{title}, {v['variation']}"
-        qty = v["quantity"]
-        unit = v["unit_price"]
-        if unit is None:
-            before = v["subtotal_before"]
-            if before is None:
-                raise _OrderProblem(row.n, "the row has neither SKU Unit Original Price nor SKU "
-                                           "Subtotal Before Discount")
-            if before % qty:
-                raise _OrderProblem(row.n, f"SKU Subtotal Before Discount ({format_money(before, shop.currency)}) does not "
-                                           f"divide into {qty} equal unit prices")
-            unit = before // qty
-        seller_d, platform_d = v["seller_discount"], v["platform_discount"]
-        if seller_d is None and platform_d is None and v["subtotal_after"] is not None:
-            seller_d = unit * qty - v["subtotal_after"]  # the split is unknown: the seller's
-        seller_d, platform_d = seller_d or 0, platform_d or 0
-        if unit * qty - seller_d - platform_d < 0:
-            raise _OrderProblem(row.n, "the SKU's discounts are more than its price")
         n = occurrences[(key, sku)] = occurrences.get((key, sku), 0) + 1
-        cancelled = qty if status == "cancelled" else (v["return_quantity"] if cancelling else 0)
+        line = _line(row, PREFIX["line"] + _digits("line", order_id, key, sku, str(n)), order_id,
+                     pk["id"], sku, status, cancelling, shop)
         if not cancelling and v["return_quantity"] and status != "cancelled":
             notes.append((row.n, f"{v['return_quantity']} unit(s) returned after delivery; returns "
                                  "are not cancellations and are not imported"))
-        lines.append({"id": PREFIX["line"] + _digits("line", order_id, key, sku, str(n)),
-                      "order_id": order_id, "package_id": pk["id"], "sku": sku, "title": title,
-                      "quantity": qty, "unit_original_price": unit, "seller_discount": seller_d,
-                      "platform_discount": platform_d, "tax": 0, "cancelled_quantity": cancelled,
-                      "row": row.n})
-        products.setdefault(sku, (title, unit))
+        lines.append(line)
+        products.setdefault(sku, (line["title"], line["unit_original_price"]))
     lines.sort(key=lambda l: l["id"])  # the same order whatever the rows' order
-    # -- tax: the order's Taxes, spread over the lines by paid subtotal
-    taxes = merged["taxes"] or 0
+    return sorted(package_keys.values(), key=lambda pk: pk["id"]), lines, products, notes
+
+
+def _line(row: _Row, line_id: str, order_id: str, package_id: str, sku: str, status: str,
+          cancelling: bool, shop: SimpleNamespace) -> dict:
+    """One row's line: its title, unit price (from the subtotal when not given) and discounts."""
+    v = row.v
+    title = v["product_name"] or sku
+    if v["variation"]:
+        title = f"{title}, {v['variation']}"
+    qty = v["quantity"]
+    unit = v["unit_price"]
+    if unit is None:
+        before = v["subtotal_before"]
+        if before is None:
+            raise _OrderProblem(row.n, "the row has neither SKU Unit Original Price nor SKU "
+                                       "Subtotal Before Discount")
+        if before % qty:
+            raise _OrderProblem(row.n, f"SKU Subtotal Before Discount ({format_money(before, shop.currency)}) does not "
+                                       f"divide into {qty} equal unit prices")
+        unit = before // qty
+    seller_d, platform_d = v["seller_discount"], v["platform_discount"]
+    if seller_d is None and platform_d is None and v["subtotal_after"] is not None:
+        seller_d = unit * qty - v["subtotal_after"]  # the split is unknown: the seller's
+    seller_d, platform_d = seller_d or 0, platform_d or 0
+    if unit * qty - seller_d - platform_d < 0:
+        raise _OrderProblem(row.n, "the SKU's discounts are more than its price")
+    cancelled = qty if status == "cancelled" else (v["return_quantity"] if cancelling else 0)
+    return {"id": line_id, "order_id": order_id, "package_id": package_id, "sku": sku, "title": title,
+            "quantity": qty, "unit_original_price": unit, "seller_discount": seller_d,
+            "platform_discount": platform_d, "tax": 0, "cancelled_quantity": cancelled, "row": row.n}
+
+
+def _spread_tax(lines: list[dict], taxes: int) -> int:
+    """The order's Taxes spread over its lines by paid subtotal; returns what is left for
+    shipping (all of it when no line was paid anything)."""
     paid_subtotals = [l["unit_original_price"] * l["quantity"] - l["seller_discount"] - l["platform_discount"]
                       for l in lines]
     base = sum(paid_subtotals)
-    shipping_tax = 0
-    if taxes and base:
-        shares = [taxes * p // base for p in paid_subtotals]
-        for i in range(taxes - sum(shares)):
-            shares[i % len(shares)] += 1
-        for line, share in zip(lines, shares):
-            line["tax"] = share
-    else:
-        shipping_tax = taxes
-    # -- shipping
+    if not (taxes and base):
+        return taxes
+    shares = [taxes * p // base for p in paid_subtotals]
+    for i in range(taxes - sum(shares)):
+        shares[i % len(shares)] += 1
+    for line, share in zip(lines, shares):
+        line["tax"] = share
+    return 0
+
+
+def _shipping_fee(merged: dict, lines: list[dict], taxes: int, first_row: int,
+                  shop: SimpleNamespace) -> tuple[int, int, int]:
+    """The original shipping fee and its seller and platform discounts (after-discount
+    only: no discounts); refuses an order larger than this product stores."""
     original = merged["shipping_original"]
     s_seller, s_platform = merged["shipping_seller_discount"] or 0, merged["shipping_platform_discount"] or 0
     if original is None:
         original, s_seller, s_platform = merged["shipping_after"] or 0, 0, 0
     if original - s_seller - s_platform < 0:
-        raise _OrderProblem(rows[0].n, "the shipping fee's discounts are more than the shipping fee")
+        raise _OrderProblem(first_row, "the shipping fee's discounts are more than the shipping fee")
     gross = sum(l["unit_original_price"] * l["quantity"] for l in lines) + original + taxes
     if gross > MAX_AMOUNT:  # every amount stored for the order (refunds too) is at most this
-        raise _OrderProblem(rows[0].n, f"the order adds up to {format_money(gross, shop.currency)}, more "
+        raise _OrderProblem(first_row, f"the order adds up to {format_money(gross, shop.currency)}, more "
                                        f"than the {format_money(MAX_AMOUNT, shop.currency)} this product "
                                        "stores for one order")
-    # -- package statuses
-    packages = sorted(package_keys.values(), key=lambda pk: pk["id"])
+    return original, s_seller, s_platform
+
+
+def _give_statuses(packages: list[dict], lines: list[dict], status: str, paid, first_row: int) -> None:
+    """Each package's status, such that the order's status derives from them as the export says."""
     statuses = _package_statuses(status, packages, lines)
     if statuses is None:
-        raise _OrderProblem(rows[0].n, "Order Status says Partially shipping but the packages' "
+        raise _OrderProblem(first_row, "Order Status says Partially shipping but the packages' "
                                        "Shipped Times show no mix of shipped and unshipped packages")
     for pk, st in zip(packages, statuses):
         pk["status"] = st
@@ -734,8 +786,13 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     if derived != status:
         why = ("every unit is cancelled (Sku Quantity of return)" if derived == "cancelled"
                else f"its packages make it {rules.STATUS_LABELS[derived]}")
-        raise _OrderProblem(rows[0].n, f"Order Status says {rules.STATUS_LABELS[status]} but {why}")
-    # -- the order row
+        raise _OrderProblem(first_row, f"Order Status says {rules.STATUS_LABELS[status]} but {why}")
+
+
+def _order_row(order_id: str, merged: dict, status: str, paid, packages: list[dict],
+               shipping: tuple[int, int, int], shipping_tax: int, shop: SimpleNamespace) -> dict:
+    """The order's own row: its times (hold, ship by, completion from the last known time)."""
+    created = merged["created"]
     hold_until = paid + timedelta(minutes=shop.hold_window_minutes) if paid else None
     delivered = max((pk["delivered"] for pk in packages if pk["delivered"]), default=None)
     completes_at = completed_at = None
@@ -747,28 +804,22 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     address = ", ".join(part for part in (merged["address"], merged["city"],
                                           f"{merged['state']} {merged['zipcode']}".strip(),
                                           merged["country"]) if part)
-    order = {"id": order_id, "status": status, "created_at": created, "paid_at": paid,
-             "hold_until": hold_until,
-             "ship_by": paid + timedelta(hours=shop.ship_within_hours) if paid else None,
-             "completes_at": completes_at, "completed_at": completed_at,
-             "recipient": merged["recipient"], "address": address,
-             "original_shipping_fee": original, "shipping_fee_seller_discount": s_seller,
-             "shipping_fee_platform_discount": s_platform, "shipping_tax": shipping_tax}
-    package_rows = [{"id": pk["id"], "order_id": order_id, "status": pk["status"],
-                     "tracking_number": pk["tracking"], "shipping_provider": pk["provider"],
-                     "packed_at": pk["rts"] if pk["status"] != "awaiting_shipment" else None,
-                     "collected_at": pk["shipped"] if pk["status"] in rules.COLLECTED else None,
-                     "delivered_at": pk["delivered"] if pk["status"] == "delivered" else None,
-                     "returned_at": None, "rows": pk["rows"]} for pk in packages]
-    spec = _OrderSpec(order_id, [r.n for r in rows], merged["buyer"], merged["recipient"], status,
-                      order, package_rows, lines, None, [], currency, products, notes,
-                      reason_text=merged["cancel_reason"] or "")
-    _add_cancellation(spec, merged, rows, packages, shop.currency)
-    content = [spec.buyer, order, [{k: v for k, v in p.items() if k != "rows"} for p in package_rows],
-               [{k: v for k, v in l.items() if k != "row"} for l in lines], spec.cancellation,
-               spec.cancellation_lines, sorted(products.items())]
-    spec.digest = hashlib.sha256(repr(content).encode()).hexdigest()[:32]
-    return spec
+    original, s_seller, s_platform = shipping
+    return {"id": order_id, "status": status, "created_at": created, "paid_at": paid,
+            "hold_until": hold_until,
+            "ship_by": paid + timedelta(hours=shop.ship_within_hours) if paid else None,
+            "completes_at": completes_at, "completed_at": completed_at,
+            "recipient": merged["recipient"], "address": address,
+            "original_shipping_fee": original, "shipping_fee_seller_discount": s_seller,
+            "shipping_fee_platform_discount": s_platform, "shipping_tax": shipping_tax}
+
+
+def _digest(spec: _OrderSpec) -> str:
+    """What the order holds, so an import of the same order again is recognised."""
+    content = [spec.buyer, spec.order, [{k: v for k, v in p.items() if k != "rows"} for p in spec.packages],
+               [{k: v for k, v in l.items() if k != "row"} for l in spec.lines], spec.cancellation,
+               spec.cancellation_lines, sorted(spec.products.items())]
+    return hashlib.sha256(repr(content).encode()).hexdigest()[:32]
 
 
 class _OrderProblem(Exception):
