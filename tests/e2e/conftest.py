@@ -17,7 +17,7 @@ import pytest
 from core.db import Database
 from core.demo import load_demo
 from tests.databases import clone_url, fresh_url
-from tests.waiting import PATIENCE
+from tests.waiting import PATIENCE, POLL
 
 DEMO_NOW = "2026-11-20T12:00:00Z"
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ class ScreenReader:
                 raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.text}")
             if self.reader.done():
                 raise AssertionError(f"the session ended before {text!r}; the screen shows:\n{self.text}")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(POLL)  # a look every POLL seconds, until the text is there
 
 
 class Terminal(ScreenReader):
