@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -165,7 +166,11 @@ def test_pytest_walkthroughs_runs_a_teams_folder_as_tests(team, tmp_path):
     """What a team runs in its own repository (the plugin loaded as its entry point loads it)."""
     entry = (ROOT / "pyproject.toml").read_text()
     assert 'orderdesk-walkthroughs = "tui.walkthroughs.pytest_plugin"' in entry
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "tui.walkthroughs.pytest_plugin", "-p", "no:cacheprovider",
+    # Installed (as CI and a team have it), pytest loads the plugin through its entry point by
+    # itself; from a bare checkout, name it. (Naming it when installed too registers it twice.)
+    installed = entry_points(group="pytest11", name="orderdesk-walkthroughs")
+    load = [] if installed else ["-p", "tui.walkthroughs.pytest_plugin"]
+    run = subprocess.run([sys.executable, "-m", "pytest", *load, "-p", "no:cacheprovider",
                           "--walkthroughs", str(team), "-rA", "--rootdir", str(tmp_path)],
                          cwd=tmp_path, capture_output=True, text=True, timeout=600,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
