@@ -18,7 +18,7 @@ from core.clock import parse_instant
 from core.db import Database
 from core.models import Buyer, Cancellation, Notification, Order
 from tests.tui.conftest import DEMO_NOW
-from tests.waiting import settle_until
+from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
 from tui.screens import buyer_result
 from tui.screens.buyer_buy_again import BuyerBuyAgainScreen
@@ -122,7 +122,7 @@ def test_buyer_command_opens_the_profile_with_the_nav_bar(demo_db):
     async def drive():
         app = buyer_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             assert isinstance(app.screen, BuyerProfileScreen)
             text = screen_text(app)
             assert "Aisha Johnson" in text and "≡" in text

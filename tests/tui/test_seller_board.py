@@ -13,7 +13,7 @@ from core.queries.cards import BoardFilter
 from core.clock import parse_instant
 from core.db import Database
 from tests.tui.conftest import DEMO_NOW
-from tests.waiting import settle_until
+from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_order import SellerOrderScreen
@@ -50,7 +50,7 @@ def test_the_board_opens_on_to_ship_with_counts_per_tab_and_status(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             assert isinstance(app.screen, SellerBoardScreen)
             tabs = text_of(app, "#tabs")
             assert tabs.index("To Ship") < tabs.index("Unpaid") < tabs.index("Shipped") \
@@ -70,7 +70,7 @@ def test_status_filter_and_tabs_by_keys(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("t")
             assert shown(app) == core_page(demo_db, status="awaiting_shipment")
             await pilot.press("t")
@@ -90,7 +90,7 @@ def test_product_filter_keeps_orders_with_a_picked_sku(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("f")
             await pilot.press(*"jar")
             await pilot.press("down", "space", "enter")
@@ -114,7 +114,7 @@ def test_search_by_id_suffix_buyer_and_tracking_number(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("slash", *SPLIT_ORDER[-6:])
             await pilot.pause()
             assert shown(app) == [SPLIT_ORDER]
@@ -136,7 +136,7 @@ def test_the_scanner_opens_the_order_whatever_has_focus(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             # focus on the cards
             await pilot.press(*SPLIT_ORDER, "enter")
             await pilot.pause()
@@ -167,7 +167,7 @@ def test_a_change_made_at_another_station_shows_on_its_own(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             cards = app.screen.query_one(CardList)
             first = cards.cards[0]
             assert first.status == "awaiting_shipment"
@@ -201,7 +201,7 @@ def test_the_card_list_pages_by_keyset_and_never_holds_every_order(tmp_path, mon
     async def drive():
         app = OrderDeskApp(db, role="seller", identity=shop.name, watch=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("left")  # All
             cards = app.screen.query_one(CardList)
             seen = [cards.current.id]

@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 
 from core.queries import board
 from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
-from tests.waiting import settle_until
+from tests.waiting import settle_until, settled
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_split import SplitScreen
@@ -35,7 +35,7 @@ def test_pack_then_hand_over_from_the_action_menu(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             cursor_to(app, ONE_PACKAGE_ORDER)
             await pilot.press("enter")
             await pilot.pause()
@@ -69,7 +69,7 @@ def test_pack_asks_which_package_when_several_could_be_packed(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             cursor_to(app, order)
             await pilot.press("p")
             await pilot.pause()
@@ -90,7 +90,7 @@ def test_split_moves_the_chosen_units_into_a_new_package(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             cursor_to(app, MULTI_LINE_ORDER)
             await pilot.press("s")
             await pilot.pause()
@@ -123,7 +123,7 @@ def test_the_split_order_shows_both_packages_on_its_card(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             card = next(c for c in app.screen.query_one(CardList).cards if c.id == SPLIT_ORDER)
             assert [p.status for p in card.packages] == ["awaiting_collection", "awaiting_shipment"]
 

@@ -15,6 +15,7 @@ from tests.tui.test_seller_board import SHOP, SIZE, seller_app
 from tui.screens.seller_outbox import SellerOutboxScreen
 from tui.screens.seller_reject import RejectReasonScreen
 from tui.screens.seller_requests import SellerRequestsScreen
+from tests.waiting import settled
 
 REQUEST_ORDERS = {"576444616593637721", "576322270380775143"}  # Lakehouse Home's pending requests
 
@@ -32,7 +33,7 @@ def test_requests_list_with_deadlines_then_approve(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("r")
             await pilot.pause()
             assert isinstance(app.screen, SellerRequestsScreen)
@@ -62,7 +63,7 @@ def test_reject_with_a_reason_that_fits_the_order(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("r")
             await pilot.pause()
             await pilot.press("x")
@@ -93,7 +94,7 @@ def test_outbox_lists_queued_and_sent_emails_and_shows_one_in_full(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("o")
             await pilot.pause()
             assert isinstance(app.screen, SellerOutboxScreen)
@@ -123,7 +124,7 @@ def test_outbox_shows_a_failed_email_with_its_reason_and_what_to_do(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("o")
             await pilot.pause()
             table = app.screen.query_one(DataTable)
