@@ -30,9 +30,10 @@ def requests_list(ctx: Context, shop):
     """Pending requests, the nearest deadline first."""
     ctx.settle()
     with ctx.db.read() as session:
-        found = queries.requests_list(session, shop=shop)
-    ctx.emit(found, "\n".join(f"{c['id']}  order {c['order_id']}  {c['reason_text']:<32} "
-                              f"answer by {c['deadline_at']}" for c in found) or "No pending requests.")
+        found = queries.read_requests(session, shop=shop)
+    ctx.emit([c.as_dict() for c in found], "\n".join(f"{c.id}  order {c.order_id}  {c.reason_text:<32} "
+                                                     f"answer by {c.deadline_at}" for c in found)
+             or "No pending requests.")
 
 
 def _request_id(ctx: Context, cancel_id: str | None, order_id: str | None) -> str:
@@ -43,10 +44,10 @@ def _request_id(ctx: Context, cancel_id: str | None, order_id: str | None) -> st
         return cancel_id
     order_id = resolve_order(ctx, order_id)
     with ctx.db.read() as session:
-        pending = queries.order_view(session, order_id, ctx.now)["pending_request"]
+        pending = queries.read_order(session, order_id, ctx.now).pending_request
     if pending is None:
         ctx.fail("unknown_request", f"Order {order_id} has no pending cancellation request.")
-    return pending["id"]
+    return pending.id
 
 
 @requests.command("approve")

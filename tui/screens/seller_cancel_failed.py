@@ -49,7 +49,7 @@ class CancelFailedScreen(Screen):
 
     def on_mount(self) -> None:
         with self.app.db.read() as session:
-            view = queries.order_view(session, self.draft.order_id, self.app.now())
+            view = queries.read_order(session, self.draft.order_id, self.app.now())
         self.query_one("#order-now", Static).update(order_text(view) if view else "")
 
     def action_close(self) -> None:
