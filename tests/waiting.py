@@ -57,3 +57,13 @@ async def settled(pilot, timeout: float = PATIENCE) -> None:
             raise AssertionError(f"the app's database jobs did not finish within {timeout:.0f} s")
         await pilot.pause(POLL)
     await pilot.pause()
+
+
+async def quiet(pilot, timeout: float = PATIENCE) -> None:
+    """Until every worker of the app has done its work (tui/work.py `busy`: a flow waiting
+    for a person is not at work), then its messages: `app.workers.wait_for_complete()`,
+    which would wait for ever on a flow."""
+    from tui.work import busy
+
+    await settle_until(pilot, lambda: not busy(pilot.app), "the app's workers did not finish", timeout)
+    await pilot.pause()

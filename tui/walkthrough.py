@@ -48,6 +48,7 @@ from core.db import Database
 from core.demo import load_demo
 from core.output import OutputError, output_file
 from core.paths import data_dir, database_env
+from tui import work
 from tui.app import OrderDeskApp
 from tui.messages import DataChanged
 
@@ -334,8 +335,8 @@ async def settled(app: WalkthroughApp, pilot, step: Step) -> str:
     deadline = time.monotonic() + STEP_PATIENCE
     while not all(text in screen_text(app) for text in step.expect) and time.monotonic() < deadline:
         await pilot.pause(0.05)
-    if not step.wait:
-        await app.workers.wait_for_complete()
+    while not step.wait and work.busy(app) and time.monotonic() < deadline:  # a flow waits for ever
+        await pilot.pause(0.05)
     app.show_caption()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()

@@ -11,6 +11,8 @@ trip) or a busy SQLite file must never freeze it. So a screen never opens a sess
   100 ms) until its result is shown.
 - `fetch(app, query)` and `perform(app, command)` are the same for a flow (an async
   worker that awaits screens): they await the thread and return the result.
+- `flow(app, journey)` runs a flow as a worker (group FLOW); in it, `ask(app, screen)`
+  pushes a screen and awaits its answer (`push_screen_wait`, told to `running`).
 
 Each job runs in the worker group `data:KEY`, exclusive within it: a newer read of the
 same kind (a filter changed twice) supersedes an older one, whose result is dropped.
@@ -18,18 +20,22 @@ A result reaches `then` only while `node` is still mounted (a screen may have be
 meanwhile). A database that cannot answer is told on screen (a notification saying
 what to do) instead of crashing the app; anything else is logged with its traceback
 and told as an internal error. Tests wait for every `data:` worker to finish before
-they look (tests/waiting.py: `settled`).
+they look (tests/waiting.py: `settled`), and for every flow to be waiting on a screen
+that is on screen: a flow lives as long as the journey, so "all workers finished"
+would never come.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
@@ -40,7 +46,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 GROUP = "data"  # every database job's worker group starts with this
+FLOW = "flow"  # the worker group of flows (a journey through several screens)
 log = logging.getLogger("orderdesk.app")
+_asked: weakref.WeakKeyDictionary[Worker, tuple[Screen, asyncio.Future]] = weakref.WeakKeyDictionary()
 
 
 def in_session(app, query: Callable[[Session, datetime], T]) -> T:
@@ -77,6 +85,28 @@ async def fetch(app, query: Callable[[Session, datetime], T]) -> T:
 async def perform(app, command: Callable[[Database, datetime], T]) -> T:
     """For a flow: `command(db, now)` on a thread, awaited."""
     return await asyncio.to_thread(with_now, app, command)
+
+
+def flow(node: DOMNode, journey: Coroutine[Any, Any, Any], *, name: str = FLOW) -> Worker:
+    """Run `journey` (a flow: it asks screens and decides which comes next) as a worker
+    of `node` (it ends when `node` goes). A flow that fails is told, not a crash."""
+    app = node.app
+
+    async def guarded() -> Any:
+        try:
+            return await journey
+        except Exception as exc:
+            tell_failure(app, exc)
+
+    return node.run_worker(guarded(), group=FLOW, name=name, exit_on_error=False)
+
+
+async def ask(app, screen: Screen[T]) -> T | None:
+    """For a flow: push `screen` and await its answer (the screen leaves with it,
+    `tui.active.leave`). None when it was left without one (Escape)."""
+    answer = app.push_screen(screen, wait_for_dismiss=True)
+    _asked[get_current_worker()] = (screen, answer)
+    return await asyncio.shield(answer)
 
 
 def _start(node: DOMNode, job: Callable[[], T], then: Callable[[T], Any], key: str,
@@ -127,5 +157,27 @@ def tell_failure(app, exc: Exception) -> None:
 
 
 def running(app) -> bool:
-    """Whether any database job is still running (tests wait for none)."""
-    return any(str(worker.group).startswith(GROUP) and not worker.is_finished for worker in app.workers)
+    """Whether any database job is still running, or a flow is between two screens
+    (deciding, reading, or its screen not mounted yet): tests wait for none."""
+    return any(not worker.is_finished and (str(worker.group).startswith(GROUP)
+                                           or worker.group == FLOW and not _waiting(worker))
+               for worker in app.workers)
+
+
+def busy(app) -> bool:
+    """Whether any of the app's workers is at work (a database job, a late answer, the
+    email sender...): all but the flows waiting for a person. What "every worker has
+    finished" meant before flows, which live as long as a journey."""
+    return any(not worker.is_finished and not (worker.group == FLOW and _waiting(worker))
+               for worker in app.workers)
+
+
+def _waiting(worker: Worker) -> bool:
+    """Whether a flow waits for a person: its screen is up (mounted) and has not answered.
+    A screen taken away without answering (a walkthrough starting over) leaves its flow
+    waiting for good; the app ends it when it ends."""
+    asked = _asked.get(worker)
+    if asked is None:
+        return False
+    screen, answer = asked
+    return not answer.done() and (screen.is_mounted or screen not in screen.app.screen_stack)

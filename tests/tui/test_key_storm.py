@@ -29,6 +29,7 @@ from textual import events
 from textual.app import _get_unicode_name_from_key
 
 from core.queries import board
+from tests.waiting import quiet
 from tui.app import OrderDeskApp
 
 # Keys a person presses on these screens, weighted towards moving around.
@@ -97,8 +98,7 @@ def press_at_once(app: OrderDeskApp, keys: list[str]) -> None:
 
 async def settle(app: OrderDeskApp, pilot) -> None:
     """Until the app has done what the keys started: its workers, then its messages."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await quiet(pilot)
 
 
 @pytest.mark.parametrize("who,size,seed,locked,large", [pytest.param(*c, id=case_id(*c)) for c in CASES])
