@@ -47,11 +47,12 @@ PLACES = ("menu", "orders", "inbox", "order")  # where a journey starts (the Pro
 
 
 class Jump(Exception):
-    """Back to the nearest Your orders (on `tab`) or Inbox on the way here."""
+    """Back to the nearest Your orders (on `tab`, the cursor on `order_id`) or Inbox on
+    the way here."""
 
-    def __init__(self, place: str, tab: str = "all"):
+    def __init__(self, place: str, tab: str = "all", order_id: str | None = None):
         super().__init__(place)
-        self.place, self.tab = place, tab
+        self.place, self.tab, self.order_id = place, tab, order_id
 
 
 def start(profile, identity: str, place: str, *, order_id: str | None = None):
@@ -74,22 +75,21 @@ class BuyerJourney:
                 if place == "menu":
                     await self.settings()
                 elif place == "orders":
-                    await self.your_orders(tab)
+                    await self.your_orders(tab, order_id)
                 elif place == "order":
                     await self.order(order_id)
                 else:
                     await self.inbox()
                 place = None
             except Jump as jump:  # no Your orders or Inbox on the way: open it over the Profile
-                place, tab = jump.place, jump.tab
+                place, tab, order_id = jump.place, jump.tab, jump.order_id
 
     # -- places ---------------------------------------------------------------------------
     async def settings(self) -> None:
         while await self.ask(BuyerSettingsScreen(self.identity)) == "orders":
             await self.your_orders()
 
-    async def your_orders(self, tab: str = "all") -> None:
-        selected = None
+    async def your_orders(self, tab: str = "all", selected: str | None = None) -> None:
         while True:
             screen = BuyerOrdersScreen(self.identity, tab, selected=selected, seen=self.orders_seen)
             answer: Next | None = await self.ask(screen)
@@ -102,7 +102,7 @@ class BuyerJourney:
             except Jump as jump:
                 if jump.place != "orders":
                     raise
-                tab = jump.tab
+                tab, selected = jump.tab, jump.order_id
 
     async def inbox(self) -> None:
         while (order_id := await self.ask(BuyerInboxScreen(self.identity))) is not None:
@@ -139,7 +139,7 @@ class BuyerJourney:
             if answer is None:
                 return
             if answer.step in ("orders", "inbox"):
-                raise Jump(answer.step, answer.tab or "all")
+                raise Jump(answer.step, answer.tab or "all", answer.order_id)
             if answer.step == "contact":
                 order, purpose = answer.order, "contact"
                 continue

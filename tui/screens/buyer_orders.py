@@ -61,7 +61,7 @@ class BuyerOrdersScreen(BuyerScreen):
     def __init__(self, identity: str, tab: str = "all", *, selected: str | None = None,
                  seen: YourOrders | None = None):
         """`seen`: the orders as last read, drawn at once (then read again); `selected`:
-        the order the cursor starts on."""
+        the order the cursor starts on (once read; the first row if it isn't in the tab)."""
         super().__init__(identity)
         self.tab = tab
         self.title = "Your orders"
@@ -95,21 +95,21 @@ class BuyerOrdersScreen(BuyerScreen):
         work.read(self, partial(queries.your_orders, username=self.identity), self.show, key="buyer.orders")
 
     def show(self, orders: YourOrders) -> None:
-        if orders != self.orders:
+        if orders != self.orders or self.selected:
             self.orders = orders
             self.draw()
+        self.selected = None  # placed on the orders as read: the cursor is the buyer's now
 
     def draw(self) -> None:
         shown = self.orders.in_tab(self.tab)
         self.draw_tabs()
         table = self.query_one(DataTable)
         keep = self.selected
-        if table.row_count:
+        if table.row_count and keep is None:
             try:
                 keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             except Exception:
                 keep = None
-        self.selected = None
         width = max(self.app.size.width, 60)
         statuses = [status_text(o) for o in shown]
         totals = [format_money(o.total, o.currency) for o in shown]
