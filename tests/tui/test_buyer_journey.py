@@ -19,7 +19,6 @@ from core.db import Database
 from core.models import Buyer, Cancellation, Notification, Order
 from tests.tui.conftest import DEMO_NOW
 from tests.waiting import settle_until
-from tui import work
 from tui.app import OrderDeskApp
 from tui.screens import buyer_result
 from tui.screens.buyer_buy_again import BuyerBuyAgainScreen
