@@ -13,6 +13,11 @@ trip) or a busy SQLite file must never freeze it. So a screen never opens a sess
   worker that awaits screens): they await the thread and return the result.
 - `flow(app, journey)` runs a flow as a worker (group FLOW); in it, `ask(app, screen)`
   pushes a screen and awaits its answer (`push_screen_wait`, told to `running`).
+- `hold(screen, key)`: a key that comes while a flow is between two screens (the one
+  that answered is gone, the next is not up yet) reaches the screen the flow runs over;
+  that screen holds it (its `on_key`), and it is given to the next screen once that one
+  is up and painted (or back to it when the flow ends): a person typing ahead (Enter
+  right after m, keys batched by an SSH connection) loses no key.
 
 Each job runs in the worker group `data:KEY`, exclusive within it: a newer read of the
 same kind (a filter changed twice) supersedes an older one, whose result is dropped.
@@ -34,6 +39,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
@@ -49,6 +55,8 @@ GROUP = "data"  # every database job's worker group starts with this
 FLOW = "flow"  # the worker group of flows (a journey through several screens)
 log = logging.getLogger("orderdesk.app")
 _asked: weakref.WeakKeyDictionary[Worker, tuple[Screen, asyncio.Future]] = weakref.WeakKeyDictionary()
+_ended: weakref.WeakSet[Worker] = weakref.WeakSet()  # flows past their last screen
+_held: weakref.WeakKeyDictionary[Any, list[tuple[str, str | None]]] = weakref.WeakKeyDictionary()
 
 
 def in_session(app, query: Callable[[Session, datetime], T]) -> T:
@@ -97,6 +105,9 @@ def flow(node: DOMNode, journey: Coroutine[Any, Any, Any], *, name: str = FLOW) 
             return await journey
         except Exception as exc:
             tell_failure(app, exc)
+        finally:
+            _ended.add(get_current_worker())
+            _give_held_keys(app)
 
     return node.run_worker(guarded(), group=FLOW, name=name, exit_on_error=False)
 
@@ -104,9 +115,54 @@ def flow(node: DOMNode, journey: Coroutine[Any, Any, Any], *, name: str = FLOW) 
 async def ask(app, screen: Screen[T]) -> T | None:
     """For a flow: push `screen` and await its answer (the screen leaves with it,
     `tui.active.leave`). None when it was left without one (Escape)."""
+    # As Textual's push_screen_wait does: the screen before it finishes leaving first (its
+    # removal waits in the app's next callbacks); pushed in between, the new screen may
+    # never be painted.
+    await app._flush_next_callbacks()
     answer = app.push_screen(screen, wait_for_dismiss=True)
     _asked[get_current_worker()] = (screen, answer)
+    await screen._mounted_event.wait()  # Textual's own mount awaits this (no public way)
+    # Up, focused and settled (its header titled a refresh later): the keys typed ahead are its.
+    screen.call_after_refresh(screen.call_after_refresh, _give_held_keys, app)
     return await asyncio.shield(answer)
+
+
+def hold(screen: Screen, event: events.Key) -> bool:
+    """For a flow's screens (their `on_key`): hold `event` while a flow is between two
+    screens, or while keys held before it wait their turn; False if it goes on now."""
+    app = screen.app
+    given = getattr(event, "held", False)  # held before, and given to the screen on top
+    if not (_between_screens(app) or (_held.get(app) and not given)):
+        return False
+    event.stop()
+    event.prevent_default()
+    held = _held.setdefault(app, [])
+    held.insert(0 if given else len(held), (event.key, event.character))  # a given one, first again
+    return True
+
+
+def journeying(worker: Worker | None) -> bool:
+    """Whether `worker` is a flow still on its way (not past its last screen)."""
+    return worker is not None and not worker.is_finished and worker not in _ended
+
+
+def _between_screens(app) -> bool:
+    return any(worker.group == FLOW and not worker.is_finished and worker not in _ended
+               and not _waiting(worker) for worker in app.workers)
+
+
+def _give_held_keys(app) -> None:
+    """The keys held, one at a time, to the screen on top: the next once that one has been
+    handled, unless it took a flow between screens again (then they wait for the next)."""
+    held = _held.get(app)
+    if not held or _between_screens(app):
+        return
+    key, character = held.pop(0)
+    event = events.Key(key, character)
+    event.held = True  # given now: not held again
+    event.set_sender(app)
+    app.post_message(event)
+    app.call_after_refresh(_give_held_keys, app)
 
 
 def _start(node: DOMNode, job: Callable[[], T], then: Callable[[T], Any], key: str,

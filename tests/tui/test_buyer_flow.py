@@ -212,3 +212,22 @@ def test_a_screen_left_while_its_flow_waits_does_not_hold_the_app(demo_db):
             assert isinstance(app.screen, BuyerInboxScreen)
 
     asyncio.run(drive())
+
+
+def test_keys_typed_ahead_of_the_flows_screens_reach_them(demo_db):
+    """Keys queued at once, as an SSH connection or a fast typist delivers them: the key
+    that starts the journey and those after it (held while the flow reads and pushes
+    each next screen, `tui.work.hold`) each reach the screen they were meant for."""
+    rows = row_keys(BUYER, demo_db)
+
+    async def drive():
+        app = buyer_app(demo_db, watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            press_at_once(app, ["m", "enter", "j", "enter"])
+            await settle_until(pilot, lambda: isinstance(app.screen, BuyerOrderScreen), "the order opens")
+            await settled(pilot)
+            assert app.screen.order_id == rows[1]
+            assert [type(s).__name__ for s in app.screen_stack[-2:]] == ["BuyerProfileScreen", "BuyerOrderScreen"]
+
+    asyncio.run(drive())

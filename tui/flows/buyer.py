@@ -13,14 +13,17 @@ Decisions the spec leaves open:
   flow hands it back) and then read again; so Your orders keeps its tab and its row.
 - "Your orders" (o) and "Inbox" (i) on a Send's result go back to the nearest Your
   orders or Inbox on the way here (the `Jump` below), or open one over the Profile.
-- Every database read is a screen's own (`tui.work.read`); the flow never reads between
-  two screens, so the buyer never waits on a blank moment between them.
+- Your orders, an order and the Inbox are read by the flow before their screen is
+  asked (`tui.work.fetch`), so each comes up whole and the keys typed ahead of it (held
+  meanwhile, `tui.work.hold`) act on what it shows; the screens read again on their
+  own when the data changes. The other screens need nothing more than the order.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tui import work
@@ -37,9 +40,9 @@ from tui.screens.buyer_settings import BuyerSettingsScreen
 
 if TYPE_CHECKING:
     from core.db import Database
-    from core.queries.buyer import YourOrders
     from core.queries.orders import OrderView
 
+queries = lazy_import("core.queries.buyer")
 services = lazy_import("core.services")
 
 Command = Callable[["Database", Any], Any]  # command(db, now) -> Success | Refusal
@@ -64,10 +67,13 @@ def start(profile, identity: str, place: str, *, order_id: str | None = None):
 class BuyerJourney:
     def __init__(self, app, identity: str):
         self.app, self.identity = app, identity
-        self.orders_seen: YourOrders | None = None  # Your orders as last read, drawn at once on return
 
     async def ask(self, screen):
         return await work.ask(self.app, screen)
+
+    async def read(self, query, **arguments):
+        """`query(session, now, **arguments)` off the UI thread."""
+        return await work.fetch(self.app, partial(query, **arguments))
 
     async def run(self, place: str, tab: str = "all", order_id: str | None = None) -> None:
         while place is not None:
@@ -91,9 +97,9 @@ class BuyerJourney:
 
     async def your_orders(self, tab: str = "all", selected: str | None = None) -> None:
         while True:
-            screen = BuyerOrdersScreen(self.identity, tab, selected=selected, seen=self.orders_seen)
-            answer: Next | None = await self.ask(screen)
-            self.orders_seen = screen.orders
+            orders = await self.read(queries.your_orders, username=self.identity)
+            answer: Next | None = await self.ask(BuyerOrdersScreen(self.identity, tab, selected=selected,
+                                                                   orders=orders))
             if answer is None:
                 return
             tab, selected = answer.tab, answer.order_id
@@ -105,7 +111,8 @@ class BuyerJourney:
                 tab, selected = jump.tab, jump.order_id
 
     async def inbox(self) -> None:
-        while (order_id := await self.ask(BuyerInboxScreen(self.identity))) is not None:
+        while (order_id := await self.ask(BuyerInboxScreen(
+                self.identity, await self.read(queries.inbox, username=self.identity)))) is not None:
             try:
                 await self.order(order_id)
             except Jump as jump:
@@ -113,11 +120,11 @@ class BuyerJourney:
                     raise
 
     async def order(self, order_id: str) -> None:
-        seen = None
         while True:
-            screen = BuyerOrderScreen(self.identity, order_id, seen=seen)
+            seen = await self.read(queries.order, order_id=order_id, app_version=self.app.app_version)
+            screen = BuyerOrderScreen(self.identity, order_id, seen)
             answer: Next | None = await self.ask(screen)
-            seen = screen.view
+            seen = screen.view  # as the buyer last saw it
             if answer is None or seen is None:
                 return
             if answer.step in ("cancel", "contact"):

@@ -29,9 +29,11 @@ class BuyerInboxScreen(BuyerScreen):
     BuyerInboxScreen #inbox-empty { padding: 1 2; color: $text-muted; }
     """
 
-    def __init__(self, identity: str):
+    def __init__(self, identity: str, inbox: Inbox):
+        """`inbox`: as the flow read it."""
         super().__init__(identity)
         self.title = "Inbox"
+        self.inbox = inbox
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -42,7 +44,7 @@ class BuyerInboxScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.show(self.inbox)
         self.query_one(OptionList).focus()
 
     def on_data_changed(self, message) -> None:

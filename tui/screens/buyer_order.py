@@ -60,8 +60,8 @@ class BuyerOrderScreen(BuyerScreen):
         Binding("k", "scroll('up')", "Up", id="buyer.order.up", show=False),
     ]
 
-    def __init__(self, identity: str, order_id: str, *, seen: OrderView | None = None):
-        """`seen`: the order as last read, drawn at once (then read again)."""
+    def __init__(self, identity: str, order_id: str, seen: OrderView | None):
+        """`seen`: the order as the flow read it (None: there is no such order)."""
         super().__init__(identity)
         self.order_id = order_id
         self.view = seen
@@ -79,13 +79,8 @@ class BuyerOrderScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.view is not None:
-            self.draw()
-        self.reload()
+        self.show(self.view)
         self.query_one("#order-body").focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
 
     def on_data_changed(self, message) -> None:
         self.reload()
@@ -99,7 +94,7 @@ class BuyerOrderScreen(BuyerScreen):
         if view is None:
             self.view = None
             self.query_one("#order-status", Static).update(f"There is no order {self.order_id}.")
-        elif view != self.view:
+        elif view != self.view or not self.is_mounted:
             self.view = view
             self.draw()
         self.refresh_bindings()

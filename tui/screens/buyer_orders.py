@@ -58,14 +58,13 @@ class BuyerOrdersScreen(BuyerScreen):
                   tooltip=f"The {TABS[key]} tab") for n, key in enumerate(TAB_KEYS, start=1)],
     ]
 
-    def __init__(self, identity: str, tab: str = "all", *, selected: str | None = None,
-                 seen: YourOrders | None = None):
-        """`seen`: the orders as last read, drawn at once (then read again); `selected`:
-        the order the cursor starts on (once read; the first row if it isn't in the tab)."""
+    def __init__(self, identity: str, tab: str, *, orders: YourOrders, selected: str | None = None):
+        """`orders`: as the flow read them; `selected`: the order the cursor starts on (the
+        first row if it isn't in the tab)."""
         super().__init__(identity)
         self.tab = tab
         self.title = "Your orders"
-        self.orders = seen
+        self.orders = orders
         self.selected = selected
 
     def compose(self) -> ComposeResult:
@@ -76,29 +75,23 @@ class BuyerOrdersScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.orders is not None:
-            self.draw()
-        self.reload()
+        self.draw()
+        self.selected = None  # placed: the cursor is the buyer's now
         self.query_one(DataTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
 
     def on_data_changed(self, message) -> None:
         self.reload()
 
     def on_resize(self, event) -> None:
-        if self.orders is not None:
-            self.draw()
+        self.draw()
 
     def reload(self) -> None:
         work.read(self, partial(queries.your_orders, username=self.identity), self.show, key="buyer.orders")
 
     def show(self, orders: YourOrders) -> None:
-        if orders != self.orders or self.selected:
+        if orders != self.orders:
             self.orders = orders
             self.draw()
-        self.selected = None  # placed on the orders as read: the cursor is the buyer's now
 
     def draw(self) -> None:
         shown = self.orders.in_tab(self.tab)
@@ -146,10 +139,6 @@ class BuyerOrdersScreen(BuyerScreen):
 
     def action_show_tab(self, tab: str) -> None:
         self.show_tab(tab)
-
-    def check_action(self, action: str, parameters) -> bool | None:
-        """The tabs change once the orders are read."""
-        return self.orders is not None or action not in ("tab", "show_tab")
 
     def show_tab(self, tab: str) -> None:
         self.tab = tab

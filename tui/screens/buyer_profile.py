@@ -73,11 +73,14 @@ class BuyerProfileScreen(BuyerScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        """Back here (not only between two screens of a journey): read again."""
+        if not work.journeying(self.journey):
+            self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self.journey:  # the keys here work again once it has ended
+        if event.worker is self.journey and event.worker.is_finished:  # back from the journey
             self.refresh_bindings()
+            self.reload()
 
     def on_data_changed(self, message) -> None:
         self.reload()
@@ -95,7 +98,7 @@ class BuyerProfileScreen(BuyerScreen):
         starts no second one."""
         if self.app.db is None:
             return None
-        return self.journey is None or self.journey.is_finished
+        return not work.journeying(self.journey)
 
     def reload(self) -> None:
         if self.app.db is None:  # the first frame: the app opens the database right after it
@@ -136,6 +139,20 @@ class BuyerProfileScreen(BuyerScreen):
             standing.append("Good: no refused deliveries.")
         self.query_one("#profile-standing", Static).update(standing)
         self.query_one(NavBar).set_unread(buyer.unread if buyer else 0)
+
+    def on_key(self, event) -> None:
+        """A key that starts the journey starts it here, before the keys typed after it
+        are looked at (a binding acts only once the key has passed every screen's
+        handlers): those keys are then held for the journey's first screen. The keys are
+        the bindings' (a keymap may change them)."""
+        active = self.active_bindings.get(event.key)
+        place = active.binding.action if active and active.node is self else None
+        if place in buyer_flow.PLACES and self.is_active and self.check_action(place, ()):
+            event.stop()
+            event.prevent_default()
+            self.go(place)
+            return
+        work.hold(self, event)  # between two screens of the journey: the next one's
 
     def go(self, place: str) -> None:
         self.journey = buyer_flow.start(self, self.identity, place)
