@@ -296,8 +296,9 @@ class OrderDeskApp(App):
 
     async def on_event(self, event: events.Event) -> None:
         """A key that comes while a flow is between two screens waits for the next one
-        (tui/work.py `hold`)."""
-        if isinstance(event, events.Key) and not event.is_forwarded and work.hold(self, event):
+        (tui/work.py `hold`): as it arrives, and as it comes back from the screen it was
+        passed to, before the keys' bindings act on it."""
+        if isinstance(event, events.Key) and work.hold(self, event):
             return
         await super().on_event(event)
 

@@ -14,11 +14,12 @@ trip) or a busy SQLite file must never freeze it. So a screen never opens a sess
 - `flow(node, journey)` runs a flow as a worker (group FLOW); in it, `ask(app, screen)`
   pushes a screen and awaits its answer. A flow counts as work in progress (`running`:
   tests wait for it) except while it waits for a person's answer.
-- `hold(screen, key)`: a key that comes while a flow is between two screens (the one
-  that answered is gone, the next is not up yet) reaches the screen the flow runs over;
-  that screen holds it (its `on_key`), and it is given to the next screen once that one
-  is up and painted (or back to it when the flow ends): a person typing ahead (Enter
-  right after m, keys batched by an SSH connection) loses no key.
+- `hold(app, key)`: a key that comes while a flow is between two screens (the one
+  that answered is gone, the next is not up yet) is held by the app, and given to the
+  next screen once that one is up (or to the screen below when the flow ends), one key
+  at a time, each once the one before it has been handled whole: a person typing ahead
+  (Enter right after m, keys batched by an SSH connection) loses no key, and no key
+  acts on a screen that has already answered.
 
 Each job runs in the worker group `data:KEY`, exclusive within it: a newer read of the
 same kind (a filter changed twice) supersedes an older one, whose result is dropped.
@@ -139,11 +140,11 @@ async def ask(app, screen: Screen[T]) -> T | None:
 
 def hold(node: DOMNode, event: events.Key) -> bool:
     """Hold `event` while a flow is between two screens, or while keys held before it wait
-    their turn; False if it goes on now. Asked twice of every key: by the app as the key
-    arrives (`OrderDeskApp.on_event`), so no key reaches a screen a flow has pushed but
-    not yet mounted, or one that has answered; and by the screen a flow starts from (its
-    `on_key`), for the keys the app passed on before the key that started the flow was
-    handled."""
+    their turn; False if it goes on now. The app asks it of every key twice
+    (`OrderDeskApp.on_event`): as the key arrives, so no key reaches a screen a flow has
+    pushed but not yet mounted; and as it comes back from the screen it was passed to,
+    before the bindings act on it, for the keys passed on before the one ahead of them
+    took the flow between screens (a screen that answered must not take them)."""
     app = node.app
     given = getattr(event, "held", False)  # held before, and given to the screen on top
     if not (_between_screens(app) or (_held.get(app) and not given)):

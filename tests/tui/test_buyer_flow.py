@@ -231,3 +231,27 @@ def test_keys_typed_ahead_of_the_flows_screens_reach_them(demo_db):
             assert [type(s).__name__ for s in app.screen_stack[-2:]] == ["BuyerProfileScreen", "BuyerOrderScreen"]
 
     asyncio.run(drive())
+
+
+def test_keys_typed_ahead_through_a_journey_there_and_back_each_act_on_their_screen(demo_db):
+    """A longer burst at once, forward and back: each key waits until the one before it
+    has been handled whole (a list's Enter is a key, an action, a message, an answer), so
+    none lands on a screen that has already answered or is not up yet. Three times over:
+    how the keys interleave with the flow's reads varies from run to run."""
+    rows = row_keys(BUYER, demo_db)
+
+    async def drive():
+        app = buyer_app(demo_db, watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            for _ in range(3):
+                # Profile → Settings → Your orders, down two, open; back, up one, open; back to the Profile.
+                press_at_once(app, ["m", "enter", "j", "j", "enter", "escape", "k", "enter"])
+                await settle_until(pilot, lambda: isinstance(app.screen, BuyerOrderScreen)
+                                   and app.screen.order_id == rows[1], "the second order opens")
+                await settled(pilot)
+                press_at_once(app, ["escape", "escape", "escape"])
+                await settle_until(pilot, lambda: isinstance(app.screen, BuyerProfileScreen), "back on the Profile")
+                await settled(pilot)
+
+    asyncio.run(drive())

@@ -143,16 +143,14 @@ class BuyerProfileScreen(BuyerScreen):
     def on_key(self, event) -> None:
         """A key that starts the journey starts it here, before the keys typed after it
         are looked at (a binding acts only once the key has passed every screen's
-        handlers): those keys are then held for the journey's first screen. The keys are
-        the bindings' (a keymap may change them)."""
+        handlers): the app then holds those keys for the journey's screens (tui/work.py
+        `hold`). The keys are the bindings' (a keymap may change them)."""
         active = self.active_bindings.get(event.key)
         place = active.binding.action if active and active.node is self else None
         if place in buyer_flow.PLACES and self.is_active and self.check_action(place, ()):
             event.stop()
             event.prevent_default()
             self.go(place)
-            return
-        work.hold(self, event)  # between two screens of the journey: the next one's
 
     def go(self, place: str) -> None:
         self.journey = buyer_flow.start(self, self.identity, place)
