@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core import refunds, rules
@@ -21,7 +21,7 @@ from core.queries.model import ReadModel, internal
 from core.state import cancellation_view, iso, load_order
 from core.models import (
     Buyer, Cancellation, Notification, Order, OrderEvent, OrderLine,
-    OutboxEmail, Package, Shop,
+    Package, Shop,
 )
 
 BUYER_TABS = {  # the buyer app's "Your orders" tabs
@@ -29,14 +29,6 @@ BUYER_TABS = {  # the buyer app's "Your orders" tabs
     "to_ship": ("on_hold", "awaiting_shipment", "awaiting_collection"),
     "shipped": ("partially_shipping", "in_transit"),
     "delivered": ("delivered", "completed"),
-    "cancelled": ("cancelled",),
-    "all": rules.ORDER_STATUSES,
-}
-SELLER_TABS = {  # the seller centre's tabs, To Ship first
-    "to_ship": ("awaiting_shipment", "awaiting_collection"),
-    "unpaid": ("unpaid", "on_hold"),
-    "shipped": ("partially_shipping", "in_transit"),
-    "completed": ("delivered", "completed"),
     "cancelled": ("cancelled",),
     "all": rules.ORDER_STATUSES,
 }
@@ -298,27 +290,6 @@ def list_orders(session: Session, now: datetime, **filters) -> list[dict]:
     return [view.as_dict() for view in read_orders(session, now, **filters)]
 
 
-@dataclass(frozen=True)
-class BoardPage:
-    rows: list[dict]
-    cursor: tuple[datetime, str] | None  # pass back as `after` for the next page
-
-
-def board_page(session: Session, shop_id: int, *, statuses=None, skus=None,
-               after: tuple[datetime, str] | None = None, limit: int = 50) -> BoardPage:
-    """One page of a shop's orders, newest first, by keyset on (created_at, id)."""
-    query = _filtered(select(Order).where(Order.shop_id == shop_id), statuses=statuses, sku=skus)
-    if after is not None:
-        created, order_id = after
-        query = query.where(or_(Order.created_at < created,
-                                and_(Order.created_at == created, Order.id < order_id)))
-    orders = session.exec(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
-    rows = [{"id": o.id, "status": o.status, "created_at": o.created_at, "buyer_id": o.buyer_id,
-             "ship_by": o.ship_by, "version": o.version} for o in orders]
-    cursor = (orders[-1].created_at, orders[-1].id) if len(orders) == limit else None
-    return BoardPage(rows, cursor)
-
-
 def status_counts(session: Session, shop_id: int | None = None) -> dict[str, int]:
     query = select(Order.status, func.count()).group_by(Order.status)
     if shop_id is not None:
@@ -332,40 +303,6 @@ def buyer_orders(session: Session, username: str, tab: str = "all", now: datetim
                  limit: int = 100) -> list[dict]:
     """A buyer's orders for one "Your orders" tab, newest first (the contract's JSON)."""
     return list_orders(session, now, statuses=BUYER_TABS[tab], buyer=username, limit=limit)
-
-
-def read_requests(session: Session, *, shop: str | None = None,
-                  status: str = "request_pending") -> list[CancellationView]:
-    """Buyers' cancellation requests, the nearest deadline first."""
-    query = select(Cancellation).where(Cancellation.status == status)
-    if shop:
-        query = query.join(Order, Order.id == Cancellation.order_id).join(Shop, Shop.id == Order.shop_id) \
-            .where(Shop.name == shop)
-    return [CancellationView.of(cancellation_view(session, c)) for c in
-            session.exec(query.order_by(Cancellation.deadline_at, Cancellation.id)).all()]
-
-
-def requests_list(session: Session, **filters) -> list[dict]:
-    """`read_requests` as the contract's JSON."""
-    return [request.as_dict() for request in read_requests(session, **filters)]
-
-
-def outbox_list(session: Session, *, status: str | None = None, limit: int = 200,
-                now: datetime | None = None) -> list[dict]:
-    """Emails, newest first. `unknown`: a `sending` email whose sender let go or vanished
-    (rules.email_unknown, judged at `now`, default the real clock); `problem`: what a
-    person must know and do for a failed or unknown one."""
-    now = now or datetime.now(UTC)
-    query = select(OutboxEmail)
-    if status:
-        query = query.where(OutboxEmail.status == status)
-    emails = session.exec(query.order_by(OutboxEmail.id.desc()).limit(limit)).all()
-    return [{"id": e.id, "order_id": e.order_id, "cancellation_id": e.cancellation_id,
-             "message_id": e.message_id, "to": e.to_address, "subject": e.subject, "body": e.body,
-             "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
-             "next_attempt_at": iso(e.next_attempt_at), "claimed_at": iso(e.claimed_at),
-             "unknown": rules.email_unknown(e, now), "problem": rules.email_problem(e, now),
-             "created_at": iso(e.created_at), "sent_at": iso(e.sent_at)} for e in emails]
 
 
 @dataclass(frozen=True, slots=True)
