@@ -180,7 +180,7 @@ async def _give(app) -> None:
     try:
         await _handled(app)  # the screen's own mounting done: focus, first draw
         held = _held.get(app)
-        while held and not _between_screens(app):
+        while held and app.is_running and not _between_screens(app):
             key, character = held.pop(0)
             event = events.Key(key, character)
             event.held = True  # given now: not held again, unless a flow is between screens when it arrives
@@ -189,7 +189,7 @@ async def _give(app) -> None:
             await _handled(app)
     finally:
         _giving.pop(app, None)
-    if _held.get(app) and not _between_screens(app):  # held while this one was finishing
+    if _held.get(app) and app.is_running and not _between_screens(app):  # held while this one was finishing
         _give_held_keys(app)
 
 
@@ -199,6 +199,8 @@ async def _handled(app, hops: int = 50) -> None:
     a callback queued behind them in each. A widget taken down meanwhile (a screen that
     answered) is not waited for: its queue is dropped."""
     for _ in range(hops):
+        if not app.is_running or not app.screen_stack:  # the app is ending: nothing to give to
+            return
         pumps = [app, *app.screen.walk_children(with_self=True)]
         if all(pump._message_queue.empty() for pump in pumps):
             return
