@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from core import rules, services
-from core.queries import orders as queries
+from core.queries import outbox as outbox_queries
 from core.outbox import Mailer, SettingError, SmtpSettings, backoff, change, send_pending
 from tests.core.builders import NOW, OTHER_BUYER, oid, simple_order
 from tests.mail import WAIT, free_port
@@ -39,7 +39,7 @@ def cancelled(make_world, n: int = 1, **kw):
 def emails(w, now=NOW) -> list[dict]:
     """The outbox as `outbox list` shows it at `now`, oldest first."""
     with w.db.read() as session:
-        return sorted(queries.outbox_list(session, now=now), key=lambda e: e["id"])
+        return sorted((e.as_dict() for e in outbox_queries.emails(session, now=now)), key=lambda e: e["id"])
 
 
 def test_backoff_doubles_from_30_seconds_up_to_an_hour():

@@ -1,5 +1,6 @@
 """One order, whole, as the seller sees it, with the card's actions as keys.
-The scanner opens this screen."""
+The scanner opens this screen. It reads the order off the UI thread (`tui.work`): the
+same read model `orderdesk orders show` prints."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core.queries import orders as queries
+from tui import work
 from tui.active import leave
 from tui.format import order_text
+from tui.lazy import lazy_import
+
+queries = lazy_import("core.queries.orders")
 
 
 class SellerOrderScreen(Screen):
@@ -41,8 +45,10 @@ class SellerOrderScreen(Screen):
         self.reread()
 
     def reread(self) -> None:
-        with self.app.db.read() as session:
-            view = queries.order_view(session, self.order_id, self.app.now())
+        read, order_id = queries.read_order, self.order_id  # resolved on the UI thread (tui.lazy)
+        work.read(self, lambda session, now: read(session, order_id, now), self.show, key="seller.order")
+
+    def show(self, view) -> None:
         self.query_one("#order-text", Static).update(order_text(view) if view else
                                                       f"There is no order {self.order_id}.")
 
