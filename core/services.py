@@ -644,16 +644,23 @@ def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, i
                           auto_approved=True)
             done["auto_approved"] += 1
     for order_id in due["sla"]:
-        done["auto_cancelled"] += _sla_cancel(session, load_order(session, order_id), now)
-    for order_id in due["finished"]:
         state = load_order(session, order_id)
-        if state.order.status != "delivered" or state.order.completes_at > now:
-            continue
-        state.order.completed_at = now
-        _touch(state, now)
-        _event(session, state.order, now, "system", "completed")
-        done["completed"] += 1
+        done["auto_cancelled"] += _sla_cancel(session, state, now)
+        if order_id not in due["finished"]:  # what was left of it was delivered long ago
+            done["completed"] += _complete(session, state, now)
+    for order_id in due["finished"]:
+        done["completed"] += _complete(session, load_order(session, order_id), now)
     return done
+
+
+def _complete(session: Session, state: OrderState, now: datetime) -> bool:
+    """A delivered order past its return window completes (False: not yet, or not any more)."""
+    if state.order.status != "delivered" or state.order.completes_at > now:
+        return False
+    state.order.completed_at = now
+    _touch(state, now)
+    _event(session, state.order, now, "system", "completed")
+    return True
 
 
 def _sla_cancel(session: Session, state: OrderState, now: datetime) -> int:

@@ -207,3 +207,13 @@ def test_deadlines_as_the_board_reads_them():
     assert rules.sla_level(NOW + timedelta(hours=2) - SECOND, NOW) == "red"
     assert rules.sla_level(NOW - timedelta(hours=1), NOW) == "red"
     assert rules.sla_level(None, NOW) is None
+
+
+def test_what_the_clock_leaves_delivered_long_ago_completes_in_the_same_run(make_world):
+    w = make_world(split_order(1, first="delivered", second="awaiting_shipment"))
+    late = PAID_AT + timedelta(days=40)  # both the pack-by and the return window passed
+    done = services.process_due(w.db, now=late).record
+    assert (done["auto_cancelled"], done["completed"]) == (1, 1)
+    assert w.order(O1).status == "completed"
+    again = services.process_due(w.db, now=late).record
+    assert again["auto_cancelled"] == again["completed"] == 0
