@@ -26,12 +26,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, exists, literal, union_all
+from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, select
 
-from core import effects, refunds, rules
+from core import effects, refunds, rules, sla
 from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
 from core.effects import fingerprint  # noqa: F401  (the name callers know)
@@ -704,37 +704,20 @@ def advance_clock(session: Session, *, by: timedelta):
 _TIME = Order.__table__.c.hold_until.type
 
 
-def _waiting(status: str):
-    return exists().where(Package.order_id == Order.id, Package.status == status)
-
-
 @functools.cache
 def _due_statement(shops: int):
     """Built once per number of shops (every command runs it): `now`, `limit` and each
-    shop's SLA bounds are parameters. The SLA parts are per shop, since each shop has its
-    own windows: an unpaid order is due once created before now - its payment window (on
-    `ix_orders_shop_status_created`); a package to pack once paid before now - the
-    dispatch window (created <= paid, so the same index bounds it: in a shop whose clock
-    runs, few orders that old are still unpacked); a packed one once its order's ship_by
-    has passed (`ix_orders_shop_status_ship_by`). The EXISTS probes keep out Partially
-    Shipping orders whose waiting package is of the other kind."""
+    shop's SLA bounds (core.sla: the windows are the shop's) are parameters."""
     now, limit = bindparam("now", type_=_TIME), bindparam("limit")
     parts = [("held", Order.id, (Order.status == "on_hold", Order.hold_until <= now)),
              ("overdue", Cancellation.id, (Cancellation.status == "request_pending",
                                            Cancellation.deadline_at <= now)),
              ("finished", Order.id, (Order.status == "delivered", Order.completes_at <= now))]
     for n in range(shops):
-        shop = bindparam(f"shop{n}")
-        unpaid, unpacked = bindparam(f"unpaid{n}", type_=_TIME), bindparam(f"unpacked{n}", type_=_TIME)
-        parts += [
-            ("sla", Order.id, (Order.shop_id == shop, Order.status == "unpaid", Order.created_at <= unpaid)),
-            ("sla", Order.id, (Order.shop_id == shop,
-                               Order.status.in_(("on_hold", "awaiting_shipment", "partially_shipping")),
-                               Order.created_at <= unpacked, Order.paid_at <= unpacked,
-                               _waiting("awaiting_shipment"))),
-            ("sla", Order.id, (Order.shop_id == shop,
-                               Order.status.in_(("awaiting_shipment", "awaiting_collection", "partially_shipping")),
-                               Order.ship_by <= now, _waiting("awaiting_collection")))]
+        shop = Order.shop_id == bindparam(f"shop{n}")
+        parts += [("sla", Order.id, (shop, sla.unpaid_by(bindparam(f"unpaid{n}", type_=_TIME)))),
+                  ("sla", Order.id, (shop, sla.unpacked_by(bindparam(f"unpacked{n}", type_=_TIME)))),
+                  ("sla", Order.id, (shop, sla.uncollected_by(now)))]
     subqueries = [select(literal(kind).label("kind"), column.label("id")).where(*where)
                   .order_by(column).limit(limit).subquery() for kind, column, where in parts]
     return union_all(*(select(part.c.kind, part.c.id) for part in subqueries))
