@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual.widgets import Static
 
 from core.clock import parse_instant
 from core.queries import board
 from core.queries.cards import BoardFilter
 from tests.tui.conftest import DEMO_NOW
-from tests.waiting import settle_until
+from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
 from tui.widgets.card_list import CardList
 
@@ -32,13 +33,13 @@ def shown(app) -> list[str]:
 
 
 def warning_of(app, order_id: str):
-    """The card's SLA warning as drawn: (its text, its colour), from the list's own lines."""
+    """The card's SLA warning as drawn: (its text, its style), from the list's own lines."""
     cards = app.screen.query_one(CardList)
     for y in range(cards.size.height):
         segments = list(cards.render_line(y))
         if any(order_id in s.text for s in segments):
             found = next(s for s in segments if "auto-cancels" in s.text)
-            return found.text.strip(), found.style.color
+            return found.text.strip(), found.style
     raise AssertionError(f"{order_id} is not on the screen")
 
 
@@ -49,14 +50,16 @@ def test_cards_warn_amber_under_12_hours_and_red_under_2(demo_db):
             await pilot.pause()
             cards = app.screen.query_one(CardList)
             await settle_until(pilot, lambda: len(cards.cards) > 3, "the To Ship cards")
-            warn = cards.get_component_rich_style("cardlist--warn").color
-            error = cards.get_component_rich_style("cardlist--error").color
+            amber = cards.get_component_rich_style("cardlist--warn").color
+            red = cards.get_component_rich_style("cardlist--error").color
             dim = cards.get_component_rich_style("cardlist--dim", partial=True).color  # as the list draws it
-            assert len({warn, error, dim}) == 3
-            assert warning_of(app, RED) == ("auto-cancels in 1h 30m", error)
-            assert warning_of(app, AMBER) == ("auto-cancels in 4h 00m", amber := warn)
-            assert amber != error
-            assert warning_of(app, CALM) == ("auto-cancels in 1d 18h", dim)
+            assert len({amber, red, dim}) == 3
+            text, style = warning_of(app, RED)  # red: a badge, readable on the cursor's colour too
+            assert (text, style.bgcolor) == ("auto-cancels in 1h 30m", red)
+            text, style = warning_of(app, AMBER)
+            assert (text, style.color, style.bgcolor) == ("auto-cancels in 4h 00m", amber, cards.rich_style.bgcolor)
+            text, style = warning_of(app, CALM)
+            assert (text, style.color) == ("auto-cancels in 1d 18h", dim)
 
     asyncio.run(drive())
 
@@ -104,3 +107,13 @@ def test_the_due_soon_filter_shows_what_the_clock_cancels_within_12_hours(demo_d
                 assert card.sla_level(parse_instant(DEMO_NOW)) in ("amber", "red")
 
     asyncio.run(drive())
+
+
+SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_warnings_snapshot(demo_db, snap_compare, size):
+    """The due-soon filter: red, then amber warnings, counts in the status bar."""
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=["t", "t", "t", "t"],
+                        run_before=settled)

@@ -34,6 +34,9 @@ seller = lazy_import("tui.flows.seller")  # its screens and commands: not needed
 SCAN_MIN_DIGITS = 4
 NARROW = 110  # columns: below this the bars shorten large counts
 SEARCH_PAUSE = 0.15  # seconds of no typing before a large shop is searched
+# the To Ship filters on a narrow terminal (all five fit in 80 columns)
+SHORT_STATUS = {"awaiting_shipment": "Shipment", "awaiting_collection": "Collection",
+                "partially_shipping": "Part shipped"}
 
 
 class SellerBoardScreen(Screen):
@@ -235,7 +238,8 @@ class SellerBoardScreen(Screen):
         if self.tab == "to_ship":
             bar.append("Status ", "dim")
             for status in TO_SHIP_FILTERS:
-                name = "All" if status is None else "Due soon" if status == DUE_SOON else status_label(status)
+                name = "All" if status is None else "Due soon" if status == DUE_SOON else \
+                    SHORT_STATUS[status] if narrow else status_label(status)
                 due = status == DUE_SOON and isinstance(counts.due_soon, int) and counts.due_soon > 0
                 bar.append(f" {name} {c(counts.of_filter(status))} ",
                            "bold reverse" if status == self.status else "bold yellow" if due else "")

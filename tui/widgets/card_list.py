@@ -38,7 +38,7 @@ AHEAD = 3  # the next page is asked for when the cursor comes this near the wind
 PAGE = BOARD_PAGE  # a page shorter than this is the last one
 
 TO_SHIP_STATUSES = frozenset(TAB_STATUSES["to_ship"])
-SLA_STYLES = {"amber": "cardlist--warn", "red": "cardlist--error"}  # OrderCard.sla_level -> style
+SLA_STYLES = {"amber": "cardlist--warn", "red": "cardlist--urgent"}  # OrderCard.sla_level -> style
 
 Query = Callable[["Session", datetime], list[OrderCard]]
 Source = Callable[..., Query]  # source(after=key | before=key | at=key | nothing) -> the query of that page
@@ -70,13 +70,14 @@ class CardList(Widget, can_focus=True):
     CardList > .cardlist--dim { color: $text-muted; }
     CardList > .cardlist--warn { color: $warning; text-style: bold; }
     CardList > .cardlist--error { color: $error; text-style: bold; }
+    CardList > .cardlist--urgent { color: $text; background: $error; text-style: bold; }
     CardList > .cardlist--badge { color: $text; background: $warning 50%; text-style: bold; }
     CardList > .cardlist--status { color: $accent; }
     CardList > .cardlist--rule { color: $panel-lighten-2; }
     """
     COMPONENT_CLASSES = {
         "cardlist--cursor", "cardlist--id", "cardlist--dim", "cardlist--warn", "cardlist--error",
-        "cardlist--badge", "cardlist--status", "cardlist--rule",
+        "cardlist--badge", "cardlist--status", "cardlist--rule", "cardlist--urgent",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Previous order", id="cards.up", show=False,
@@ -397,7 +398,8 @@ class CardList(Widget, can_focus=True):
         head.append(status_label(card.status), style("cardlist--status"))
         if self.now is not None and (left := time_left(card.auto_cancel_at, self.now)):
             head.append("  ")
-            head.append(left, style(SLA_STYLES.get(card.sla_level(self.now), "cardlist--dim")))
+            level = card.sla_level(self.now)
+            head.append(f" {left} " if level == "red" else left, style(SLA_STYLES.get(level, "cardlist--dim")))
         right = Text()
         if card.request_id:
             right.append(" Cancel requested ", style("cardlist--badge"))
