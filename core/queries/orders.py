@@ -62,6 +62,8 @@ def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
         "shop": shop.name, "currency": order.currency, "version": order.version,
         "created_at": iso(order.created_at), "paid_at": iso(order.paid_at),
         "hold_until": iso(order.hold_until), "ship_by": iso(order.ship_by),
+        "auto_cancel": [{"reason": d.reason, "at": iso(d.at), "package_ids": list(d.package_ids)}
+                        for d in rules.sla_deadlines(order, shop, packages)],  # the SLA clock, soonest first
         "recipient": order.recipient, "address": order.address,
         "totals": totals,
         "lines": [{
