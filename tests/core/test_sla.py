@@ -9,10 +9,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func
+from sqlmodel import select
 
-from core import rules, services
+from core import rules, services, synthetic
 from core.db import Database
-from core.models import Shop
+from core.models import Order, Shop
 from tests.core.builders import NOW, STOCK, oid, pid, simple_order, split_order
 
 O1, P1 = oid(1), pid(1)
@@ -217,3 +219,21 @@ def test_what_the_clock_leaves_delivered_long_ago_completes_in_the_same_run(make
     assert w.order(O1).status == "completed"
     again = services.process_due(w.db, now=late).record
     assert again["auto_cancelled"] == again["completed"] == 0
+
+
+def test_synthetic_shops_meet_their_sla(tmp_path):
+    """Generated history has no order still waiting past a deadline (such orders would have
+    been cancelled by the system): loading it cancels nothing."""
+    from tests.databases import fresh_url
+
+    db = Database(fresh_url(tmp_path))
+    try:
+        synthetic.generate(db, 3000, seed=7, now=NOW, workers=0)
+        assert services.process_due(db, now=NOW).record["auto_cancelled"] == 0
+        with db.read() as session:
+            late = session.exec(select(func.count()).select_from(Order).where(
+                Order.status.in_(("awaiting_shipment", "awaiting_collection", "partially_shipping")),
+                Order.paid_at <= NOW - timedelta(hours=40))).one()
+        assert late > 0  # orders near their deadlines are there, only none past them
+    finally:
+        db.dispose()
