@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from core import refunds, rules
+from core.queries.cards import TAB_STATUSES
 from core.results import Refusal
 from core.state import iso, cancellation_view
 from core.models import (
@@ -29,14 +30,8 @@ BUYER_TABS = {  # the buyer app's "Your orders" tabs
     "cancelled": ("cancelled",),
     "all": rules.ORDER_STATUSES,
 }
-SELLER_TABS = {  # the seller centre's tabs, To Ship first
-    "to_ship": ("awaiting_shipment", "awaiting_collection"),
-    "unpaid": ("unpaid", "on_hold"),
-    "shipped": ("partially_shipping", "in_transit"),
-    "completed": ("delivered", "completed"),
-    "cancelled": ("cancelled",),
-    "all": rules.ORDER_STATUSES,
-}
+# the seller centre's tabs, To Ship first: the board's own (one definition)
+SELLER_TABS = {tab: statuses or rules.ORDER_STATUSES for tab, statuses in TAB_STATUSES.items()}
 
 
 def order_view(session: Session, order_id: str, now: datetime) -> dict | None:

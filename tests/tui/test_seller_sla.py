@@ -75,12 +75,12 @@ def test_most_urgent_first_and_newest_first_a_key_away(demo_db):
             ship_bys = [c.ship_by for c in cards.cards]
             assert ship_bys == sorted(ship_bys)
             assert "most urgent first" in str(app.screen.query_one("#position", Static).render())
-            await pilot.press("n")
+            await pilot.press("u")
             await settle_until(pilot, lambda: "newest first" in str(
                 app.screen.query_one("#position", Static).render()), "newest first")
             created = [c.created_at for c in cards.cards]
             assert created == sorted(created, reverse=True) and set(shown(app)) >= {RED, AMBER, CALM}
-            await pilot.press("n")
+            await pilot.press("u")
             await settle_until(pilot, lambda: shown(app)[0] == RED, "most urgent first again")
 
     asyncio.run(drive())

@@ -40,7 +40,7 @@ SHORT_STATUS = {"awaiting_shipment": "Shipment", "awaiting_collection": "Collect
 
 
 class SellerBoardScreen(Screen):
-    """A shop's orders as cards, To Ship first: there the most urgent first (ship-by; `n`
+    """A shop's orders as cards, To Ship first: there the most urgent first (ship-by; `u`
     toggles newest first), elsewhere newest first."""
 
     TITLE = "To Ship board"
@@ -74,7 +74,7 @@ class SellerBoardScreen(Screen):
         Binding("t", "status_filter", "Status", id="board.status",
                 tooltip="To Ship: All, Awaiting Shipment, Awaiting Collection, Partially Shipping, "
                         "or Due soon (auto-cancels within 12 h)"),
-        Binding("n", "sort", "Sort", id="board.sort", show=False,
+        Binding("u", "sort", "Sort", id="board.sort", show=False,
                 tooltip="To Ship: most urgent first (ship-by) or newest first"),
         Binding("f", "products", "Products", id="board.products",
                 tooltip="Show only orders with some of the shop's products"),
