@@ -5,6 +5,7 @@ newest first a key away. On the demo data at the demo clock (2026-11-20 12:00)."
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from textual.widgets import Static
@@ -15,7 +16,7 @@ from core.queries.cards import BoardFilter
 from tests.tui.conftest import DEMO_NOW
 from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
-from tui.widgets.card_list import CardList
+from tui.widgets.card_list import CardList, time_left
 
 SHOP = "Lakehouse Home"
 RED = "576468476180488348"  # to hand over by 13:30: "auto-cancels in 1h 30m"
@@ -51,7 +52,7 @@ def test_cards_warn_amber_under_12_hours_and_red_under_2(demo_db):
             cards = app.screen.query_one(CardList)
             await settle_until(pilot, lambda: len(cards.cards) > 3, "the To Ship cards")
             amber = cards.get_component_rich_style("cardlist--warn").color
-            red = cards.get_component_rich_style("cardlist--error").color
+            red = cards.get_component_rich_style("cardlist--urgent").bgcolor
             dim = cards.get_component_rich_style("cardlist--dim", partial=True).color  # as the list draws it
             assert len({amber, red, dim}) == 3
             text, style = warning_of(app, RED)  # red: a badge, readable on the cursor's colour too
@@ -117,3 +118,13 @@ def test_warnings_snapshot(demo_db, snap_compare, size):
     """The due-soon filter: red, then amber warnings, counts in the status bar."""
     assert snap_compare(seller_app(demo_db), terminal_size=size, press=["t", "t", "t", "t"],
                         run_before=settled)
+
+
+def test_the_time_left_reads_like_a_person_says_it():
+    now = parse_instant(DEMO_NOW)
+    assert time_left(None, now) == ""
+    assert time_left(now - timedelta(minutes=5), now) == "auto-cancels now"  # before the clock has run
+    assert time_left(now, now) == "auto-cancels now"
+    assert time_left(now + timedelta(seconds=20), now) == "auto-cancels in 1m"
+    assert time_left(now + timedelta(minutes=90), now) == "auto-cancels in 1h 30m"
+    assert time_left(now + timedelta(days=2, hours=3, minutes=59), now) == "auto-cancels in 2d 3h"

@@ -69,15 +69,14 @@ class CardList(Widget, can_focus=True):
     CardList > .cardlist--id { color: $text; text-style: bold; }
     CardList > .cardlist--dim { color: $text-muted; }
     CardList > .cardlist--warn { color: $warning; text-style: bold; }
-    CardList > .cardlist--error { color: $error; text-style: bold; }
     CardList > .cardlist--urgent { color: $text; background: $error; text-style: bold; }
     CardList > .cardlist--badge { color: $text; background: $warning 50%; text-style: bold; }
     CardList > .cardlist--status { color: $accent; }
     CardList > .cardlist--rule { color: $panel-lighten-2; }
     """
     COMPONENT_CLASSES = {
-        "cardlist--cursor", "cardlist--id", "cardlist--dim", "cardlist--warn", "cardlist--error",
-        "cardlist--badge", "cardlist--status", "cardlist--rule", "cardlist--urgent",
+        "cardlist--cursor", "cardlist--id", "cardlist--dim", "cardlist--warn", "cardlist--urgent",
+        "cardlist--badge", "cardlist--status", "cardlist--rule",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Previous order", id="cards.up", show=False,
