@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -88,6 +88,10 @@ class Order(SQLModel, table=True):
     shipping_tax: int = 0
     version: int = 1
     updated_at: datetime
+    # The SLA clock (core.rules, `sla_deadlines`) runs for this order here. False for orders
+    # imported from Seller Center: the platform runs their clock, and the next export brings
+    # what it did (a cancellation here would also stop the order being updated by a re-import).
+    sla_clock: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Package(SQLModel, table=True):

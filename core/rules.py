@@ -399,9 +399,10 @@ def sla_deadlines(order, shop, packages) -> list[Deadline]:
     (`dispatch_timeout`); a package Awaiting Collection must be collected by the order's
     `ship_by`, payment + `ship_within_hours` (`collection_timeout`). The clock runs per
     package: in a Partially Shipping order only the packages still waiting are cancelled.
-    An order on hold is paid, so its clock runs too (holds are far shorter)."""
+    An order on hold is paid, so its clock runs too (holds are far shorter). An order
+    whose `sla_clock` is off (imported from Seller Center: the platform runs it) has none."""
     live = tuple(p.id for p in packages if p.status != "cancelled")
-    if not live or order.status == "cancelled":
+    if not live or order.status == "cancelled" or not order.sla_clock:
         return []
     if order.paid_at is None:
         return [Deadline("payment_overdue", order.created_at + timedelta(hours=shop.pay_within_hours), live)]

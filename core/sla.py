@@ -26,6 +26,11 @@ UNPACKED = ("on_hold", "awaiting_shipment", "partially_shipping")  # may hold a 
 UNCOLLECTED = ("awaiting_shipment", "awaiting_collection", "partially_shipping")  # ...or one packed
 
 
+def clocked(*conditions):
+    """The conditions, for orders whose SLA clock runs here (models.Order.sla_clock)."""
+    return and_(Order.sla_clock.is_(True), *conditions)
+
+
 def waiting(status: str):
     """The order has a package in `status`."""
     return exists().where(Package.order_id == Order.id, Package.status == status)
@@ -33,18 +38,18 @@ def waiting(status: str):
 
 def unpaid_by(created_before):
     """Unpaid, created by `created_before` (the time minus the shop's payment window)."""
-    return and_(Order.status.in_(UNPAID), Order.created_at <= created_before)
+    return clocked(Order.status.in_(UNPAID), Order.created_at <= created_before)
 
 
 def unpacked_by(paid_before):
     """A package to pack, paid by `paid_before` (the time minus the shop's dispatch window)."""
-    return and_(Order.status.in_(UNPACKED), Order.created_at <= paid_before,
-                Order.paid_at <= paid_before, waiting("awaiting_shipment"))
+    return clocked(Order.status.in_(UNPACKED), Order.created_at <= paid_before,
+                   Order.paid_at <= paid_before, waiting("awaiting_shipment"))
 
 
 def uncollected_by(when):
     """A packed package, its order's ship-by by `when`."""
-    return and_(Order.status.in_(UNCOLLECTED), Order.ship_by <= when, waiting("awaiting_collection"))
+    return clocked(Order.status.in_(UNCOLLECTED), Order.ship_by <= when, waiting("awaiting_collection"))
 
 
 def to_ship_due_by(pack_within_hours: int, when: datetime):

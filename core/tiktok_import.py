@@ -1239,7 +1239,8 @@ def _write(session, summary: _Summary, groups: dict, specs: list[_OrderSpec], sh
     done = 0
     for spec, is_new in [(s, True) for s in new] + [(s, False) for s in changed]:
         row = {**spec.order, "shop_id": shop.id, "buyer_id": buyer_ids[spec.buyer or "tiktok-buyer"],
-               "currency": shop.currency, "updated_at": now}
+               "currency": shop.currency, "updated_at": now,
+               "sla_clock": False}  # Seller Center's own clock runs for it (models.Order.sla_clock)
         if is_new:
             orders.append({**row, "version": 1})
             events.append({"order_id": spec.id, "at": spec.order["created_at"], "actor": "buyer",

@@ -170,7 +170,7 @@ def load_cards(session: Session, order_ids: Iterable[str], *, urgent: bool = Fal
                Order.shipping_fee_platform_discount, Order.shipping_tax,
                Buyer.username, Buyer.name, Buyer.refusal_count, refunded,
                request.c.id, request.c.deadline_at,
-               Order.paid_at, Shop.pay_within_hours, Shop.pack_within_hours)
+               Order.paid_at, Order.sla_clock, Shop.pay_within_hours, Shop.pack_within_hours)
         .join(Buyer, Buyer.id == Order.buyer_id).join(Shop, Shop.id == Order.shop_id)
         .outerjoin(request, and_(request.c.order_id == Order.id, request.c.status == "request_pending"))
         .where(Order.id.in_(order_ids))).all()

@@ -4,6 +4,10 @@ when an order auto-cancels; `clock advance 6h` shows each kind happen, once."""
 from __future__ import annotations
 
 from core import rules
+from tests.cli.conftest import Orderdesk
+from tests.core.tiktok_samples import NOW as SAMPLES_NOW
+from tests.core.tiktok_samples import oid, row, write_csv
+from tests.databases import fresh_url
 
 PAYMENT = "576656310330697461"  # Metro Kit Co., unpaid since 15:00 yesterday
 DISPATCH = "576958692249217732"  # Lakehouse Home, paid 16:00 two days ago, not packed
@@ -41,3 +45,21 @@ def test_clock_advance_6h_shows_every_kind_of_auto_cancellation_once(od):
     assert moved - {PAYMENT, DISPATCH, COLLECTION} == {
         i for i in moved if before[i]["status"] == "on_hold"}
     assert od.ok("worker")["auto_cancelled"] == 0  # once
+
+
+def test_orders_imported_from_seller_center_keep_the_platforms_clock(tmp_path, capsys, monkeypatch):
+    """TikTok runs the clock of the orders it exported; the next export brings what it did.
+    So orderdesk never cancels an imported order by time, and a re-import still updates it."""
+    monkeypatch.delenv("ORDERDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ORDERDESK_NOW", raising=False)
+    od = Orderdesk(fresh_url(tmp_path, "imported"), capsys)
+    export = write_csv(tmp_path / "orders.csv", [row(oid(1))])  # To ship, paid on Nov 20
+    assert od("--now", SAMPLES_NOW, "import", "tiktok", str(export)).code == 0
+    week_later = "2026-11-27T12:00:00Z"
+    assert od.ok("--now", week_later, "worker")["auto_cancelled"] == 0
+    shown = od.ok("--now", week_later, "orders", "show", oid(1))
+    assert (shown["status"], shown["auto_cancel"]) == ("awaiting_shipment", [])
+    later = write_csv(tmp_path / "later.csv", [row(oid(1), Order_Status="Cancelled", Order_Substatus="",
+                                                   Cancel_By="System", Cancelled_Time="23/11/2026 08:00:00")])
+    assert od.ok("--now", week_later, "import", "tiktok", str(later))["updated"] == 1
+    assert od.ok("--now", week_later, "orders", "show", oid(1))["status"] == "cancelled"

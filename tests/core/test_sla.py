@@ -196,11 +196,12 @@ def test_deadlines_as_the_board_reads_them():
     shop = Row(pay_within_hours=24, pack_within_hours=48)
     packages = [Row(id="a", status="in_transit"), Row(id="b", status="awaiting_shipment"),
                 Row(id="c", status="awaiting_collection"), Row(id="d", status="cancelled")]
-    paid = Row(status="partially_shipping", created_at=CREATED_AT, paid_at=PAID_AT, ship_by=COLLECT_BY)
+    paid = Row(status="partially_shipping", created_at=CREATED_AT, paid_at=PAID_AT, ship_by=COLLECT_BY,
+               sla_clock=True)
     assert rules.sla_deadlines(paid, shop, packages) == [
         rules.Deadline("dispatch_timeout", PACK_BY, ("b",)),
         rules.Deadline("collection_timeout", COLLECT_BY, ("c",))]
-    unpaid = Row(status="unpaid", created_at=CREATED_AT, paid_at=None, ship_by=None)
+    unpaid = Row(status="unpaid", created_at=CREATED_AT, paid_at=None, ship_by=None, sla_clock=True)
     assert rules.sla_deadlines(unpaid, shop, packages) == [
         rules.Deadline("payment_overdue", PAY_BY, ("a", "b", "c"))]
     assert rules.sla_level(NOW + timedelta(hours=12), NOW) is None

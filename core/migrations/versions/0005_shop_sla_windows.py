@@ -1,4 +1,8 @@
-"""shop SLA windows: hours to pay and to pack before the system cancels; the board's ship-by index
+"""shop SLA windows: hours to pay and to pack before the system cancels; whether the SLA clock
+runs for an order (not for orders imported from Seller Center); the board's ship-by index
+
+Plain ADD COLUMN (no batch table copy): SQLite adds a NOT NULL column with a default in
+place, and copying `orders` would trip the foreign keys that point at it.
 
 Revision ID: 0005
 Revises: 0004
@@ -14,14 +18,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('shops', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('pay_within_hours', sa.Integer(), nullable=False, server_default='24'))
-        batch_op.add_column(sa.Column('pack_within_hours', sa.Integer(), nullable=False, server_default='48'))
+    op.add_column('shops', sa.Column('pay_within_hours', sa.Integer(), nullable=False, server_default='24'))
+    op.add_column('shops', sa.Column('pack_within_hours', sa.Integer(), nullable=False, server_default='48'))
+    op.add_column('orders', sa.Column('sla_clock', sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.execute("UPDATE orders SET sla_clock = false WHERE id IN "
+               "(SELECT order_id FROM order_events WHERE kind = 'imported')")
     op.create_index('ix_orders_shop_status_ship_by', 'orders', ['shop_id', 'status', 'ship_by', 'id'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_orders_shop_status_ship_by', table_name='orders')
-    with op.batch_alter_table('shops', schema=None) as batch_op:
-        batch_op.drop_column('pack_within_hours')
-        batch_op.drop_column('pay_within_hours')
+    op.drop_column('orders', 'sla_clock')
+    op.drop_column('shops', 'pack_within_hours')
+    op.drop_column('shops', 'pay_within_hours')
