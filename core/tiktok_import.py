@@ -99,6 +99,10 @@ Idempotency and safety
   orderdesk since its import (a cancellation, packing, a split...; time-driven
   changes such as a hold ending do not count), an order orderdesk created itself,
   or one of another shop is never overwritten: it is skipped and reported.
+- Imported orders keep Seller Center's SLA clock (`Order.sla_clock` off): TikTok
+  cancels them when they run late and the next export says so; orderdesk's own
+  clock (core.rules, `sla_deadlines`) never cancels them, which would also stop
+  them being updated by a re-import.
 - An order with any bad row is skipped whole; every bad row is reported with its
   row number and why. Order-level columns (status, buyer, times, shipping, taxes,
   amounts, address) must agree across an order's rows. Everything else is written
