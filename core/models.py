@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -27,8 +27,12 @@ class Shop(SQLModel, table=True):
     # (seed 000). A number: only within that many hours of payment.
     auto_approve_hours: int | None = None
     min_app_version: str = "30.0.0"
-    ship_within_hours: int = 72
+    ship_within_hours: int = 72  # the collection SLA: paid + this = the order's ship_by
     return_window_days: int = 30
+    # The SLA clock (issue 15): unpaid this long after the order, or a package still not
+    # packed this long after payment, and the system cancels (core.rules, SLA part).
+    pay_within_hours: int = 24
+    pack_within_hours: int = 48
 
 
 class Product(SQLModel, table=True):
@@ -59,6 +63,7 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         Index("ix_orders_shop_status_created", "shop_id", "status", "created_at", "id"),
         Index("ix_orders_shop_created", "shop_id", "created_at", "id"),
+        Index("ix_orders_shop_status_ship_by", "shop_id", "status", "ship_by", "id"),
         Index("ix_orders_buyer_created", "buyer_id", "created_at", "id"),
         Index("ix_orders_status_hold", "status", "hold_until"),
         Index("ix_orders_status_completes", "status", "completes_at"),
@@ -83,6 +88,10 @@ class Order(SQLModel, table=True):
     shipping_tax: int = 0
     version: int = 1
     updated_at: datetime
+    # The SLA clock (core.rules, `sla_deadlines`) runs for this order here. False for orders
+    # imported from Seller Center: the platform runs their clock, and the next export brings
+    # what it did (a cancellation here would also stop the order being updated by a re-import).
+    sla_clock: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Package(SQLModel, table=True):

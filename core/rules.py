@@ -93,6 +93,7 @@ SYSTEM_REASONS = {
     "package_rejected": "Package rejected (delivery refused)",
     "delivery_failed": "Package delivery failed",
     "collection_timeout": "Collection timeout",
+    "dispatch_timeout": "Dispatch timeout (not packed in time)",
     "payment_overdue": "Buyer payment overdue",
     "seller_no_response": "Seller did not respond (request auto-approved)",
 }
@@ -370,6 +371,63 @@ def packing_slip(order, package) -> Verdict:
                    f"The order is {STATUS_LABELS[order.status]}; its packing slip can be made once it "
                    "is Awaiting Shipment.")
     return Verdict(True)
+
+
+# -- the SLA clock (issue 15; TikTok Shop's auto-cancellation) ------------------------
+SLA_REASONS = ("payment_overdue", "dispatch_timeout", "collection_timeout")
+SLA_AMBER = timedelta(hours=12)  # the board's warning turns amber under this...
+SLA_RED = timedelta(hours=2)  # ...and red under this
+SLA_PACKAGE_STATUSES = {"awaiting_shipment": "dispatch_timeout", "awaiting_collection": "collection_timeout"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the system cancels (`at`), why (`reason`, one of SLA_REASONS), and which
+    packages (all the order's live ones for `payment_overdue`)."""
+
+    reason: str
+    at: datetime
+    package_ids: tuple[str, ...]
+
+
+def sla_deadlines(order, shop, packages) -> list[Deadline]:
+    """Every auto-cancellation ahead of the order if nothing happens, soonest first.
+
+    Decisions where the seeds are silent: the payment window counts from the order, the
+    others from payment (as the order's `ship_by` always has). A package Awaiting
+    Shipment must be packed by payment + the shop's `pack_within_hours`
+    (`dispatch_timeout`); a package Awaiting Collection must be collected by the order's
+    `ship_by`, payment + `ship_within_hours` (`collection_timeout`). The clock runs per
+    package: in a Partially Shipping order only the packages still waiting are cancelled.
+    An order on hold is paid, so its clock runs too (holds are far shorter). An order
+    whose `sla_clock` is off (imported from Seller Center: the platform runs it) has none."""
+    live = tuple(p.id for p in packages if p.status != "cancelled")
+    if not live or order.status == "cancelled" or not order.sla_clock:
+        return []
+    if order.paid_at is None:
+        return [Deadline("payment_overdue", order.created_at + timedelta(hours=shop.pay_within_hours), live)]
+    due = {"dispatch_timeout": order.paid_at + timedelta(hours=shop.pack_within_hours),
+           "collection_timeout": order.ship_by}
+    found: dict[str, list[str]] = {}
+    for package in packages:
+        reason = SLA_PACKAGE_STATUSES.get(package.status)
+        if reason is not None and due[reason] is not None:
+            found.setdefault(reason, []).append(package.id)
+    return sorted((Deadline(reason, due[reason], tuple(ids)) for reason, ids in found.items()),
+                  key=lambda d: (d.at, d.reason))
+
+
+def sla_overdue(order, shop, packages, now: datetime) -> list[Deadline]:
+    """The auto-cancellations due at `now` (a deadline is due from its very instant on)."""
+    return [d for d in sla_deadlines(order, shop, packages) if d.at <= now]
+
+
+def sla_level(deadline: datetime | None, now: datetime) -> str | None:
+    """How loud the board warns: "red" under SLA_RED, "amber" under SLA_AMBER, else None."""
+    if deadline is None:
+        return None
+    left = deadline - now
+    return "red" if left < SLA_RED else "amber" if left < SLA_AMBER else None
 
 
 def split_line(order, package, line, quantity: int) -> Verdict:

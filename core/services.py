@@ -31,12 +31,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, select
 
-from core import effects, refunds, rules
+from core import effects, refunds, rules, sla
 from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
 from core.effects import fingerprint  # noqa: F401  (the name callers know)
 from core.ids import new_id
-from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, Product
+from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, Product, Shop
 from core.money import format_money
 from core.results import Refusal, Refused, Result, Success
 from core.state import OrderState, cancellation_dict, cancellation_view, load_order
@@ -619,10 +619,11 @@ def package_view(package: Package) -> dict:
 def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, int]:
     """What time alone does, in the caller's transaction, recorded as the system's
     events: hold windows end; unanswered requests past their deadline are approved
-    by the system; delivered orders complete after the return window. Each order is
+    by the system; the SLA clock cancels orders and packages past their deadlines
+    (`_sla_cancel`); delivered orders complete after the return window. Each order is
     locked and checked again first, so two stations settling at once do it once.
     Returns counts."""
-    done = {"released": 0, "auto_approved": 0, "completed": 0}
+    done = {"released": 0, "auto_approved": 0, "auto_cancelled": 0, "completed": 0}
     due = _due(session, now, limit)
     for order_id in due["held"]:
         state = load_order(session, order_id)
@@ -642,15 +643,47 @@ def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, i
                           scope="order", reason=request.reason, actor="system", record=request,
                           auto_approved=True)
             done["auto_approved"] += 1
-    for order_id in due["finished"]:
+    for order_id in due["sla"]:
         state = load_order(session, order_id)
-        if state.order.status != "delivered" or state.order.completes_at > now:
-            continue
-        state.order.completed_at = now
-        _touch(state, now)
-        _event(session, state.order, now, "system", "completed")
-        done["completed"] += 1
+        done["auto_cancelled"] += _sla_cancel(session, state, now)
+        if order_id not in due["finished"]:  # what was left of it was delivered long ago
+            done["completed"] += _complete(session, state, now)
+    for order_id in due["finished"]:
+        done["completed"] += _complete(session, load_order(session, order_id), now)
     return done
+
+
+def _complete(session: Session, state: OrderState, now: datetime) -> bool:
+    """A delivered order past its return window completes (False: not yet, or not any more)."""
+    if state.order.status != "delivered" or state.order.completes_at > now:
+        return False
+    state.order.completed_at = now
+    _touch(state, now)
+    _event(session, state.order, now, "system", "completed")
+    return True
+
+
+def _sla_cancel(session: Session, state: OrderState, now: datetime) -> int:
+    """The SLA clock (rules.sla_overdue) on one locked order: a full system cancellation
+    (role `system`: refund, restock, email, notification, audit event; core.effects) of
+    what is past its deadline. Everything live that is due at once is one cancellation of
+    the whole order, with the reason of the deadline that passed first; otherwise each
+    due package is cancelled on its own (scope `package`). Nothing due (another station
+    got here first, or the order moved on): nothing. Returns the cancellations made."""
+    made = 0
+    while overdue := rules.sla_overdue(state.order, state.shop, state.packages, now):
+        due_ids = {package_id for deadline in overdue for package_id in deadline.package_ids}
+        live = {p.id for p in state.packages if p.status != "cancelled"}
+        whole = due_ids == live
+        package_id = None if whole else overdue[0].package_ids[0]
+        units = _all_live_units(state, package_id)
+        if not units:  # a package with nothing live left is not the clock's to cancel
+            break
+        _cancel_units(session, state, units, now=now, role="system",
+                      scope="order" if whole else "package", reason=overdue[0].reason,
+                      actor="system", package_id=package_id)
+        made += 1
+    return made
 
 
 @command(settles=False)
@@ -668,30 +701,43 @@ def advance_clock(session: Session, *, by: timedelta):
     return {"now": new.isoformat(), **settle(session, new)}
 
 
+_TIME = Order.__table__.c.hold_until.type
+
+
 @functools.cache
-def _due_statement():
-    """Built once (every command runs it): `now` and `limit` are parameters."""
-    now, limit = bindparam("now", type_=Order.__table__.c.hold_until.type), bindparam("limit")
-    parts = [select(literal(kind).label("kind"), column.label("id")).where(*where)
-             .order_by(column).limit(limit).subquery()
-             for kind, column, where in (
-                 ("held", Order.id, (Order.status == "on_hold", Order.hold_until <= now)),
-                 ("overdue", Cancellation.id, (Cancellation.status == "request_pending",
-                                               Cancellation.deadline_at <= now)),
-                 ("finished", Order.id, (Order.status == "delivered", Order.completes_at <= now)))]
-    return union_all(*(select(part.c.kind, part.c.id) for part in parts))
+def _due_statement(shops: int):
+    """Built once per number of shops (every command runs it): `now`, `limit` and each
+    shop's SLA bounds (core.sla: the windows are the shop's) are parameters."""
+    now, limit = bindparam("now", type_=_TIME), bindparam("limit")
+    parts = [("held", Order.id, (Order.status == "on_hold", Order.hold_until <= now)),
+             ("overdue", Cancellation.id, (Cancellation.status == "request_pending",
+                                           Cancellation.deadline_at <= now)),
+             ("finished", Order.id, (Order.status == "delivered", Order.completes_at <= now))]
+    for n in range(shops):
+        shop = Order.shop_id == bindparam(f"shop{n}")
+        parts += [("sla", Order.id, (shop, sla.unpaid_by(bindparam(f"unpaid{n}", type_=_TIME)))),
+                  ("sla", Order.id, (shop, sla.unpacked_by(bindparam(f"unpacked{n}", type_=_TIME)))),
+                  ("sla", Order.id, (shop, sla.uncollected_by(now)))]
+    subqueries = [select(literal(kind).label("kind"), column.label("id")).where(*where)
+                  .order_by(column).limit(limit).subquery() for kind, column, where in parts]
+    return union_all(*(select(part.c.kind, part.c.id) for part in subqueries))
 
 
 def _due(session: Session, now: datetime, limit: int) -> dict[str, list[str]]:
-    """What `settle` has to do, in one statement (every command asks): orders whose
-    hold ended ("held"), requests past their deadline ("overdue"), delivered orders past
-    their return window ("finished"), at most `limit` of each, by id."""
-    due: dict[str, list[str]] = {"held": [], "overdue": [], "finished": []}
-    rows = session.connection().execute(_due_statement(), {"now": now, "limit": limit})
-    for kind, row_id in rows:
+    """What `settle` has to do, in two statements (every command asks): the shops' SLA
+    windows, then orders whose hold ended ("held"), requests past their deadline
+    ("overdue"), orders past an SLA deadline ("sla"), delivered orders past their return
+    window ("finished"), at most `limit` of each (per shop and deadline for "sla"), by id."""
+    due: dict[str, list[str]] = {"held": [], "overdue": [], "sla": [], "finished": []}
+    shops = session.exec(select(Shop.id, Shop.pay_within_hours, Shop.pack_within_hours)).all()
+    params = {"now": now, "limit": limit}
+    for n, (shop_id, pay, pack) in enumerate(shops):
+        params.update({f"shop{n}": shop_id, f"unpaid{n}": now - timedelta(hours=pay),
+                       f"unpacked{n}": now - timedelta(hours=pack)})
+    for kind, row_id in session.connection().execute(_due_statement(len(shops)), params):
         due[kind].append(row_id)
-    for ids in due.values():
-        ids.sort()
+    for kind, ids in due.items():
+        due[kind] = sorted(set(ids))
     return due
 
 

@@ -398,7 +398,10 @@ class _ChunkBuilder:
         order_row[6] = D[paid // _DAY] + T[paid % _DAY]
         order_row[7] = D[hold_until // _DAY] + T[hold_until % _DAY]
         order_row[8] = D[ship_by // _DAY] + T[ship_by % _DAY]
-        logistics, refused = self.logistics(package_ids, hold_until, buyer)
+        # the shop's SLA (rules.sla_deadlines): packed in time, collected by ship_by
+        logistics, refused = self.logistics(package_ids, hold_until, buyer,
+                                            pack_by=paid + shop[10] * _HOUR - 2 * _HOUR,
+                                            collect_by=ship_by - _HOUR)
         scenario = _scenario(R, paid, hold_until, logistics)
         if scenario or refused:
             self.replay(order_row, created, package_ids, groups, lines, shop, buyer, paid,
@@ -505,8 +508,12 @@ class _ChunkBuilder:
         self.rows["order_lines"].extend(lines)
         self.rows["order_events"].append((order_row[0], order_row[5], "buyer", "placed", "{}"))
 
-    def logistics(self, package_ids: list[str], hold_until: int, buyer: tuple) -> tuple[list, bool]:
-        """Per package: packed, collected, arrived, and (refused at the door) back."""
+    def logistics(self, package_ids: list[str], hold_until: int, buyer: tuple, *, pack_by: int,
+                  collect_by: int) -> tuple[list, bool]:
+        """Per package: packed, collected, arrived, and (refused at the door) back. Every
+        package is packed by `pack_by` and collected by `collect_by` (within the shop's SLA:
+        orders that miss it are cancelled by the system, so the generated history has none
+        still waiting past it)."""
         R, refuse_p = self.rng.random, buyer[6]
         logistics = []
         refused = False
@@ -515,7 +522,8 @@ class _ChunkBuilder:
                 pack = logistics[0][0] + 6 * _HOUR + int(R() * 96 * _HOUR)
             else:
                 pack = hold_until + 1800 + int(R() * R() * 60 * _HOUR)
-            collect = pack + _HOUR + int(R() * 30 * _HOUR)
+            pack = max(min(pack, pack_by), hold_until + 60)
+            collect = max(min(pack + _HOUR + int(R() * 30 * _HOUR), collect_by), pack + 60)
             arrive = collect + _DAY + int(R() ** 1.5 * 6 * _DAY)
             back = None
             if refuse_p and R() < refuse_p:  # refused at the door; back days later
@@ -1189,16 +1197,17 @@ def _plan(conn, orders: int, seed: int, now: int, nchunks: int) -> _Plan:
             .order_by(Product.id)):
         products.setdefault(shop_id, []).append((product_id, sku, title, price))
     shops, shop_weights = [], []
-    for shop in conn.execute(select(
+    for *shop, pack_within in conn.execute(select(
             Shop.id, Shop.name, Shop.currency, Shop.hold_window_minutes, Shop.auto_approve_hours,
-            Shop.min_app_version, Shop.ship_within_hours, Shop.return_window_days).order_by(Shop.id)):
+            Shop.min_app_version, Shop.ship_within_hours, Shop.return_window_days,
+            Shop.pack_within_hours).order_by(Shop.id)):
         catalogue = products.get(shop[0])
         if not catalogue:
             continue
         ranks = list(range(len(catalogue)))
         rng.shuffle(ranks)  # a few best sellers, a long tail
         popularity = _table((i, max(1, int(60 / (1 + 0.25 * rank)))) for i, rank in enumerate(ranks))
-        shops.append((*shop, catalogue, popularity))
+        shops.append((*shop, catalogue, popularity, pack_within))  # [10]: the dispatch window
         shop_weights.append((len(shops) - 1, 2 + len(catalogue) // 10))
     # Refused deliveries come from a few buyers (seed 000's "blacklist"): those who
     # already refused and about 3% more, each refusing about 3 packages in this run

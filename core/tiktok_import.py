@@ -99,6 +99,10 @@ Idempotency and safety
   orderdesk since its import (a cancellation, packing, a split...; time-driven
   changes such as a hold ending do not count), an order orderdesk created itself,
   or one of another shop is never overwritten: it is skipped and reported.
+- Imported orders keep Seller Center's SLA clock (`Order.sla_clock` off): TikTok
+  cancels them when they run late and the next export says so; orderdesk's own
+  clock (core.rules, `sla_deadlines`) never cancels them, which would also stop
+  them being updated by a re-import.
 - An order with any bad row is skipped whole; every bad row is reported with its
   row number and why. Order-level columns (status, buyer, times, shipping, taxes,
   amounts, address) must agree across an order's rows. Everything else is written
@@ -1237,7 +1241,8 @@ def _write(session, summary: _Summary, groups: dict, specs: list[_OrderSpec], sh
     done = 0
     for spec, is_new in [(s, True) for s in new] + [(s, False) for s in changed]:
         row = {**spec.order, "shop_id": shop.id, "buyer_id": buyer_ids[spec.buyer or "tiktok-buyer"],
-               "currency": shop.currency, "updated_at": now}
+               "currency": shop.currency, "updated_at": now,
+               "sla_clock": False}  # Seller Center's own clock runs for it (models.Order.sla_clock)
         if is_new:
             orders.append({**row, "version": 1})
             events.append({"order_id": spec.id, "at": spec.order["created_at"], "actor": "buyer",

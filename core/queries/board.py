@@ -2,9 +2,12 @@
 
 Paging is by keyset on (created_at, id), newest first, over the indexes
 `ix_orders_shop_status_created` (one status) and `ix_orders_shop_created` (every
-status): a tab with several statuses asks each status for one page from its own
-index range and merges them, so no query sorts more than a page, whichever page
-it is and however many orders the shop has. A page of cards is then loaded in
+status); To Ship by default on (ship_by, id), the most urgent first (issue 15), over
+`ix_orders_shop_status_ship_by`. A tab with several statuses asks each status for one
+page from its own index range and merges them, so no query sorts more than a page,
+whichever page it is and however many orders the shop has. (Every To Ship order is
+paid, so it has a ship-by.) To Ship's "due soon" filter keeps the orders whose SLA
+deadline (core.sla) is within rules.SLA_AMBER. A page of cards is then loaded in
 three queries (orders with buyer and request columns, packages, lines), never
 one per order.
 
@@ -25,11 +28,12 @@ import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
-from core import refunds, rules
+from core import refunds, rules, sla
 from core.queries.cards import (
     PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, BoardShop, Key, LineCard, OrderCard, PackageCard,
 )
@@ -66,9 +70,15 @@ def shop_skus(session: Session, shop_id: int) -> list[tuple[str, str]]:
         select(Product.sku, Product.title).where(Product.shop_id == shop_id).order_by(Product.sku)).all()]
 
 
-def counts(session: Session, shop_id: int) -> BoardCounts:
-    """Orders per status and per tab (one pass over the shop's index range), and
-    the pending buyer requests."""
+def _due_soon(session: Session, shop_id: int, now: datetime):
+    """To Ship's "due soon": an SLA deadline within rules.SLA_AMBER of `now` (or past)."""
+    pack_within = session.exec(select(Shop.pack_within_hours).where(Shop.id == shop_id)).one()
+    return sla.to_ship_due_by(pack_within, now + rules.SLA_AMBER)
+
+
+def counts(session: Session, shop_id: int, now: datetime | None = None) -> BoardCounts:
+    """Orders per status and per tab (one pass over the shop's index range), the
+    pending buyer requests, and (given `now`) the To Ship orders due soon."""
     by_status = dict.fromkeys(rules.ORDER_STATUSES, 0)
     by_status.update(dict(session.exec(
         select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)).all()))
@@ -77,57 +87,76 @@ def counts(session: Session, shop_id: int) -> BoardCounts:
     requests = session.exec(
         select(func.count()).select_from(Cancellation).join(Order, Order.id == Cancellation.order_id)
         .where(Cancellation.status == "request_pending", Order.shop_id == shop_id)).one()
-    return BoardCounts(by_status, by_tab, requests)
+    due_soon = 0 if now is None else session.exec(
+        select(func.count()).select_from(Order).where(
+            Order.shop_id == shop_id, Order.status.in_(TAB_STATUSES["to_ship"]),
+            _due_soon(session, shop_id, now))).one()
+    return BoardCounts(by_status, by_tab, requests, due_soon)
 
 
 # -- paging -----------------------------------------------------------------------
 def _keys(session: Session, flt: BoardFilter, status: str | None, *, after: Key | None,
-          before: Key | None, limit: int, inclusive: bool = False) -> list[Key]:
-    query = select(Order.created_at, Order.id).where(Order.shop_id == flt.shop_id)
+          before: Key | None, limit: int, inclusive: bool = False, due=None) -> list[Key]:
+    """One status's keys in the board's order: newest first by (created_at, id), or, when
+    the filter is `urgent`, by (ship_by, id) the earliest first."""
+    column = Order.ship_by if flt.urgent else Order.created_at
+    query = select(column, Order.id).where(Order.shop_id == flt.shop_id)
     if status is not None:
         query = query.where(Order.status == status)
+    if flt.urgent:
+        query = query.where(Order.ship_by.is_not(None))
+    if due is not None:
+        query = query.where(due)
     if flt.skus:
         query = query.where(exists().where(OrderLine.order_id == Order.id,
                                            OrderLine.sku.in_(sorted(flt.skus))))
+    forward = (column.asc(), Order.id.asc()) if flt.urgent else (column.desc(), Order.id.desc())
+    backward = (column.desc(), Order.id.desc()) if flt.urgent else (column.asc(), Order.id.asc())
+
+    def beyond(key: Key, *, ahead: bool, same_too: bool = False):
+        later = ahead == flt.urgent  # the board's next cards have a later (urgent) or earlier key
+        same = (Order.id >= key[1] if same_too else Order.id > key[1]) if later else \
+            (Order.id <= key[1] if same_too else Order.id < key[1])
+        return or_(column > key[0] if later else column < key[0], and_(column == key[0], same))
+
     if after is not None:
-        same = Order.id <= after[1] if inclusive else Order.id < after[1]
-        query = query.where(or_(Order.created_at < after[0], and_(Order.created_at == after[0], same)))
-        return [tuple(r) for r in session.exec(
-            query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()]
-    if before is not None:
-        query = query.where(or_(Order.created_at > before[0],
-                                and_(Order.created_at == before[0], Order.id > before[1])))
-        rows = session.exec(query.order_by(Order.created_at, Order.id).limit(limit)).all()
+        query = query.where(beyond(after, ahead=True, same_too=inclusive))
+    elif before is not None:
+        rows = session.exec(query.where(beyond(before, ahead=False)).order_by(*backward).limit(limit)).all()
         return [tuple(r) for r in reversed(rows)]
-    return [tuple(r) for r in session.exec(
-        query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()]
+    return [tuple(r) for r in session.exec(query.order_by(*forward).limit(limit)).all()]
 
 
 def page_keys(session: Session, flt: BoardFilter, *, after: Key | None = None,
-              before: Key | None = None, at: Key | None = None, limit: int = PAGE) -> list[Key]:
-    """The keys of one page, newest first: the `limit` cards after `after` (or
-    from `at` on, or just before `before`, or from the top)."""
+              before: Key | None = None, at: Key | None = None, limit: int = PAGE,
+              now: datetime | None = None) -> list[Key]:
+    """The keys of one page in the board's order: the `limit` cards after `after` (or
+    from `at` on, or just before `before`, or from the top). `now`: for "due soon"."""
     inclusive = at is not None
     after = at if inclusive else after
+    due = _due_soon(session, flt.shop_id, now) if flt.due_soon and now is not None else None
     statuses = flt.statuses
     if statuses is None:
         return _keys(session, flt, None, after=after, before=before, limit=limit, inclusive=inclusive)
-    parts = [_keys(session, flt, s, after=after, before=before, limit=limit, inclusive=inclusive)
+    parts = [_keys(session, flt, s, after=after, before=before, limit=limit, inclusive=inclusive, due=due)
              for s in statuses]
-    merged = list(heapq.merge(*parts, reverse=True))
+    merged = list(heapq.merge(*parts, reverse=not flt.urgent))
     return merged[-limit:] if before is not None else merged[:limit]
 
 
 def page(session: Session, flt: BoardFilter, *, after: Key | None = None,
-         before: Key | None = None, at: Key | None = None, limit: int = PAGE) -> list[OrderCard]:
+         before: Key | None = None, at: Key | None = None, limit: int = PAGE,
+         now: datetime | None = None) -> list[OrderCard]:
     """One page of cards (see `page_keys`)."""
-    return load_cards(session, [k[1] for k in page_keys(session, flt, after=after, before=before,
-                                                        at=at, limit=limit)])
+    keys = page_keys(session, flt, after=after, before=before, at=at, limit=limit, now=now)
+    return load_cards(session, [k[1] for k in keys], urgent=flt.urgent)
 
 
-def load_cards(session: Session, order_ids: Iterable[str]) -> list[OrderCard]:
+def load_cards(session: Session, order_ids: Iterable[str], *, urgent: bool = False) -> list[OrderCard]:
     """Cards for these orders, in this order, in three queries (orders with their
-    buyer, refunded sum and pending request; packages; lines), as plain rows."""
+    buyer, refunded sum, pending request and shop's SLA windows; packages; lines), as
+    plain rows; each with its next SLA deadline (rules.sla_deadlines). `urgent`: their
+    keys are (ship_by, id)."""
     order_ids = list(dict.fromkeys(order_ids))
     if not order_ids:
         return []
@@ -140,8 +169,9 @@ def load_cards(session: Session, order_ids: Iterable[str]) -> list[OrderCard]:
                Order.original_shipping_fee, Order.shipping_fee_seller_discount,
                Order.shipping_fee_platform_discount, Order.shipping_tax,
                Buyer.username, Buyer.name, Buyer.refusal_count, refunded,
-               request.c.id, request.c.deadline_at)
-        .join(Buyer, Buyer.id == Order.buyer_id)
+               request.c.id, request.c.deadline_at,
+               Order.paid_at, Order.sla_clock, Shop.pay_within_hours, Shop.pack_within_hours)
+        .join(Buyer, Buyer.id == Order.buyer_id).join(Shop, Shop.id == Order.shop_id)
         .outerjoin(request, and_(request.c.order_id == Order.id, request.c.status == "request_pending"))
         .where(Order.id.in_(order_ids))).all()
     packages = session.exec(select(Package.order_id, Package.id, Package.status, Package.tracking_number)
@@ -164,10 +194,16 @@ def load_cards(session: Session, order_ids: Iterable[str]) -> list[OrderCard]:
         if r[0] in cards:
             continue
         total = refunds.order_totals(r, lines_of.get(r.id, ()))["total"]  # rows carry the fields it reads
+        own = tuple(packages_of.get(r[0], ()))
+        deadline = next(iter(rules.sla_deadlines(
+            r, SimpleNamespace(pay_within_hours=r.pay_within_hours, pack_within_hours=r.pack_within_hours),
+            own)), None)
         cards[r[0]] = OrderCard(
             id=r[0], status=r[1], created_at=r[2], ship_by=r[3], buyer=r[10], buyer_name=r[11],
             buyer_refusals=r[12], currency=r[4], total=total, refunded=r[13] or 0, version=r[5],
-            packages=tuple(packages_of.get(r[0], ())), request_id=r[14], request_deadline=r[15])
+            packages=own, request_id=r[14], request_deadline=r[15],
+            auto_cancel_at=deadline and deadline.at, auto_cancel_reason=deadline and deadline.reason,
+            urgent=urgent)
     return [cards[i] for i in order_ids if i in cards]
 
 

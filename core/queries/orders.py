@@ -157,6 +157,15 @@ class BuyerCancel(ReadModel):
 
 
 @dataclass(frozen=True, slots=True)
+class AutoCancel(ReadModel):
+    """An auto-cancellation ahead (core.rules.sla_deadlines): why, when, and which packages."""
+
+    reason: str
+    at: str | None
+    package_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OrderView(ReadModel):
     """One order, whole: lines with their item-cancel eligibility, packages, totals, what
     each side may do now, cancellations and the timeline (CONTRACT.md: `orders show`)."""
@@ -174,6 +183,7 @@ class OrderView(ReadModel):
     paid_at: str | None
     hold_until: str | None
     ship_by: str | None
+    auto_cancel: tuple[AutoCancel, ...]  # the SLA clock: what cancels the order if nothing happens, soonest first
     recipient: str
     address: str
     totals: Totals
@@ -221,6 +231,8 @@ def read_order(session: Session, order_id: str, now: datetime, *,
         shop=shop.name, currency=order.currency, version=order.version,
         created_at=iso(order.created_at), paid_at=iso(order.paid_at),
         hold_until=iso(order.hold_until), ship_by=iso(order.ship_by),
+        auto_cancel=tuple(AutoCancel(d.reason, iso(d.at), tuple(d.package_ids))
+                          for d in rules.sla_deadlines(order, shop, packages)),
         recipient=order.recipient, address=order.address,
         totals=Totals(**totals, refunded=refunded),
         lines=tuple(OrderLineView(

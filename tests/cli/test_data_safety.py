@@ -101,6 +101,7 @@ def _refused_commands(od) -> list[tuple[str, ...]]:
     """Commands that are refused on the demo data, by rule (exit 1) or as bad input (exit 2)."""
     shipping = od.orders("awaiting_shipment")[0]
     packed = od.orders("awaiting_collection")[0]
+    shipped = od.orders("in_transit")[0]  # still not cancelled at LATE (the SLA clock cancels the others)
     oid, pkg, line = shipping["id"], shipping["packages"][0]["id"], shipping["lines"][0]["id"]
     return [
         ("cancel", oid, "--as", "buyer", "--reason", "no_such_reason"),
@@ -118,7 +119,7 @@ def _refused_commands(od) -> list[tuple[str, ...]]:
         ("receive-return", pkg),
         ("deliver", pkg),
         ("split", pkg, "--item", f"{line}=999"),
-        ("buy-again", oid),
+        ("buy-again", shipped["id"]),
         ("orders", "show", "123456789"),
         ("reasons", "--as", "reject", "--order", "123456789"),
         ("clock", "advance", "soon"),
@@ -145,8 +146,12 @@ def test_a_refused_command_leaves_the_database_exactly_as_it_was(od):
 def test_the_first_command_that_succeeds_lets_time_do_its_work_in_its_transaction(od):
     pending = od.ok("requests", "list")
     assert pending
-    package = od.orders("awaiting_shipment")[0]["packages"][0]["id"]
-    od.ok("--now", LATE, "pack", package)
+    after_deadlines = max(request["deadline_at"] for request in pending)
+    # the order with the latest ship-by: not yet cancelled by the SLA clock then
+    last = max(od.orders("awaiting_shipment"), key=lambda order: order["ship_by"])
+    assert last["ship_by"] > after_deadlines
+    od.ok("--now", after_deadlines, "pack",
+          next(p["id"] for p in last["packages"] if p["status"] == "awaiting_shipment"))
     assert od.ok("requests", "list") == []  # past their deadline: approved by the system
     order = od.ok("orders", "show", pending[0]["order_id"])
     assert order["status"] == "cancelled"

@@ -2,7 +2,8 @@
 list` and `requests list` print with --json must not have changed by a byte of meaning.
 fixtures/demo_orders.json is their output on the demo data at the demo clock, saved from
 main before the read models were typed (one order of every status, a split order, one
-with items cancelled, one with a pending request, one whose request was declined)."""
+with items cancelled, one with a pending request, one whose request was declined), and saved
+again from the untyped code when the SLA clock added `auto_cancel` and re-timed the demo."""
 
 from __future__ import annotations
 

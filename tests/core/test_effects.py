@@ -240,7 +240,8 @@ def test_a_cancellation_puts_units_back_in_stock_except_out_of_stock(make_world)
 
 
 def test_a_cancellation_reads_before_it_writes_and_writes_each_kind_of_row_once(make_world):
-    """The lean write path: the settle scan and one read of the order (two on PostgreSQL:
+    """The lean write path: the shops' SLA windows, the settle scan and one read of the
+    order (two on PostgreSQL:
     the locked order, then its rows), then one statement per table and kind of write,
     and nothing read back after writing."""
     world = make_world(split_order(1, second="awaiting_shipment"))
@@ -255,7 +256,7 @@ def test_a_cancellation_reads_before_it_writes_and_writes_each_kind_of_row_once(
     statements = [s for s in seen if not s.startswith(("BEGIN", "NOTIFY"))]
     reads = [s for s in statements if s.startswith("SELECT")]
     writes = statements[len(reads):]
-    assert len(reads) == (2 if world.db.is_sqlite else 3), seen  # settle's scan, the order
+    assert len(reads) == (3 if world.db.is_sqlite else 4), seen  # shops, settle's scan, the order
     assert all(s.startswith(("INSERT", "UPDATE")) for s in writes), seen  # no re-read
     assert len(writes) == len(set(writes)) == 9, seen  # the record, lines (x2), packages,
     # order, stock, notification, email, event: each in one statement, both packages at once

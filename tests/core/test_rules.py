@@ -44,7 +44,7 @@ def test_reason_keys_are_the_domain_lists():
     assert set(rules.REJECT_REASONS) == {"multiple_packages", "cannot_change_address",
                                          "already_shipped", "already_packed"}
     assert set(rules.SYSTEM_REASONS) == {"package_rejected", "delivery_failed", "collection_timeout",
-                                         "payment_overdue", "seller_no_response"}
+                                         "payment_overdue", "seller_no_response", "dispatch_timeout"}
 
 
 # -- buyer (seed 000) --------------------------------------------------------------------

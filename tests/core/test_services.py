@@ -583,7 +583,7 @@ def test_hold_window_end_releases_the_order(make_world):
     assert ok(services.process_due(w.db, now=hold_end - timedelta(seconds=1))).record["released"] == 0
     assert services.has_due(w.db, hold_end)
     assert ok(services.process_due(w.db, now=hold_end)).record == {
-        "released": 1, "auto_approved": 0, "completed": 0}
+        "released": 1, "auto_approved": 0, "auto_cancelled": 0, "completed": 0}
     assert w.order(O1).status == "awaiting_shipment"
     assert len(w.events(O1, "hold_ended")) == 1
     assert not services.has_due(w.db, hold_end)

@@ -55,7 +55,7 @@ def test_a_seller_logs_in_by_key_and_sees_only_their_shop(ssh_server, keys):
 
     async def session():
         term = await login(server, "seller-anna", keys.private["seller"])
-        await term.wait_for("To Ship 10")  # the board's data: its keys work from now on (greyed before)
+        await term.wait_for("To Ship 11")  # the board's data: its keys work from now on (greyed before)
         assert "Open orderdesk as" not in term.text
         term.press("escape")  # locked: there is nothing behind the start screen
         term.press("?")  # keys are handled in order: the help that opens is the board's

@@ -20,8 +20,8 @@ def orderdesk(url: str, *args: str) -> PtyTerminal:
 
 def test_seller_opens_on_the_first_shops_board_with_its_orders(e2e_demo_template, tmp_path):
     with orderdesk(clone_url(e2e_demo_template, tmp_path), "seller") as term:
-        term.wait_for("To Ship 10")  # counted (the outline shows "To Ship …")
-        term.wait_for("Order 1 of 10 · newest first")
+        term.wait_for("To Ship 11")  # counted (the outline shows "To Ship …")
+        term.wait_for("Order 1 of 11 · most urgent first")
         assert "To Ship board — Lakehouse Home" in term.text
         term.press("ctrl+q")
         assert term.wait_exit() == 0
@@ -39,7 +39,7 @@ def test_a_terminal_that_hangs_up_ends_the_app(e2e_demo_template, tmp_path):
     """No SIGHUP here (the terminal is not the app's controlling one): the app notices
     the hang-up itself instead of spinning on a dead terminal."""
     with orderdesk(clone_url(e2e_demo_template, tmp_path), "seller") as term:
-        term.wait_for("newest first")
+        term.wait_for("most urgent first")
         term.hang_up()
         assert term.process.wait(PATIENCE) == 129
 

@@ -293,7 +293,7 @@ def test_a_seller_login_gets_their_shops_board_and_no_other_shop(web_server, use
             assert status == 200 and "textual.js" in page
             tab = await browser.open_app()
             await tab.wait_for("Lakehouse Home")
-            await tab.wait_for("To Ship 10")  # the board's data: its keys work from now on (greyed before)
+            await tab.wait_for("To Ship 11")  # the board's data: its keys work from now on (greyed before)
             assert "Open orderdesk as" not in tab.text  # no launcher
             await tab.escape_goes_nowhere()  # locked: there is nothing behind the start screen
             assert "Lakehouse Home" in tab.text and "Open orderdesk as" not in tab.text

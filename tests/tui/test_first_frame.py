@@ -60,7 +60,7 @@ def test_the_board_outline_greys_its_keys_then_the_database_opens_on_the_first_s
             board = app.screen
             assert isinstance(board, SellerBoardScreen) and board.shop_name == "Lakehouse Home"
             assert board.query_one(CardList).cards  # its orders
-            assert "To Ship 10" in str(board.query_one("#tabs", Static).render())
+            assert "To Ship 11" in str(board.query_one("#tabs", Static).render())  # 10 + a partially shipping order
             assert shown_keys(board)["Cancel"] is True
             await pilot.press("escape")  # below it, the launcher, now filled
             assert app.screen.query_one(OptionList).get_option_at_index(0).prompt == "Seller · Lakehouse Home"

@@ -7,7 +7,9 @@ import asyncio
 from sqlmodel import select
 from textual.widgets import DataTable, OptionList, Static
 
+from core.queries import board
 from core.queries import orders as queries
+from core.queries.cards import BoardFilter
 from core.clock import parse_instant
 from core.models import Order
 from tests.tui.conftest import DEMO_NOW
@@ -24,9 +26,8 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
     with demo_db.read() as session:
         shops, buyers = queries.shops(session), queries.buyers(session)
         first_shop = shops[0]
-        to_ship = session.exec(select(Order.id).where(
-            Order.shop_id == first_shop.id, Order.status.in_(["awaiting_shipment", "awaiting_collection"]))
-            .order_by(Order.created_at.desc(), Order.id.desc()).limit(100)).all()
+        to_ship = [card.id for card in board.page(session, BoardFilter(first_shop.id), limit=100,
+                                                  now=parse_instant(DEMO_NOW))]
 
     async def drive():
         app = OrderDeskApp(demo_db)
@@ -35,7 +36,7 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
             options = app.screen.query_one(OptionList)
             assert options.option_count == len(shops) + len(buyers)
             await pilot.press("enter")
-            # a shop opens its To Ship board (issue 4): the To Ship orders, newest first
+            # a shop opens its To Ship board (issue 4): the To Ship orders, most urgent first
             assert isinstance(app.screen, SellerBoardScreen)
             cards = app.screen.query_one(CardList).cards
             assert [c.id for c in cards] == to_ship

@@ -31,7 +31,7 @@ def seller_app(db) -> OrderDeskApp:
 def core_page(db, **kw):
     with db.read() as session:
         shop = board.shop_by_name(session, SHOP)
-        return [c.id for c in board.page(session, BoardFilter(shop.id, **kw))]
+        return [c.id for c in board.page(session, BoardFilter(shop.id, **kw), now=parse_instant(DEMO_NOW))]
 
 
 def shown(app) -> list[str]:
@@ -75,6 +75,10 @@ def test_status_filter_and_tabs_by_keys(demo_db):
             assert shown(app) == core_page(demo_db, status="awaiting_shipment")
             await pilot.press("t")
             assert shown(app) == core_page(demo_db, status="awaiting_collection")
+            await pilot.press("t")
+            assert shown(app) == core_page(demo_db, status="partially_shipping")
+            await pilot.press("t")
+            assert shown(app) == core_page(demo_db, status="due_soon")
             await pilot.press("t")
             assert shown(app) == core_page(demo_db)
             await pilot.press("right")
@@ -169,12 +173,11 @@ def test_a_change_made_at_another_station_shows_on_its_own(demo_db):
         async with app.run_test(size=SIZE) as pilot:
             await settled(pilot)
             cards = app.screen.query_one(CardList)
-            first = cards.cards[0]
-            assert first.status == "awaiting_shipment"
+            n, first = next((n, c) for n, c in enumerate(cards.cards) if c.status == "awaiting_shipment")
             assert services.pack(other_station, first.packages[0].id, now=now).ok
-            await settle_until(pilot, lambda: cards.cards[0].status == "awaiting_collection", "the pack is shown")
-            assert cards.cards[0].id == first.id
-            assert cards.cards[0].status == "awaiting_collection"
+            await settle_until(pilot, lambda: cards.cards[n].status == "awaiting_collection", "the pack is shown")
+            assert cards.cards[n].id == first.id  # the same place: packing moves no deadline of its
+            assert cards.cards[n].status == "awaiting_collection"
             assert "Awaiting Collection 5" in text_of(app, "#filters")
 
     asyncio.run(drive())

@@ -54,7 +54,7 @@ def test_a_changed_step_shows_in_the_textual_snapshot_report(tmp_path, request):
     records = [pickle.loads(p.read_bytes()) for p in set(Path(os.environ["TEXTUAL_SNAPSHOT_TEMPDIR"]).iterdir()) - before]
     try:
         assert sorted((r[6].rsplit(" ", 1)[1], r[0]) for r in records) == [("1", True), ("2", False), ("3", True),
-                                                                            ("4", True)]
+                                                                            ("4", True), ("5", True)]
         changed = next(r for r in records if not r[0])
         assert "The app warns" in changed[1].replace("&#160;", " ")  # the snapshot
         assert "The app tells" in changed[2].replace("&#160;", " ")  # the screen

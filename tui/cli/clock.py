@@ -38,7 +38,8 @@ def clock_show(ctx: Context):
 @with_json
 def clock_advance(ctx: Context, duration):
     """Move the database's clock forward (e.g. 2h, 90m, 1d); hold windows end and
-    unanswered requests past their deadline are approved by the system."""
+    unanswered requests past their deadline are approved by the system, orders past the
+    shop's SLA are cancelled by it."""
     try:
         delta = parse_duration(duration)
     except BadTime as exc:
@@ -50,9 +51,13 @@ def clock_advance(ctx: Context, duration):
     except BadTime as exc:
         ctx.fail("bad_input", str(exc))
     new = done["now"]
-    ctx.emit(done,
-             f"Clock now {new}: {done['released']} hold(s) ended, "
-             f"{done['auto_approved']} request(s) auto-approved, {done['completed']} order(s) completed.")
+    ctx.emit(done, f"Clock now {new}: {settled(done)}")
+
+
+def settled(done: dict) -> str:
+    """What time did, in words (services.settle's counts)."""
+    return (f"{done['released']} hold(s) ended, {done['auto_approved']} request(s) auto-approved, "
+            f"{done['auto_cancelled']} auto-cancelled (SLA), {done['completed']} order(s) completed.")
 
 
 @cli.command()
@@ -61,14 +66,12 @@ def clock_advance(ctx: Context, duration):
 @with_json
 def worker(ctx: Context, every):
     """Let time do its work now (hold windows end, overdue requests are approved by the
-    system, delivered orders complete), or on a schedule with --every. Commands and an
+    system, orders past the shop's SLA are cancelled, delivered orders complete), or on a schedule with --every. Commands and an
     open app do this too; run a worker where nothing else touches the shop for a while."""
     while True:
         now = ctx.now
         done = services.process_due(ctx.db, now=now).record
-        ctx.emit({"now": now.isoformat(), **done},
-                 f"{now.isoformat()}: {done['released']} hold(s) ended, {done['auto_approved']} "
-                 f"request(s) auto-approved, {done['completed']} order(s) completed.")
+        ctx.emit({"now": now.isoformat(), **done}, f"{now.isoformat()}: {settled(done)}")
         if not every:
             return
         try:

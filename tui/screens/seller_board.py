@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from core.queries.cards import (
-    TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter, BoardShop,
+    DUE_SOON, SORTS, TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter, BoardShop,
 )
 from tui import work
 from tui.active import leave, when_active
@@ -34,10 +34,14 @@ seller = lazy_import("tui.flows.seller")  # its screens and commands: not needed
 SCAN_MIN_DIGITS = 4
 NARROW = 110  # columns: below this the bars shorten large counts
 SEARCH_PAUSE = 0.15  # seconds of no typing before a large shop is searched
+# the To Ship filters on a narrow terminal (all five fit in 80 columns)
+SHORT_STATUS = {"awaiting_shipment": "Shipment", "awaiting_collection": "Collection",
+                "partially_shipping": "Part shipped"}
 
 
 class SellerBoardScreen(Screen):
-    """A shop's orders as cards, newest first, To Ship first."""
+    """A shop's orders as cards, To Ship first: there the most urgent first (ship-by; `u`
+    toggles newest first), elsewhere newest first."""
 
     TITLE = "To Ship board"
     CSS = """
@@ -68,7 +72,10 @@ class SellerBoardScreen(Screen):
         Binding("left,lbracket", "tab(-1)", "Previous tab", id="board.prev_tab", show=False,
                 tooltip="The previous tab"),
         Binding("t", "status_filter", "Status", id="board.status",
-                tooltip="To Ship: All, Awaiting Shipment or Awaiting Collection"),
+                tooltip="To Ship: All, Awaiting Shipment, Awaiting Collection, Partially Shipping, "
+                        "or Due soon (auto-cancels within 12 h)"),
+        Binding("u", "sort", "Sort", id="board.sort", show=False,
+                tooltip="To Ship: most urgent first (ship-by) or newest first"),
         Binding("f", "products", "Products", id="board.products",
                 tooltip="Show only orders with some of the shop's products"),
         Binding("slash", "search", "Search", id="board.search",
@@ -88,6 +95,7 @@ class SellerBoardScreen(Screen):
         self.shop: BoardShop | None = None
         self.tab = "to_ship"
         self.status: str | None = None
+        self.sort = "urgent"
         self.skus: frozenset[str] = frozenset()
         self.query_text = ""
         self.counts: BoardCounts | None = None
@@ -155,14 +163,15 @@ class SellerBoardScreen(Screen):
 
     @property
     def filter(self) -> BoardFilter:
-        return BoardFilter(self.shop_id, self.tab, self.status if self.tab == "to_ship" else None, self.skus)
+        return BoardFilter(self.shop_id, self.tab, self.status if self.tab == "to_ship" else None, self.skus,
+                           self.sort)
 
     def _source(self):
         """The board's pages as queries (tui.widgets.card_list.Source)."""
         flt, page = self.filter, board.page
 
         def source(after=None, before=None, at=None):
-            return lambda session, now: page(session, flt, after=after, before=before, at=at)
+            return lambda session, now: page(session, flt, after=after, before=before, at=at, now=now)
 
         return source
 
@@ -172,7 +181,7 @@ class SellerBoardScreen(Screen):
         if self.shop is None:
             return
         shop_id, count = self.shop_id, board.counts
-        work.read(self, lambda session, now: count(session, shop_id), self._counted, key="board.counts")
+        work.read(self, lambda session, now: count(session, shop_id, now), self._counted, key="board.counts")
         cards = self.cards
         current = cards.current if keep_place else None
         if self.query_text:
@@ -229,9 +238,11 @@ class SellerBoardScreen(Screen):
         if self.tab == "to_ship":
             bar.append("Status ", "dim")
             for status in TO_SHIP_FILTERS:
-                n = counts.by_tab["to_ship"] if status is None else counts.by_status[status]
-                label = f" {'All' if status is None else status_label(status)} {c(n)} "
-                bar.append(label, "bold reverse" if status == self.status else "")
+                name = "All" if status is None else "Due soon" if status == DUE_SOON else \
+                    SHORT_STATUS[status] if narrow else status_label(status)
+                due = status == DUE_SOON and isinstance(counts.due_soon, int) and counts.due_soon > 0
+                bar.append(f" {name} {c(counts.of_filter(status))} ",
+                           "bold reverse" if status == self.status else "bold yellow" if due else "")
             bar.append(" (t)", "dim")
         else:
             shown = TAB_STATUSES[self.tab] or ()
@@ -261,9 +272,10 @@ class SellerBoardScreen(Screen):
         else:
             total = self._total()
             of = f" of {total:,}" if total is not None else ""
-            text = f"Order {cards.first_index + cards.cursor + 1:,}{of} · newest first"
+            order = SORTS[self.sort] if self.tab == "to_ship" else SORTS["newest"]
+            text = f"Order {cards.first_index + cards.cursor + 1:,}{of} · {order}"
             if self.skus:
-                text = f"Order {cards.first_index + cards.cursor + 1:,} · newest first (product filter on)"
+                text = f"Order {cards.first_index + cards.cursor + 1:,} · {order} (product filter on)"
         line = Text(text, "dim")
         requests = counts.requests if counts is not None else None
         if requests is not None:
@@ -280,7 +292,7 @@ class SellerBoardScreen(Screen):
         if counts is None:
             return None
         if self.tab == "to_ship" and self.status:
-            return counts.by_status[self.status]
+            return counts.of_filter(self.status)
         return counts.by_tab[self.tab]
 
     def on_card_list_moved(self, _message) -> None:
@@ -386,6 +398,13 @@ class SellerBoardScreen(Screen):
             self.status = None
         else:
             self.status = TO_SHIP_FILTERS[(TO_SHIP_FILTERS.index(self.status) + 1) % len(TO_SHIP_FILTERS)]
+        self._refilter()
+
+    def action_sort(self) -> None:
+        """To Ship: most urgent first <-> newest first (another tab: To Ship, sorted so)."""
+        if self.tab == "to_ship":
+            self.sort = "newest" if self.sort == "urgent" else "urgent"
+        self.tab = "to_ship"
         self._refilter()
 
     def set_status(self, status: str | None) -> None:

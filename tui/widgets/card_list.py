@@ -26,7 +26,7 @@ from textual.widget import Widget
 
 from core.money import format_money
 from core.queries.cards import PAGE as BOARD_PAGE
-from core.queries.cards import Key, OrderCard
+from core.queries.cards import TAB_STATUSES, Key, OrderCard
 from tui import work
 from tui.format import status_label
 
@@ -36,24 +36,27 @@ if TYPE_CHECKING:
 MAX_CARDS = 120  # the window: never more cards than this in memory
 AHEAD = 3  # the next page is asked for when the cursor comes this near the window's edge
 PAGE = BOARD_PAGE  # a page shorter than this is the last one
-TO_SHIP_LIKE = frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"})
+
+TO_SHIP_STATUSES = frozenset(TAB_STATUSES["to_ship"])
+SLA_STYLES = {"amber": "cardlist--warn", "red": "cardlist--urgent"}  # OrderCard.sla_level -> style
 
 Query = Callable[["Session", datetime], list[OrderCard]]
 Source = Callable[..., Query]  # source(after=key | before=key | at=key | nothing) -> the query of that page
 
 
-def time_left(ship_by: datetime | None, now: datetime) -> tuple[str, bool]:
-    """'Ship within 2d 4h' or 'Overdue by 3h'; True when overdue."""
-    if ship_by is None:
-        return "", False
-    seconds = int((ship_by - now).total_seconds())
-    overdue = seconds < 0
-    s = abs(seconds)
-    days, rest = divmod(s, 86_400)
+def time_left(deadline: datetime | None, now: datetime) -> str:
+    """'auto-cancels in 2d 4h' (the SLA clock's next deadline), or '' when there is none.
+    Past it (the clock has not run yet) it says 'auto-cancels now'."""
+    if deadline is None:
+        return ""
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return "auto-cancels now"
+    days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
-    text = f"{days}d {hours}h" if days else f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
-    return (f"Overdue by {text}" if overdue else f"Ship within {text}"), overdue
+    text = f"{days}d {hours}h" if days else f"{hours}h {minutes:02d}m" if hours else f"{max(minutes, 1)}m"
+    return f"auto-cancels in {text}"
 
 
 class CardList(Widget, can_focus=True):
@@ -66,13 +69,13 @@ class CardList(Widget, can_focus=True):
     CardList > .cardlist--id { color: $text; text-style: bold; }
     CardList > .cardlist--dim { color: $text-muted; }
     CardList > .cardlist--warn { color: $warning; text-style: bold; }
-    CardList > .cardlist--error { color: $error; text-style: bold; }
+    CardList > .cardlist--urgent { color: $text; background: $error; text-style: bold; }
     CardList > .cardlist--badge { color: $text; background: $warning 50%; text-style: bold; }
     CardList > .cardlist--status { color: $accent; }
     CardList > .cardlist--rule { color: $panel-lighten-2; }
     """
     COMPONENT_CLASSES = {
-        "cardlist--cursor", "cardlist--id", "cardlist--dim", "cardlist--warn", "cardlist--error",
+        "cardlist--cursor", "cardlist--id", "cardlist--dim", "cardlist--warn", "cardlist--urgent",
         "cardlist--badge", "cardlist--status", "cardlist--rule",
     }
     BINDINGS = [
@@ -386,17 +389,16 @@ class CardList(Widget, can_focus=True):
         cur = card.currency
         lines: list[Text] = []
 
-        # 1: ID, status, time left to ship, request badge, the action menu
+        # 1: ID, status, the SLA clock (amber, red when close), request badge, the action menu
         head = Text()
         head.append("▌ " if selected else "  ", style("cardlist--status"))
         head.append(card.id, strong)
         head.append("  ")
         head.append(status_label(card.status), style("cardlist--status"))
-        if card.status in TO_SHIP_LIKE and self.now is not None:
-            left, overdue = time_left(card.ship_by, self.now)
-            if left:
-                head.append("  ")
-                head.append(left, style("cardlist--error") if overdue else dim)
+        if self.now is not None and (left := time_left(card.auto_cancel_at, self.now)):
+            head.append("  ")
+            level = card.sla_level(self.now)
+            head.append(f" {left} " if level == "red" else left, style(SLA_STYLES.get(level, "cardlist--dim")))
         right = Text()
         if card.request_id:
             right.append(" Cancel requested ", style("cardlist--badge"))
@@ -428,18 +430,19 @@ class CardList(Widget, can_focus=True):
             p.append(f"Package {n}/{len(card.packages)} " if split else "Package ", dim)
             p.append(package.id, dim)
             p.append("  ")
-            p.append(status_label(package.status),
-                     dim if package.status == "cancelled" else style("cardlist--status"))
+            # To Ship: only the packages still to pack or hand over stand out
+            p.append(status_label(package.status), style("cardlist--status") if package.open else dim)
             if package.tracking_number:
                 p.append(f"  {package.tracking_number}", dim)
             lines.append(p)
+            shipped = card.status in TO_SHIP_STATUSES and not package.open  # not this tab's work
             for line in package.lines:
-                live = line.quantity - line.cancelled_quantity
+                bright = line.quantity > line.cancelled_quantity and not shipped
                 item = Text("    ")
                 title_width = max(width - 44, 10)
-                item.append(f"{line.sku:<12} ", dim if not live else None)
-                item.append(f"{line.title[:title_width]:<{title_width}} ", dim if not live else None)
-                item.append(f"×{line.quantity}", strong if live else dim)
+                item.append(f"{line.sku:<12} ", None if bright else dim)
+                item.append(f"{line.title[:title_width]:<{title_width}} ", None if bright else dim)
+                item.append(f"×{line.quantity}", strong if bright else dim)
                 if line.cancelled_quantity:
                     item.append(f"  {line.cancelled_quantity} cancelled", style("cardlist--warn"))
                 lines.append(item)
