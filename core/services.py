@@ -511,7 +511,7 @@ def _move_package(session, package_id: str, action: str, *, now: datetime, shop:
     _require(state, rules.logistics(action, state.order, package))
     if action == "pack":  # another station's claim refuses it; packing ends the claim
         claim = session.get(PackageClaim, package_id)
-        _require(state, rules.pack_claim(claim, package, station, now))
+        _require_claim(claim, package, station, now)
         if claim is not None:
             session.delete(claim)
     package.status = rules.next_package_status(action)
@@ -532,7 +532,7 @@ def claim_package(session: Session, package_id: str, *, now: datetime, station: 
     package = state.package(package_id)
     _require(state, rules.logistics("pack", state.order, package))
     claim = session.get(PackageClaim, package_id)
-    _require(state, rules.pack_claim(claim, package, station, now, take_over=take_over))
+    _require_claim(claim, package, station, now, take_over=take_over)
     held = rules.claim_holds(claim, package, now)
     if claim is None:
         claim = PackageClaim(package_id=package_id, station=station, claimed_at=now, active_at=now)
@@ -546,6 +546,16 @@ def claim_package(session: Session, package_id: str, *, now: datetime, station: 
         claim.active_at = now
     session.flush()
     return Success(claim_view(claim), f"Package {package_id} is being packed at {station}.")
+
+
+def _require_claim(claim: PackageClaim | None, package: Package, station: str | None, now: datetime,
+                   *, take_over: bool = False) -> None:
+    """rules.pack_claim, refused with where the package is being packed (`station`, and
+    `active_at`: its station's last activity) for a screen to say it its own way."""
+    verdict = rules.pack_claim(claim, package, station, now, take_over=take_over)
+    if not verdict.allowed:
+        raise Refused(verdict.code, verdict.why_not, status=package.status, next_step=verdict.next_step,
+                      station=claim.station, active_at=claim.active_at.isoformat())
 
 
 def claim_view(claim: PackageClaim) -> dict:

@@ -24,6 +24,10 @@ class SellerOrderScreen(Screen):
         Binding("h", "order('handover')", "Hand over", id="order.handover",
                 tooltip="Hand a package over to the carrier"),
         Binding("s", "order('split')", "Split", id="order.split", tooltip="Split into packages"),
+        Binding("v", "order('deliver')", "Delivered", id="order.deliver",
+                tooltip="Mark a package in transit delivered (asks first)"),
+        Binding("r", "order('receive_return')", "Receive return", id="order.receive_return",
+                tooltip="A refused package is back: cancel, restock and refund its items (asks first)"),
     ]
 
     def __init__(self, shop: str, order_id: str):

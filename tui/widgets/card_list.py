@@ -96,6 +96,7 @@ class CardList(Widget, can_focus=True):
         self.cards: list[OrderCard] = []
         self.source: Source | None = None
         self.now: datetime | None = None
+        self.station: str | None = None  # this station: its own claims go unsaid
         self.cursor = 0
         self.top = 0
         self.first_index = 0  # the absolute index of cards[0]
@@ -371,7 +372,8 @@ class CardList(Widget, can_focus=True):
         return Strip(segments).adjust_cell_length(width).apply_style(base)
 
     def _card_strips(self, card: OrderCard, selected: bool, width: int) -> list[Strip]:
-        key = (card.id, card.version, width, selected, self.has_focus, self.now)
+        key = (card.id, card.version, tuple(p.claim for p in card.packages), width, selected, self.has_focus,
+               self.now, self.station)
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._render_card(card, selected, width)
@@ -430,6 +432,9 @@ class CardList(Widget, can_focus=True):
             p.append("  ")
             p.append(status_label(package.status),
                      dim if package.status == "cancelled" else style("cardlist--status"))
+            packing_at = package.packing_station(self.now)
+            if packing_at is not None and packing_at != self.station:  # issue 15: stations that don't collide
+                p.append(f"  being packed at {packing_at}", style("cardlist--warn"))
             if package.tracking_number:
                 p.append(f"  {package.tracking_number}", dim)
             lines.append(p)
