@@ -6,9 +6,7 @@ question, Escape leaves it to Station 2, Enter takes it over and packs it."""
 from __future__ import annotations
 
 import asyncio
-import io
 
-from rich.console import Console
 
 from sqlmodel import select
 
@@ -21,6 +19,7 @@ from tui import work
 from tui.app import OrderDeskApp
 from tui.flows import claims
 from tui.screens.confirm import ConfirmScreen
+from tui.walkthroughs.player import screen_text
 from tui.screens.seller_board import SellerBoardScreen
 from tui.widgets.card_list import CardList
 
@@ -35,13 +34,6 @@ def card_text(app, order_id: str) -> str:
     index = [c.id for c in cards.cards].index(order_id)
     strips = cards._render_card(cards.cards[index], False, cards.size.width)
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
-
-
-def screen_text(app) -> str:
-    console = Console(width=200, record=True, file=io.StringIO())
-    for widget in app.screen.query("Static"):
-        console.print(widget.render())
-    return console.export_text()
 
 
 def claim_of(db, package_id):

@@ -81,8 +81,8 @@ async def move(app, shop: str, snap: board.OrderSnapshot, action: str, package_i
         refund = snap.preview("package", package_id=package_id).refund
         title = f"Receive package {package_id} back?"
         body = Group(
-            Text(f"The refused package is back at the warehouse: its {units} unit(s) are cancelled "
-                 f"({reason_text('package_rejected')}), restocked and refunded to the buyer."),
+            Text(f"The refused package is back at the warehouse. Its {units} unit(s) are cancelled, "
+                 f"restocked and refunded to the buyer; reason: {reason_text('package_rejected')}."),
             Text(""), refund_table(refund, cur), Text(""),
             Text("The buyer gets an email. This can't be undone.", "italic"))
         confirm, expected = f"receive and refund {format_money(refund.total, cur)}", refund.total
