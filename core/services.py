@@ -544,7 +544,6 @@ def claim_package(session: Session, package_id: str, *, now: datetime, station: 
         if not held or claim.station != station:
             claim.station, claim.claimed_at = station, now
         claim.active_at = now
-    session.flush()
     return Success(claim_view(claim), f"Package {package_id} is being packed at {station}.")
 
 

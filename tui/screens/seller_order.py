@@ -24,9 +24,10 @@ class SellerOrderScreen(Screen):
         Binding("h", "order('handover')", "Hand over", id="order.handover",
                 tooltip="Hand a package over to the carrier"),
         Binding("s", "order('split')", "Split", id="order.split", tooltip="Split into packages"),
-        Binding("v", "order('deliver')", "Delivered", id="order.deliver",
+        # rarer, and in the card's action menu too: in `?` and the palette, not the footer
+        Binding("v", "order('deliver')", "Delivered", id="order.deliver", show=False,
                 tooltip="Mark a package in transit delivered (asks first)"),
-        Binding("r", "order('receive_return')", "Receive return", id="order.receive_return",
+        Binding("r", "order('receive_return')", "Receive return", id="order.receive_return", show=False,
                 tooltip="A refused package is back: cancel, restock and refund its items (asks first)"),
     ]
 
