@@ -39,8 +39,9 @@ def read_snapshot(order_id: str):
 
 
 # -- commands, as `command(db, now)` (tui.work) ------------------------------------------
-def move_command(action: str, package_id: str, shop: str, station: str | None = None):
-    """Pack (as `station`: another station's claim refuses it) or hand over."""
+def move_command(action: str, package_id: str, shop: str, *, station: str | None):
+    """Pack or hand over, at `station` (`app.station`; required: a pack at no station is
+    refused while any station's claim holds the package, this one's too)."""
     if action == "pack":
         return lambda db, now: services.pack(db, package_id, now=now, shop=shop, station=station)
     return lambda db, now: services.handover(db, package_id, now=now, shop=shop)
@@ -93,7 +94,7 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
             changed(app)
             return
         if package_id:
-            result = await work.perform(app, move_command(action, package_id, shop, app.station))
+            result = await work.perform(app, move_command(action, package_id, shop, station=app.station))
             if result.ok:
                 app.notify(f"Package {package_id}: {result.message}", title=board.ACTIONS[action])
             else:
