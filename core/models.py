@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, true
+from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -106,6 +106,22 @@ class Package(SQLModel, table=True):
     collected_at: datetime | None = None
     delivered_at: datetime | None = None
     returned_at: datetime | None = None
+
+
+class PackageClaim(SQLModel, table=True):
+    """A packing station's claim on a package it has opened to pack (issue 15: stations
+    that don't collide). At most one per package (its primary key). Whether it still holds
+    is `core.rules.claim_holds` (the package still to pack, the station active within
+    `rules.CLAIM_IDLE`); a row that no longer holds is simply replaced by the next claim.
+    Deleted with its package (ON DELETE CASCADE: a re-import replaces packages)."""
+
+    __tablename__ = "package_claims"
+
+    package_id: str = Field(sa_column=Column(String(18), ForeignKey("packages.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    station: str
+    claimed_at: datetime  # when this station claimed it (or took it over)
+    active_at: datetime  # this station's last activity on it: claimed, opened again
 
 
 class OrderLine(SQLModel, table=True):

@@ -356,6 +356,38 @@ def logistics(action: str, order, package) -> Verdict:
     return Verdict(True)
 
 
+# -- station claims (issue 15: stations that don't collide) ------------------------------
+CLAIM_IDLE = timedelta(minutes=10)
+
+
+def claim_holds(claim, package, now: datetime) -> bool:
+    """Does `claim` (a PackageClaim, or None) still hold its package?
+
+    Decisions where the issue is silent:
+    - A claim ends when its package is packed or cancelled: it holds only while the package
+      is Awaiting Shipment (packing deletes it; a cancelled package's claim just stops holding).
+    - "Idle" means no activity of its station on the package: claiming it, opening it again
+      (each opening renews the claim), packing it. After CLAIM_IDLE without any, it lapses
+      and any station may claim the package; nothing needs to run for that to happen."""
+    return (claim is not None and package.status == "awaiting_shipment"
+            and now < claim.active_at + CLAIM_IDLE)
+
+
+def pack_claim(claim, package, station: str | None, now: datetime, *, take_over: bool = False) -> Verdict:
+    """May `station` claim or pack the package? Yes unless another station's claim holds;
+    taking it over (after a person confirmed it) is always allowed. A caller without a
+    station (None) is another station to every claim."""
+    if take_over or not claim_holds(claim, package, now) or claim.station == station:
+        return Verdict(True)
+    minutes = int((now - claim.active_at).total_seconds() // 60)
+    when = "just now" if minutes < 1 else f"{minutes} min ago"
+    return _no("package_claimed",
+               f"Package {package.id} is being packed at {claim.station} (last active {when}). Leave it "
+               f"to that station, or take it over: confirm in the app, or run "
+               f"`orderdesk claim {package.id} --take-over`. An idle claim lapses after "
+               f"{int(CLAIM_IDLE.total_seconds() // 60)} minutes.", "take_over")
+
+
 SLIP_PACKAGE_STATUSES = ("awaiting_shipment", "awaiting_collection")
 
 

@@ -36,7 +36,7 @@ from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
 from core.effects import fingerprint  # noqa: F401  (the name callers know)
 from core.ids import new_id
-from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, Product, Shop
+from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, PackageClaim, Product, Shop
 from core.money import format_money
 from core.results import Refusal, Refused, Result, Success
 from core.state import OrderState, cancellation_dict, cancellation_view, load_order
@@ -462,14 +462,16 @@ def _load_request(session: Session, cancellation_id: str) -> tuple[Cancellation,
 
 @command
 def approve_request(session: Session, cancellation_id: str, *, now: datetime,
-                    shop: str | None = None, actor: str = "seller"):
-    """The seller approves a buyer's request: the whole order is cancelled with the buyer's reason."""
+                    shop: str | None = None, actor: str = "seller", expected_refund: int | None = None):
+    """The seller approves a buyer's request: the whole order is cancelled with the buyer's
+    reason. `expected_refund`: the refund the seller confirmed (else `conflict`)."""
     request, state = _load_request(session, cancellation_id)
     _check_shop(state, shop)
     state.pending = request
     _require(state, rules.seller_cancel_order(state.order))
     view = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
-                         scope="order", reason=request.reason, actor=actor, record=request)
+                         scope="order", reason=request.reason, actor=actor, record=request,
+                         expected_refund=expected_refund)
     return Success(view, "Request approved; the order is cancelled.")
 
 
@@ -501,19 +503,72 @@ def _load_by_package(session: Session, package_id: str) -> OrderState:
     return load_order(session, order_id)
 
 
-def _move_package(session, package_id: str, action: str, *, now: datetime, shop: str | None):
+def _move_package(session, package_id: str, action: str, *, now: datetime, shop: str | None,
+                  station: str | None = None):
     state = _load_by_package(session, package_id)
     _check_shop(state, shop)
     package = state.package(package_id)
     _require(state, rules.logistics(action, state.order, package))
+    if action == "pack":  # another station's claim refuses it; packing ends the claim
+        claim = session.get(PackageClaim, package_id)
+        _require_claim(claim, package, station, now)
+        if claim is not None:
+            session.delete(claim)
     package.status = rules.next_package_status(action)
     return state, package
 
 
 @command
-def pack(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
-    """Pack / arrange shipment: Awaiting Shipment → Awaiting Collection."""
-    state, package = _move_package(session, package_id, "pack", now=now, shop=shop)
+def claim_package(session: Session, package_id: str, *, now: datetime, station: str,
+                  shop: str | None = None, take_over: bool = False):
+    """A station opens a package to pack it: it claims it (or renews its own claim), so the
+    other stations see where it is being packed and cannot pack it (rules.pack_claim).
+    `take_over`, after a person confirmed it, moves another station's claim here (an audit
+    event says from where). The order is locked first, as for every command, so two
+    stations claiming at once are served one after the other: exactly one gets it. A claim
+    changes no order (its version stays: open screens elsewhere stay valid)."""
+    state = _load_by_package(session, package_id)
+    _check_shop(state, shop)
+    package = state.package(package_id)
+    _require(state, rules.logistics("pack", state.order, package))
+    claim = session.get(PackageClaim, package_id)
+    _require_claim(claim, package, station, now, take_over=take_over)
+    held = rules.claim_holds(claim, package, now)
+    if claim is None:
+        claim = PackageClaim(package_id=package_id, station=station, claimed_at=now, active_at=now)
+        session.add(claim)
+    else:
+        if held and claim.station != station:
+            _event(session, state.order, now, "seller", "claim_taken_over", package_id=package_id,
+                   station=station, from_station=claim.station)
+        if not held or claim.station != station:
+            claim.station, claim.claimed_at = station, now
+        claim.active_at = now
+    return Success(claim_view(claim), f"Package {package_id} is being packed at {station}.")
+
+
+def _require_claim(claim: PackageClaim | None, package: Package, station: str | None, now: datetime,
+                   *, take_over: bool = False) -> None:
+    """rules.pack_claim, refused with where the package is being packed (`station`, and
+    `active_at`: its station's last activity) for a screen to say it its own way."""
+    verdict = rules.pack_claim(claim, package, station, now, take_over=take_over)
+    if not verdict.allowed:
+        raise Refused(verdict.code, verdict.why_not, status=package.status, next_step=verdict.next_step,
+                      station=claim.station, active_at=claim.active_at.isoformat())
+
+
+def claim_view(claim: PackageClaim) -> dict:
+    return {"package_id": claim.package_id, "station": claim.station,
+            "claimed_at": claim.claimed_at.isoformat(), "active_at": claim.active_at.isoformat(),
+            "lapses_at": (claim.active_at + rules.CLAIM_IDLE).isoformat()}
+
+
+@command
+def pack(session: Session, package_id: str, *, now: datetime, shop: str | None = None,
+         station: str | None = None):
+    """Pack / arrange shipment: Awaiting Shipment → Awaiting Collection. Refused while
+    another station's claim holds the package (`station`: the one packing; None: none)."""
+    state, package = _move_package(session, package_id, "pack", now=now, shop=shop, station=station)
     package.packed_at = now
     package.tracking_number = package.tracking_number or f"TT{package.id[-12:]}"
     _touch(state, now)
@@ -598,15 +653,17 @@ def split_package(session: Session, package_id: str, moves: Mapping[str, int], *
 
 
 @command
-def receive_return(session: Session, package_id: str, *, now: datetime, shop: str | None = None):
-    """A refused package is back: the system cancels its units ("Package rejected") and refunds them."""
+def receive_return(session: Session, package_id: str, *, now: datetime, shop: str | None = None,
+                   expected_refund: int | None = None):
+    """A refused package is back: the system cancels its units ("Package rejected") and refunds
+    them. `expected_refund`: the refund the seller confirmed (else `conflict`)."""
     state = _load_by_package(session, package_id)
     _check_shop(state, shop)
     package = state.package(package_id)
     _require(state, rules.logistics("receive_return", state.order, package))
     view = _cancel_units(session, state, _all_live_units(state, package_id), now=now,
                          role="system", scope="package", reason="package_rejected",
-                         actor="system", package_id=package_id)
+                         actor="system", package_id=package_id, expected_refund=expected_refund)
     return Success(view, "Return received; its items are refunded.")
 
 

@@ -12,6 +12,7 @@ the default. The file uses the same names, in lower case:
     smtp_security = "starttls"          # none | starttls | tls
     smtp_user = "shop"
     smtp_sender = "My Shop <orders@example.com>"
+    printer = "Station-2"               # where `orderdesk slip --print` sends slips (lp -d)
 
     [keymap]                            # binding id = keys (comma-separated)
     "seller.board.search" = "f"
@@ -24,17 +25,21 @@ Decisions:
   ConfigError naming where it came from (the file and the key, or the variable).
 - `station` (this station's name, for the people and logs that see several) defaults to
   the host name; `theme` to Textual's default; `keymap` to no change.
+- `printer` (packing slips, `lp -d PRINTER`) is unset by default: no printing. A name CUPS
+  would not take (spaces, quotes, / or #, over 127 characters) is refused when read, so
+  it never reaches `lp`; surrounding blanks are dropped, and only blanks means unset.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,6 +57,7 @@ MAIL_PASSWORD_ENV = "ORDERDESK_SMTP_PASSWORD"
 _MAIL_FIELDS = {"address": "smtp", "host": "smtp", "port": "smtp", "security": "smtp_security",
                 "user": "smtp_user", "sender": "smtp_sender"}
 SECRET_FIELDS = frozenset({"database_url"})
+PRINTER_NAME = re.compile(r"[^\s/#\\'\"]{1,127}")  # what CUPS accepts as a printer name
 
 
 def default_database_url() -> str:
@@ -73,6 +79,21 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_user: str | None = Field(None, description="The mail login; its password: $ORDERDESK_SMTP_PASSWORD")
     smtp_sender: str = "orderdesk@localhost"
+    printer: str | None = Field(None, description="The printer packing slips go to (lp -d); unset: none")
+
+    @field_validator("printer", mode="before")
+    @classmethod
+    def _printer_name(cls, value):
+        """A printer name CUPS would take, or None (unset, or only blanks)."""
+        if not isinstance(value, str):
+            return value  # pydantic says what type it wants
+        name = value.strip()
+        if not name:
+            return None
+        if not PRINTER_NAME.fullmatch(name) or not name.isprintable():
+            raise ValueError("not a printer name (up to 127 characters, no spaces, quotes, / or #): "
+                             "set it to a name `lpstat -p` lists")
+        return name
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

@@ -13,16 +13,14 @@ Decisions where the spec is silent:
   import would otherwise not fit in its table cell): shop 80, recipient 200, address
   500, SKU 200, title 300 characters, the cut marked with "…".
 - Printing runs `lp -d PRINTER -t TITLE`, never a shell, the PDF on its standard input;
-  the printer's name comes from `configured_printer()`, today $ORDERDESK_PRINTER (one
-  place to switch to settings). What `lp` says is read through a temporary file, and only
+  the printer's name is the `printer` setting (core.settings: the settings file or
+  $ORDERDESK_PRINTER, checked there to be a name CUPS takes). What `lp` says is read through a temporary file, and only
   its first 2,000 bytes; it gets 60 s.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import re
 import subprocess
 import tempfile
 from xml.sax.saxutils import escape
@@ -42,7 +40,6 @@ MARGIN = 15 * mm
 BAR_WIDTH = 0.5 * mm  # the narrowest bar (GS1's "X-dimension" for logistic labels)
 BAR_HEIGHT = 20 * mm
 HEADER = 42 * mm  # from the top margin down to where the page's own content starts
-PRINTER_ENV = "ORDERDESK_PRINTER"
 PRINT_TIMEOUT = 60  # seconds for `lp` to take the job
 MESSAGE_BYTES = 2_000  # of what `lp` says
 LIMITS = {"shop": 80, "recipient": 200, "address": 500, "sku": 200, "title": 300}
@@ -132,21 +129,6 @@ def _header(slip: PackingSlip):
 # -- printing -----------------------------------------------------------------------------
 class PrintError(Exception):
     """The slip could not be sent to the printer; the message says why and what to do."""
-
-
-_PRINTER_NAME = re.compile(r"[^\s/#\\'\"]{1,127}")  # what CUPS accepts as a printer name
-
-
-def configured_printer() -> str | None:
-    """The printer slips go to: $ORDERDESK_PRINTER, or None when none is configured.
-    A name CUPS would not accept is a ValueError saying so."""
-    name = os.environ.get(PRINTER_ENV, "").strip()
-    if not name:
-        return None
-    if not _PRINTER_NAME.fullmatch(name) or not name.isprintable():
-        raise ValueError(f"${PRINTER_ENV} is not a printer name (up to 127 characters, no spaces, "
-                         "quotes, / or #): set it to a name `lpstat -p` lists.")
-    return name
 
 
 def send_to_printer(pdf: bytes, printer: str, title: str) -> str:

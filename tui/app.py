@@ -114,7 +114,7 @@ class OrderDeskApp(App):
     def __init__(self, db: Database | Callable[[], Database], *, now_text: str | None = None, role: str | None = None,
                  identity: str | None = None, app_version: str | None = None,
                  simulate: str | None = None, watch: bool = True, locked: bool = False,
-                 log_file: str | None = None):
+                 log_file: str | None = None, station: str | None = None):
         super().__init__()
         self.db: Database | None = None if callable(db) else db
         self.connect: Callable[[], Database] | None = db if callable(db) else None
@@ -126,6 +126,7 @@ class OrderDeskApp(App):
         self.watch = watch
         self.locked = locked  # serve ssh: one identity, no launcher, no way back past its start
         self.log_file = log_file  # where the background email sender logs (None: core.logs' default)
+        self.station_name = station  # this station's name, over the `station` setting (None: the setting)
         self.settings: Loaded | None = None  # read by the opening worker
         self.mailer = None
         self.stopping = threading.Event()  # set on unmount: the watcher's thread ends
@@ -134,6 +135,14 @@ class OrderDeskApp(App):
         if theme and not self.unknown_theme:
             self.theme = theme
         self.theme_setting = self.theme  # what the settings say: a change from it is remembered
+
+    @property
+    def station(self) -> str | None:
+        """This packing station's name, for its claims (issue 15): given to the app, else
+        the `station` setting (read by the opening worker; None until then)."""
+        if self.station_name is not None:
+            return self.station_name
+        return self.settings.settings.station if self.settings is not None else None
 
     def now(self) -> datetime:
         """The app's clock, read from the database: for worker threads only (tui/work.py
@@ -194,7 +203,7 @@ class OrderDeskApp(App):
     def open_in_thread(self) -> None:
         role, identity = self.start
         try:
-            settings = core_settings.load()
+            settings = core_settings.load(station=self.station_name)
             db = self.connect() if self.connect is not None else self.db
         except ConfigError as exc:
             return self.call_from_thread(self.refuse, Refusal("bad_input", str(exc)))

@@ -35,11 +35,12 @@ from sqlmodel import Session, select
 
 from core import refunds, rules, sla
 from core.queries.cards import (
-    PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, BoardShop, Key, LineCard, OrderCard, PackageCard,
+    PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, BoardShop, ClaimCard, Key, LineCard, OrderCard,
+    PackageCard,
 )
 from core.results import Refused
 from core.state import OrderState, load_order
-from core.models import Buyer, Cancellation, Order, OrderLine, Package, Product, Shop
+from core.models import Buyer, Cancellation, Order, OrderLine, Package, PackageClaim, Product, Shop
 
 LARGE = 100_000
 
@@ -174,7 +175,9 @@ def load_cards(session: Session, order_ids: Iterable[str], *, urgent: bool = Fal
         .join(Buyer, Buyer.id == Order.buyer_id).join(Shop, Shop.id == Order.shop_id)
         .outerjoin(request, and_(request.c.order_id == Order.id, request.c.status == "request_pending"))
         .where(Order.id.in_(order_ids))).all()
-    packages = session.exec(select(Package.order_id, Package.id, Package.status, Package.tracking_number)
+    packages = session.exec(select(Package.order_id, Package.id, Package.status, Package.tracking_number,
+                                   PackageClaim.station, PackageClaim.active_at)
+                            .outerjoin(PackageClaim, PackageClaim.package_id == Package.id)
                             .where(Package.order_id.in_(order_ids)).order_by(Package.id)).all()
     lines = session.exec(select(OrderLine.order_id, OrderLine.package_id, OrderLine.id, OrderLine.sku,
                                 OrderLine.title, OrderLine.quantity, OrderLine.cancelled_quantity,
@@ -185,10 +188,11 @@ def load_cards(session: Session, order_ids: Iterable[str], *, urgent: bool = Fal
     for line in lines:
         lines_of.setdefault(line.order_id, []).append(line)
     packages_of: dict[str, list[PackageCard]] = {}
-    for order_id, package_id, status, tracking in packages:
+    for order_id, package_id, status, tracking, station, active_at in packages:
         own = tuple(LineCard(l.id, l.sku, l.title, l.quantity, l.cancelled_quantity)
                     for l in lines_of.get(order_id, ()) if l.package_id == package_id)
-        packages_of.setdefault(order_id, []).append(PackageCard(package_id, status, tracking, own))
+        claim = ClaimCard(station, active_at) if station is not None else None
+        packages_of.setdefault(order_id, []).append(PackageCard(package_id, status, tracking, own, claim))
     cards = {}
     for r in rows:
         if r[0] in cards:
@@ -257,9 +261,12 @@ ACTIONS = {  # the order card's action menu (seed 003), in its order
     "cancel": "Cancel order",
     "pack": "Pack",
     "handover": "Hand over to carrier",
+    "deliver": "Mark delivered",
+    "receive_return": "Receive returned package",
     "split": "Split into packages",
     "details": "Details",
 }
+MOVES = ("pack", "handover", "deliver", "receive_return")  # the logistics actions (rules.logistics)
 SPLIT_WHY_NOT = "Only a package Awaiting Shipment with two or more units can be split."
 
 
@@ -384,7 +391,7 @@ class OrderSnapshot:
     package_choices: tuple[PackageChoice, ...]
     item_lines: tuple[LineChoice, ...]  # item cancellation by line, whatever the reason
     items_reason: Mapping[str, Choice]  # seller reason -> may it cancel by item (seed 003: Out of Stock)
-    logistics: Mapping[str, tuple[PackageChoice, ...]]  # pack | handover -> packages
+    logistics: Mapping[str, tuple[PackageChoice, ...]]  # MOVES -> packages
     split_sources: tuple[PackageChoice, ...]
     split_lines: Mapping[str, tuple[LineChoice, ...]]  # package -> its lines, for a split
 
@@ -475,7 +482,7 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
         v = rules.reason_fits("seller", reason, order.status, scope="items")
         items_reason[reason] = Choice(v.allowed, v.why_not)
     logistics = {action: tuple(package_choice(p, rules.logistics(action, order, p)) for p in packages)
-                 for action in ("pack", "handover")}
+                 for action in MOVES}
     split_sources, split_lines = [], {}
     for p in packages:
         own = [l for l in lines if l.package_id == p.id]
@@ -499,7 +506,7 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
     actions = tuple(ActionChoice(action, label, why) for action, label, why in (
         ("cancel", ACTIONS["cancel"], None if can_cancel else whole.why_not),
         ("pack", ACTIONS["pack"], first_why(logistics["pack"], "Nothing to do.")),
-        ("handover", ACTIONS["handover"], first_why(logistics["handover"], "Nothing to do.")),
+        *((move, ACTIONS[move], first_why(logistics[move], "Nothing to do.")) for move in MOVES[1:]),
         ("split", ACTIONS["split"], first_why(split_sources, "Nothing to split.")),
         ("details", ACTIONS["details"], None),
     ))

@@ -45,11 +45,26 @@ class LineCard:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimCard:
+    """A station's claim on a package (core.models.PackageClaim), as read."""
+
+    station: str
+    active_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PackageCard:
     id: str
     status: str
     tracking_number: str | None
     lines: tuple[LineCard, ...]
+    claim: ClaimCard | None = None
+
+    def packing_station(self, now: datetime | None) -> str | None:
+        """The station packing this package now (its claim holds: rules.claim_holds), or None."""
+        if self.claim is None or now is None or not rules.claim_holds(self.claim, self, now):
+            return None
+        return self.claim.station
 
     @property
     def open(self) -> bool:

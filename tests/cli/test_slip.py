@@ -90,13 +90,31 @@ def test_print_sends_the_same_pdf_to_the_configured_printer(od, tmp_path, monkey
     assert run.code == 0 and "to printer Station-2" in run.out
 
 
+def test_the_printer_setting_in_the_settings_file_is_used_and_the_environment_wins(od, tmp_path, monkeypatch):
+    spool = fake_lp(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{spool}:/usr/bin:/bin")
+    monkeypatch.delenv("ORDERDESK_PRINTER", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text('printer = "Desk-Printer"\n')
+    monkeypatch.setenv("ORDERDESK_CONFIG", str(config))
+    assert od.ok("config", "show")["settings"]["printer"] == {"value": "Desk-Printer", "from": "file"}
+    assert od.ok("slip", TO_PACK, "--print")["printer"] == "Desk-Printer"
+    assert (spool / "argv").read_text().splitlines()[:2] == ["-d", "Desk-Printer"]
+    monkeypatch.setenv("ORDERDESK_PRINTER", "Station-2")
+    assert od.ok("slip", TO_PACK, "--print")["printer"] == "Station-2"
+    monkeypatch.setenv("ORDERDESK_PRINTER", "two words")
+    run = od("slip", TO_PACK, "--print", "--json")
+    assert run.code == 2 and "ORDERDESK_PRINTER" in run.json["error"]["message"]
+    assert "not a printer name" in run.json["error"]["message"]
+
+
 def test_print_without_a_printer_says_what_to_set_and_prints_nothing(od, tmp_path, monkeypatch):
     monkeypatch.delenv("ORDERDESK_PRINTER", raising=False)
     spool = fake_lp(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{spool}:/usr/bin:/bin")
     run = od("slip", TO_PACK, "-o", str(tmp_path / "slip.pdf"), "--print", "--json")
     assert run.code == 2 and run.json["error"]["code"] == "no_printer"
-    assert "ORDERDESK_PRINTER" in run.json["error"]["message"]
+    assert "ORDERDESK_PRINTER" in run.json["error"]["message"] and "`printer`" in run.json["error"]["message"]
     assert not (spool / "argv").exists() and not (tmp_path / "slip.pdf").exists()
 
 

@@ -4,6 +4,7 @@ remembered setting keeps the rest of the file."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -17,7 +18,7 @@ from core.config_file import ConfigError
 def config(tmp_path, monkeypatch):
     """A settings file of the test's own (absent until written), and no $ORDERDESK_* settings."""
     for name in ("DATABASE_URL", "STATION", "THEME", "KEYMAP", "SMTP", "SMTP_SECURITY", "SMTP_USER",
-                 "SMTP_SENDER", "SMTP_PASSWORD"):
+                 "SMTP_SENDER", "SMTP_PASSWORD", "PRINTER"):
         monkeypatch.delenv(f"ORDERDESK_{name}", raising=False)
     file = tmp_path / "conf" / "config.toml"
     monkeypatch.setenv("ORDERDESK_CONFIG", str(file))
@@ -172,3 +173,30 @@ def test_the_first_frame_does_not_stop_on_a_bad_file(config):
     comes anyway."""
     write(config, "theme = [\n")
     assert config_file.appearance() == (None, {})
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("", "From-File"),  # an empty variable is not set
+    ("  ", None),  # blanks: set, to no printer
+    ("Station-2", "Station-2"), (" Zebra_ZD421 ", "Zebra_ZD421"),
+])
+def test_the_printer_comes_from_orderdesk_printer_over_the_file(config, monkeypatch, value, expected):
+    assert settings.load().settings.printer is None  # the default: no printer
+    write(config, 'printer = "From-File"\n')
+    loaded = settings.load()
+    assert (loaded.settings.printer, loaded.origins["printer"]) == ("From-File", "file")
+    monkeypatch.setenv("ORDERDESK_PRINTER", value)
+    loaded = settings.load()
+    assert loaded.settings.printer == expected
+    assert loaded.shown()["printer"]["value"] == loaded.settings.printer
+
+
+@pytest.mark.parametrize("value", ["two words", "a/b", "x" * 128, "tab\there", "quote'd", "new\nline"])
+def test_a_printer_name_cups_would_not_take_is_refused_naming_where_it_came_from(config, monkeypatch, value):
+    monkeypatch.setenv("ORDERDESK_PRINTER", value)
+    with pytest.raises(ConfigError, match=r"printer \(\$ORDERDESK_PRINTER\): .*not a printer name"):
+        settings.load()
+    monkeypatch.delenv("ORDERDESK_PRINTER")
+    write(config, f"printer = {json.dumps(value)}\n")  # a TOML basic string
+    with pytest.raises(ConfigError, match=rf"{config}: printer: .*not a printer name"):
+        settings.load()

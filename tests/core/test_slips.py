@@ -180,21 +180,3 @@ def test_without_lp_the_error_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(slips.PrintError, match="`lp` command .* not installed"):
         slips.send_to_printer(b"%PDF", "Station-2", "t")
-
-
-@pytest.mark.parametrize("value, expected", [
-    (None, None), ("", None), ("  ", None), ("Station-2", "Station-2"), (" Zebra_ZD421 ", "Zebra_ZD421"),
-])
-def test_the_printer_is_the_one_orderdesk_printer_names(monkeypatch, value, expected):
-    if value is None:
-        monkeypatch.delenv(slips.PRINTER_ENV, raising=False)
-    else:
-        monkeypatch.setenv(slips.PRINTER_ENV, value)
-    assert slips.configured_printer() == expected
-
-
-@pytest.mark.parametrize("value", ["two words", "a/b", "x" * 128, "tab\there", "quote'd", "new\nline"])
-def test_a_printer_name_cups_would_not_take_is_refused(monkeypatch, value):
-    monkeypatch.setenv(slips.PRINTER_ENV, value)
-    with pytest.raises(ValueError, match="ORDERDESK_PRINTER is not a printer name"):
-        slips.configured_printer()

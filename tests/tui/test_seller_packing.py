@@ -42,7 +42,8 @@ def test_pack_then_hand_over_from_the_action_menu(demo_db):
             assert isinstance(app.screen, ActionMenuScreen)
             menu = app.screen.query_one(OptionList)
             labels = [str(menu.get_option_at_index(i).prompt).split("\n")[0] for i in range(menu.option_count)]
-            assert labels == ["Cancel order", "Pack", "Hand over to carrier", "Split into packages", "Details"]
+            assert labels == ["Cancel order", "Pack", "Hand over to carrier", "Mark delivered",
+                              "Receive returned package", "Split into packages", "Details"]
             assert menu.get_option("handover").disabled
             menu.highlighted = 1
             await pilot.press("enter")

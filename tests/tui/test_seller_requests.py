@@ -12,6 +12,8 @@ from core.queries.outbox import emails as shop_emails
 from core.queries.requests import Request, requests
 from core.models import Cancellation, Order, OutboxEmail
 from tests.tui.test_seller_board import SHOP, SIZE, seller_app
+from tests.waiting import settle_until
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.seller_outbox import SellerOutboxScreen
 from tui.screens.seller_reject import RejectReasonScreen
 from tui.screens.seller_requests import SellerRequestsScreen
@@ -43,7 +45,9 @@ def test_requests_list_with_deadlines_then_approve(demo_db):
             assert "left" in str(table.get_row_at(0)[1])
             await pilot.press("a")
             await pilot.pause()
-            assert table.row_count == 1
+            assert isinstance(app.screen, ConfirmScreen)  # the refund first (tests/tui/test_confirm.py)
+            await pilot.press("enter")
+            await settle_until(pilot, lambda: table.row_count == 1, "the approved request leaves the list")
 
     asyncio.run(drive())
     with demo_db.read() as session:

@@ -32,7 +32,7 @@ STDOUT = "-"
 @click.option("-o", "--output", metavar="FILE.pdf", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the PDF to FILE.pdf (- for standard output).")
 @click.option("--print", "to_printer", is_flag=True,
-              help="Send it to the printer named by $ORDERDESK_PRINTER (with lp).")
+              help="Send it to the `printer` setting's printer (with lp).")
 @click.option("--shop", metavar="NAME", help="Only a package of this shop.")
 @with_json
 def slip(ctx: Context, package_id, output, to_printer, shop):
@@ -76,13 +76,12 @@ def slip(ctx: Context, package_id, output, to_printer, shop):
 
 
 def _printer(ctx: Context) -> str:
-    """The configured printer; none, or a name lp would not take, is bad input."""
-    try:
-        printer = slips.configured_printer()
-    except ValueError as exc:
-        ctx.fail("bad_input", str(exc))
+    """The printer slips go to: the `printer` setting (the settings file or $ORDERDESK_PRINTER;
+    a name lp would not take stops the command as a bad setting). None set is bad input."""
+    printer = ctx.settings.settings.printer
     if printer is None:
-        ctx.fail("no_printer", f"No printer is configured: set {slips.PRINTER_ENV} to the printer's name "
+        ctx.fail("no_printer", "No printer is configured: set `printer` in the settings file "
+                 "(`orderdesk config path` says where) or $ORDERDESK_PRINTER to the printer's name "
                  "(`lpstat -p` lists them), or write the slip with -o FILE.pdf.")
     return printer
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from core import services
 from core.queries import board
 from tui import work
-from tui.flows import seller_cancel
+from tui.flows import claims, seller_cancel, seller_confirm
 from tui.messages import DataChanged
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_order import SellerOrderScreen
@@ -39,18 +39,17 @@ def read_snapshot(order_id: str):
 
 
 # -- commands, as `command(db, now)` (tui.work) ------------------------------------------
-def move_command(action: str, package_id: str, shop: str):
-    do = {"pack": services.pack, "handover": services.handover}[action]
-    return lambda db, now: do(db, package_id, now=now, shop=shop)
+def move_command(action: str, package_id: str, shop: str, *, station: str | None):
+    """Pack or hand over, at `station` (`app.station`; required: a pack at no station is
+    refused while any station's claim holds the package, this one's too)."""
+    if action == "pack":
+        return lambda db, now: services.pack(db, package_id, now=now, shop=shop, station=station)
+    return lambda db, now: services.handover(db, package_id, now=now, shop=shop)
 
 
 def split_command(package_id: str, shop: str) -> Callable:
     """For the split screen: the command that moves `moves` ({line: units})."""
     return lambda moves: lambda db, now: services.split_package(db, package_id, moves, now=now, shop=shop)
-
-
-def approve_command(request_id: str, shop: str):
-    return lambda db, now: services.approve_request(db, request_id, now=now, shop=shop)
 
 
 def reject_command(request_id: str, reason: str, shop: str):
@@ -91,13 +90,21 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
     elif action in ("pack", "handover"):
         package_id = await pick_package(app, f"{board.ACTIONS[action]}: which package of order {order_id}?",
                                         snap.logistics[action])
+        if package_id and action == "pack" and not await claims.claim(app, shop, package_id):
+            changed(app)
+            return
         if package_id:
-            result = await work.perform(app, move_command(action, package_id, shop))
+            result = await work.perform(app, move_command(action, package_id, shop, station=app.station))
             if result.ok:
                 app.notify(f"Package {package_id}: {result.message}", title=board.ACTIONS[action])
             else:
                 app.notify(result.message, title=f"{board.ACTIONS[action]}: not done", severity="error")
             changed(app)
+    elif action in ("deliver", "receive_return"):
+        package_id = await pick_package(app, f"{board.ACTIONS[action]}: which package of order {order_id}?",
+                                        snap.logistics[action])
+        if package_id:
+            await seller_confirm.move(app, shop, snap, action, package_id)
     elif action == "split":
         package_id = await pick_package(app, f"Split: which package of order {order_id}?", snap.split_sources)
         if package_id:
@@ -132,7 +139,7 @@ async def products(app, shop_id: int, chosen: frozenset[str], then: Callable[[fr
 def requests_screen(app, shop: str) -> None:
     """The buyers' requests: approve there; reject and details are flows over it."""
     app.push_screen(SellerRequestsScreen(
-        shop, approve=lambda request: approve_command(request.id, shop),
+        shop, approve=lambda request: start(app, seller_confirm.approve(app, shop, request)),
         reject=lambda request: start(app, reject(app, shop, request)),
         details=lambda request: start(app, details(app, shop, request.order_id))))
 

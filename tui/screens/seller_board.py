@@ -183,6 +183,7 @@ class SellerBoardScreen(Screen):
         shop_id, count = self.shop_id, board.counts
         work.read(self, lambda session, now: count(session, shop_id, now), self._counted, key="board.counts")
         cards = self.cards
+        cards.station = self.app.station  # its own claims go unsaid on the cards
         current = cards.current if keep_place else None
         if self.query_text:
             self._search(keep=current.id if current else None)

@@ -26,6 +26,7 @@ from core.queries.board import CancelDraft, order_version
 from tui import work
 from tui.active import leave
 from tui.format import reason_text, status_label
+from tui.widgets.refund import refund_table
 
 
 class CancelReviewScreen(Screen):
@@ -91,14 +92,7 @@ class CancelReviewScreen(Screen):
                           format_money(part.tax, cur), format_money(part.total, cur))
         outer.add_row(table)
         refund = preview.refund
-        totals = Table.grid(padding=(0, 2))
-        totals.add_column(style="dim")
-        totals.add_column(justify="right")
-        totals.add_row("Items", format_money(refund.subtotal, cur))
-        totals.add_row("Shipping", format_money(refund.shipping, cur))
-        totals.add_row("Tax", format_money(refund.tax, cur))
-        totals.add_row(Text("Refund total", "bold"), Text(format_money(refund.total, cur), "bold"))
-        outer.add_row(totals)
+        outer.add_row(refund_table(refund, cur))
         if preview.note:
             outer.add_row(Text(preview.note, "italic"))
         outer.add_row(Text("Submit (Enter or Ctrl+S) cancels these units and refunds "

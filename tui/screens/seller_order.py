@@ -28,6 +28,11 @@ class SellerOrderScreen(Screen):
         Binding("h", "order('handover')", "Hand over", id="order.handover",
                 tooltip="Hand a package over to the carrier"),
         Binding("s", "order('split')", "Split", id="order.split", tooltip="Split into packages"),
+        # rarer, and in the card's action menu too: in `?` and the palette, not the footer
+        Binding("v", "order('deliver')", "Delivered", id="order.deliver", show=False,
+                tooltip="Mark a package in transit delivered (asks first)"),
+        Binding("r", "order('receive_return')", "Receive return", id="order.receive_return", show=False,
+                tooltip="A refused package is back: cancel, restock and refund its items (asks first)"),
     ]
 
     def __init__(self, shop: str, order_id: str):

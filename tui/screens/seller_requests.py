@@ -2,9 +2,9 @@
 down (24 hours, TikTok API SELLER_RESPOND_CANCEL); approve, or reject with a
 reject reason. Overdue ones are approved by the system (services.process_due).
 
-The list is read off the UI thread (tui.work); Approve runs the command the flow gives
-(busy from the key press on); Reject and Details are flows over this screen (`reject`,
-`details`: given by the flow that opened it)."""
+The list is read off the UI thread (tui.work); Approve (which shows the refund and asks
+first: what it does can't be undone), Reject and Details are flows over this screen
+(`approve`, `reject`, `details`: given by the flow that opened it)."""
 
 from __future__ import annotations
 
@@ -37,14 +37,14 @@ class SellerRequestsScreen(Screen):
     TITLE = "Cancellation requests"
     BINDINGS = [
         Binding("a", "approve", "Approve", id="requests.approve",
-                tooltip="Cancel the whole order as the buyer asked"),
+                tooltip="Cancel the whole order as the buyer asked (shows the refund first)"),
         Binding("x", "reject", "Reject", id="requests.reject",
                 tooltip="Refuse the request with a reject reason"),
         Binding("enter", "details", "Details", id="requests.details", tooltip="The whole order"),
         Binding("escape", "back", "Back", id="requests.back", tooltip="Back to the board"),
     ]
 
-    def __init__(self, shop: str, *, approve: Callable[[Request], Callable],
+    def __init__(self, shop: str, *, approve: Callable[[Request], None],
                  reject: Callable[[Request], None], details: Callable[[Request], None]):
         super().__init__()
         self.shop = shop
@@ -52,7 +52,6 @@ class SellerRequestsScreen(Screen):
         self.sub_title = shop
         self.rows: list[Request] = []
         self.now: datetime | None = None  # the app's clock, as last read
-        self.approving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,21 +112,8 @@ class SellerRequestsScreen(Screen):
         self.reread()
 
     def action_approve(self) -> None:
-        row = self.current
-        if row is None or self.approving:
-            return
-        self.approving = True
-
-        def approved(result) -> None:
-            self.approving = False
-            if result.ok:
-                self.notify(f"Order {row.order_id} cancelled as the buyer asked; the customer's email "
-                            "is queued in the outbox.", title="Request approved")
-            else:
-                self.notify(result.message, title="Not approved", severity="error")
-            self.reread()
-
-        work.run(self, self.approve(row), approved, key="requests.approve", busy=self.query_one(DataTable))
+        if self.current is not None:
+            self.approve(self.current)
 
     def action_reject(self) -> None:
         if self.current is not None:

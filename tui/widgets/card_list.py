@@ -99,6 +99,7 @@ class CardList(Widget, can_focus=True):
         self.cards: list[OrderCard] = []
         self.source: Source | None = None
         self.now: datetime | None = None
+        self.station: str | None = None  # this station: its own claims go unsaid
         self.cursor = 0
         self.top = 0
         self.first_index = 0  # the absolute index of cards[0]
@@ -374,7 +375,8 @@ class CardList(Widget, can_focus=True):
         return Strip(segments).adjust_cell_length(width).apply_style(base)
 
     def _card_strips(self, card: OrderCard, selected: bool, width: int) -> list[Strip]:
-        key = (card.id, card.version, width, selected, self.has_focus, self.now)
+        key = (card.id, card.version, tuple(p.claim for p in card.packages), width, selected, self.has_focus,
+               self.now, self.station)
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._render_card(card, selected, width)
@@ -432,6 +434,9 @@ class CardList(Widget, can_focus=True):
             p.append("  ")
             # To Ship: only the packages still to pack or hand over stand out
             p.append(status_label(package.status), style("cardlist--status") if package.open else dim)
+            packing_at = package.packing_station(self.now)
+            if packing_at is not None and packing_at != self.station:  # issue 15: stations that don't collide
+                p.append(f"  being packed at {packing_at}", style("cardlist--warn"))
             if package.tracking_number:
                 p.append(f"  {package.tracking_number}", dim)
             lines.append(p)
