@@ -11,7 +11,7 @@ from collections.abc import Callable
 from core import services
 from core.queries import board
 from tui import work
-from tui.flows import seller_cancel
+from tui.flows import seller_cancel, seller_pack
 from tui.messages import DataChanged
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_order import SellerOrderScreen
@@ -88,7 +88,11 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
         await details(app, shop, order_id)
     elif action == "cancel":
         await seller_cancel.cancel(app, shop, snap)
-    elif action in ("pack", "handover"):
+    elif action == "pack":
+        package_id = await pick_package(app, f"Pack: which package of order {order_id}?", snap.logistics[action])
+        if package_id:
+            await pack(app, shop, package_id)
+    elif action == "handover":
         package_id = await pick_package(app, f"{board.ACTIONS[action]}: which package of order {order_id}?",
                                         snap.logistics[action])
         if package_id:
@@ -105,6 +109,12 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
             if result is not None:
                 app.notify(f"New package {result.record['id']} for order {order_id}.", title="Split")
                 changed(app)
+
+
+async def pack(app, shop: str, package_id: str) -> None:
+    """Open a package to pack it: the one way in (the board's and the order's Pack, a
+    scanned package label), so what opening a package means is decided here."""
+    await seller_pack.pack(app, shop, package_id)
 
 
 async def pick_package(app, title: str, choices) -> str | None:

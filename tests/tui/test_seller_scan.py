@@ -1,0 +1,238 @@
+"""Scan anything on a label, and scan-to-pack (issue 15), on the demo data at the demo
+clock. A scan is typed as a keyboard-wedge scanner types it: its characters, then Enter."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Input, Static
+
+from core.queries import board
+from tests.tui.test_seller_board import SHOP, SIZE, SPLIT_ORDER, seller_app
+from tui.app import OrderDeskApp
+from tui.screens.seller_board import SellerBoardScreen
+from tui.screens.seller_cancel_review import CancelReviewScreen
+from tui.screens.seller_order import SellerOrderScreen
+from tui.screens.seller_pack import PackScreen
+
+SPLIT_TO_PACK = "115820828613482427"  # of SPLIT_ORDER: 2 x LH-MUG-350, 1 x LH-JAR-SET (out of stock)
+SPLIT_PACKED = "115585420654459004"  # of SPLIT_ORDER: awaiting collection
+USPS = "9400940572075546528806"  # SPLIT_PACKED's tracking number
+MUG, JAR, TOWEL = "084217000015", "084217000053", "084217000022"  # demo products' barcodes
+METRO = "Metro Kit Co."
+UPS_ORDER, UPS = "576088046497356603", "1ZLUFKSH7610249346"
+
+
+def scan_keys(label: str) -> list[str]:
+    """The keys a wedge types for `label`."""
+    return [*label, "enter"]
+
+
+class Bells:
+    """Counts the app's bells."""
+
+    def __init__(self, app: OrderDeskApp):
+        self.rung = 0
+        app.bell = self.ring
+
+    def ring(self) -> None:
+        self.rung += 1
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def snap(db, order_id):
+    with db.read() as session:
+        return board.snapshot(session, order_id)
+
+
+def lines_of(db, package_id):
+    return {l.sku: (l.quantity, l.cancelled_quantity) for l in snap(db, SPLIT_ORDER).lines
+            if l.package_id == package_id}
+
+
+def run(app, drive, size=SIZE):
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await drive(pilot)
+    asyncio.run(main())
+
+
+# -- scan anything on a label ---------------------------------------------------------
+def test_the_full_order_id_or_its_last_digits_opens_the_order(demo_db):
+    async def drive(pilot):
+        for label in (SPLIT_ORDER, SPLIT_ORDER[-4:], SPLIT_ORDER[-9:]):
+            await pilot.press(*scan_keys(label))
+            assert isinstance(pilot.app.screen, SellerOrderScreen), label
+            assert pilot.app.screen.order_id == SPLIT_ORDER
+            await pilot.press("escape")
+            assert isinstance(pilot.app.screen, SellerBoardScreen)
+
+    run(seller_app(demo_db), drive)
+
+
+def test_a_package_id_opens_its_pack_check_or_its_order_once_packed(demo_db):
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK))
+        assert isinstance(pilot.app.screen, PackScreen)
+        assert pilot.app.screen.check.package_id == SPLIT_TO_PACK
+        await pilot.press("escape")
+        await pilot.press(*scan_keys(SPLIT_PACKED))
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        assert pilot.app.screen.order_id == SPLIT_ORDER
+
+    run(seller_app(demo_db), drive)
+
+
+def test_a_numeric_tracking_number_opens_its_order_from_the_cards_or_the_search_box(demo_db):
+    async def drive(pilot):
+        await pilot.press(*scan_keys(USPS))
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        assert pilot.app.screen.order_id == SPLIT_ORDER
+        await pilot.press("escape")
+        await pilot.press("slash", *scan_keys(USPS))  # all 22 digits, none cut
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        assert pilot.app.screen.order_id == SPLIT_ORDER
+
+    run(seller_app(demo_db), drive)
+
+
+def test_an_alphanumeric_tracking_number_opens_its_order_letters_and_all(demo_db):
+    async def drive(pilot):
+        await pilot.press(*scan_keys(UPS))
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        assert pilot.app.screen.order_id == UPS_ORDER
+        await pilot.press("escape")
+        await pilot.press("slash", *scan_keys(UPS))
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        assert pilot.app.screen.order_id == UPS_ORDER
+
+    run(OrderDeskApp(demo_db, role="seller", identity=METRO), drive)
+
+
+def test_an_unknown_scan_rings_the_bell_and_says_what_was_read(demo_db):
+    app = seller_app(demo_db)
+    bells = Bells(app)
+
+    async def drive(pilot):
+        for label, read in (("9400000000000000000001", "9400000000000000000001"),
+                            ("1ZZZZZZZ0000000000", "1ZZZZZZZ0000000000"),
+                            (UPS, UPS),  # another shop's package
+                            (MUG, "LH-MUG-350")):  # a product, with no pack check open
+            rung = bells.rung
+            await pilot.press(*scan_keys(label))
+            assert isinstance(app.screen, SellerBoardScreen)
+            assert bells.rung == rung + 1, label
+            assert read in notes(app)[-1] and label in notes(app)[-1]
+        rung = bells.rung
+        await pilot.press("slash", *scan_keys("4" * 200))  # longer than any label: not looked up
+        assert bells.rung == rung + 1
+        assert "no order, package, tracking number or product" in notes(app)[-1]
+
+    run(app, drive)
+
+
+def test_after_a_scan_the_search_box_is_empty_for_the_next_one(demo_db):
+    async def drive(pilot):
+        search = pilot.app.screen.query_one("#search", Input)
+        await pilot.press("slash", *scan_keys(SPLIT_ORDER))
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        await pilot.press("escape")
+        assert search.value == ""
+        await pilot.press(*scan_keys(USPS))  # the next scan is not appended to the last
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        await pilot.press("escape")
+        # a scan after something typed in the box: still opens, and the box is emptied
+        await pilot.press("slash", *"der", *scan_keys(SPLIT_ORDER))
+        assert isinstance(pilot.app.screen, SellerOrderScreen)
+        await pilot.press("escape")
+        assert search.value == ""
+
+    run(seller_app(demo_db), drive)
+
+
+# -- scan-to-pack ---------------------------------------------------------------------------
+def confirmed_text(app) -> str:
+    return str(app.screen.query_one("#progress", Static).render())
+
+
+def test_product_barcodes_confirm_units_and_a_wrong_or_extra_scan_rings(demo_db):
+    app = seller_app(demo_db)
+    bells = Bells(app)
+
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK))
+        screen = app.screen
+        assert isinstance(screen, PackScreen)
+        assert "0 of 3 units confirmed" in confirmed_text(app)
+        await pilot.press(*scan_keys(MUG))
+        assert "1 of 3" in confirmed_text(app) and bells.rung == 0
+        await pilot.press(*scan_keys(TOWEL))  # a product of the shop, not in this package
+        assert bells.rung == 1 and "Wrong item" in str(screen.query_one("#scan", Static).render())
+        await pilot.press(*scan_keys(MUG))
+        await pilot.press(*scan_keys(MUG))  # a third mug: the package has two
+        assert bells.rung == 2 and "Extra" in str(screen.query_one("#scan", Static).render())
+        await pilot.press("p")  # the jar is not confirmed yet
+        assert bells.rung == 3 and isinstance(app.screen, PackScreen)
+        await pilot.press("down", "space")  # the jar, confirmed by key
+        assert "All 3 units confirmed" in confirmed_text(app)
+        await pilot.press("p")
+        assert isinstance(app.screen, SellerBoardScreen)  # where the scan came from
+        assert any(f"Package {SPLIT_TO_PACK}" in note for note in notes(app))
+
+    run(app, drive)
+    assert {p.id: p.status for p in snap(demo_db, SPLIT_ORDER).packages}[SPLIT_TO_PACK] == "awaiting_collection"
+
+
+def test_scan_confirm_two_short_one_submit_pack_in_at_most_five_keys(demo_db):
+    """Issue 15's target: scan the order, confirm two items, short one unit, submit, pack."""
+    before = snap(demo_db, SPLIT_ORDER)
+    keys: list[str] = []
+
+    async def drive(pilot):
+        async def press(*pressed):
+            keys.extend(pressed)
+            await pilot.press(*pressed)
+
+        await pilot.press(*scan_keys(SPLIT_ORDER))
+        await press("p")
+        assert isinstance(pilot.app.screen, PackScreen)
+        await pilot.press(*scan_keys(MUG))
+        await pilot.press(*scan_keys(MUG))
+        await press("o")  # the jar is not on the shelf
+        review = pilot.app.screen
+        assert isinstance(review, CancelReviewScreen)
+        assert review.draft.reason == "out_of_stock" and review.draft.scope == "items"
+        jar = next(l.id for l in before.lines if l.sku == "LH-JAR-SET" and l.package_id == SPLIT_TO_PACK)
+        assert dict(review.draft.items) == {jar: 1}
+        refund = review.preview.refund.total
+        assert refund > 0
+        await press("enter")
+        assert isinstance(pilot.app.screen, PackScreen)
+        assert "All 2 units confirmed" in confirmed_text(pilot.app)
+        await press("p")
+        assert not isinstance(pilot.app.screen, PackScreen)
+        assert len(keys) <= 5, keys
+
+    run(seller_app(demo_db), drive)
+    after = snap(demo_db, SPLIT_ORDER)
+    assert {p.id: p.status for p in after.packages}[SPLIT_TO_PACK] == "awaiting_collection"
+    assert lines_of(demo_db, SPLIT_TO_PACK) == {"LH-MUG-350": (2, 0), "LH-JAR-SET": (1, 1)}
+
+
+def test_the_slip_key_saves_the_packing_slip_where_the_screen_says(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ORDERDESK_SLIPS", str(tmp_path / "slips"))
+    monkeypatch.delenv("ORDERDESK_PRINTER", raising=False)
+
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK))
+        await pilot.press("s")
+        said = str(pilot.app.screen.query_one("#slip", Static).render())
+        path = tmp_path / "slips" / f"slip-{SPLIT_TO_PACK}.pdf"
+        assert str(path) in said.replace("\n", "")
+        assert path.read_bytes().startswith(b"%PDF")
+
+    run(seller_app(demo_db), drive)
