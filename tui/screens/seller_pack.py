@@ -1,6 +1,6 @@
 """A package opened to pack it (issue 15, scan-to-pack): its lines with the units to
 confirm. Each unit is confirmed by scanning its product's barcode (the scanner types it,
-whatever has focus: tui.scanner) or with Space on its line. When all are confirmed, p
+whatever has focus: tui.scanner) or with Space on its line (a: all of the line). When all are confirmed, p
 packs it; o marks the units not confirmed short and opens their Out of Stock
 cancellation; s saves (and prints, with a printer configured) the packing slip.
 
@@ -52,6 +52,8 @@ class PackScreen(Screen):
     BINDINGS = [
         Binding("space", "confirm", "Confirm 1", id="pack.confirm",
                 tooltip="Confirm one unit of this line (as its barcode scan would)"),
+        Binding("a", "confirm_line", "All of line", id="pack.confirm_line", show=False,
+                tooltip="Confirm every unit of this line"),
         Binding("backspace", "unconfirm", "Undo 1", id="pack.unconfirm", show=False,
                 tooltip="One confirmed unit of this line fewer"),
         Binding("p", "pack", "Pack", id="pack.pack", tooltip="Pack it: every unit confirmed"),
@@ -174,6 +176,11 @@ class PackScreen(Screen):
         line = self.current
         if line is not None and not self._confirm(line):
             self._said(f"✗ Extra: {line.sku}: all {line.units} unit(s) are confirmed already.", wrong=True)
+
+    def action_confirm_line(self) -> None:
+        line = self.current
+        if line is not None:
+            self._confirm(line, line.units - self.confirmed.get(line.line_id, 0))
 
     def action_unconfirm(self) -> None:
         line = self.current
