@@ -57,3 +57,19 @@ def normalized(text: str) -> str:
 def is_label(text: str) -> bool:
     """Could this be a scanned label at all (characters and length)?"""
     return 0 < len(text) <= MAX_CHARS and _LABEL.fullmatch(text) is not None
+
+
+# -- product barcodes (GTIN/UPC/EAN) ------------------------------------------------------
+GTIN_DIGITS = (8, 14)  # EAN-8 up to GTIN-14; UPC-A is 12, EAN-13 13
+
+
+def is_gtin(code: str) -> bool:
+    """A product barcode as stored: 8 to 14 digits. The check digit is not checked: a shop's
+    own in-store codes scan just as well, and the scanner has read what is printed."""
+    return code.isascii() and code.isdigit() and GTIN_DIGITS[0] <= len(code) <= GTIN_DIGITS[1]
+
+
+def with_check_digit(digits: str) -> str:
+    """`digits` and their GS1 check digit (11 digits make a UPC-A, 12 an EAN-13)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return digits + str(-total % 10)
