@@ -4,10 +4,14 @@ clock. A scan is typed as a keyboard-wedge scanner types it: its characters, the
 from __future__ import annotations
 
 import asyncio
+import threading
 
+from sqlalchemy import event
 from textual.widgets import Input, Static
 
+from core import slips
 from core.queries import board
+from tests.core.test_slips import fake_lp
 from tests.tui.test_seller_board import SHOP, SIZE, SPLIT_ORDER, seller_app
 from tui.app import OrderDeskApp
 from tui.screens.seller_board import SellerBoardScreen
@@ -236,3 +240,76 @@ def test_the_slip_key_saves_the_packing_slip_where_the_screen_says(demo_db, tmp_
         assert path.read_bytes().startswith(b"%PDF")
 
     run(seller_app(demo_db), drive)
+
+
+def test_the_slip_key_prints_on_the_configured_printer(demo_db, tmp_path, monkeypatch):
+    spool = fake_lp(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{spool}:/usr/bin:/bin")
+    monkeypatch.setenv("ORDERDESK_PRINTER", "Station-2")
+    monkeypatch.setenv("ORDERDESK_SLIPS", str(tmp_path / "slips"))
+
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK), "s")
+        said = str(pilot.app.screen.query_one("#slip", Static).render()).replace("\n", "")
+        assert "sent to printer Station-2 (request id is Station-2-7" in said
+
+    run(seller_app(demo_db), drive)
+    assert (spool / "argv").read_text().splitlines()[:2] == ["-d", "Station-2"]
+    assert (spool / "stdin").read_bytes() == (tmp_path / "slips" / f"slip-{SPLIT_TO_PACK}.pdf").read_bytes()
+
+
+def test_a_slip_that_cannot_be_saved_says_where_and_what_to_do(demo_db, tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("ORDERDESK_SLIPS", str(blocked / "slips"))
+    app = seller_app(demo_db)
+    bells = Bells(app)
+
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK), "s")
+        said = str(app.screen.query_one("#slip", Static).render()).replace("\n", "")
+        assert "could not be saved" in said and "ORDERDESK_SLIPS" in said
+        assert bells.rung == 1 and isinstance(app.screen, PackScreen)
+
+    run(app, drive)
+
+
+def test_scans_packing_and_the_slip_run_off_the_ui_thread(demo_db, tmp_path, monkeypatch):
+    """No SQL and no PDF rendering on the UI thread, from the scan of the order to Pack."""
+    monkeypatch.setenv("ORDERDESK_SLIPS", str(tmp_path / "slips"))
+    on_ui: list[str] = []
+    rendered: list[threading.Thread] = []
+
+    def record(conn, cursor, statement, *args):
+        if threading.current_thread() is threading.main_thread():
+            on_ui.append(statement)
+
+    render = slips.render
+    monkeypatch.setattr(slips, "render", lambda slip: rendered.append(threading.current_thread()) or render(slip))
+
+    async def drive(pilot):
+        event.listen(demo_db.engine, "before_cursor_execute", record)
+        await pilot.press(*scan_keys(SPLIT_TO_PACK), *scan_keys(MUG), *scan_keys(MUG), "s", "o", "enter", "p")
+        assert isinstance(pilot.app.screen, SellerBoardScreen)
+
+    try:
+        run(seller_app(demo_db), drive)
+    finally:
+        event.remove(demo_db.engine, "before_cursor_execute", record)
+    assert on_ui == []
+    assert rendered and threading.main_thread() not in rendered
+    assert {p.id: p.status for p in snap(demo_db, SPLIT_ORDER).packages}[SPLIT_TO_PACK] == "awaiting_collection"
+
+
+def test_another_label_in_a_pack_check_says_what_it_is(demo_db):
+    app = seller_app(demo_db)
+    bells = Bells(app)
+
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK), *scan_keys(USPS))
+        said = str(app.screen.query_one("#scan", Static).render()).replace("\n", "")
+        assert f"package {SPLIT_PACKED} of order {SPLIT_ORDER}" in said and bells.rung == 1
+        await pilot.press(*scan_keys(SPLIT_TO_PACK))  # its own label: nothing wrong
+        assert bells.rung == 1 and isinstance(app.screen, PackScreen)
+
+    run(app, drive)

@@ -168,6 +168,10 @@ class PackScreen(Screen):
                        "Put it back.", wrong=True)
         elif match.package_id == self.check.package_id:
             self._said(f"This is package {self.check.package_id}, the one being packed.")
+        elif match.opens_order:
+            what = f"package {match.package_id} of order" if match.package_id else "order"
+            self._said(f"✗ Read {match.text}: {what} {match.order_id}, not this package. Pack this one, "
+                       "or leave it (Escape) to open that one.", wrong=True)
         else:
             self._said(f"✗ {match.message(self.check.shop)}", wrong=True)
 
