@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 from core import slips
 from core.queries import board
 from tests.core.test_slips import fake_lp
-from tests.tui.test_seller_board import SHOP, SIZE, SPLIT_ORDER, seller_app
+from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
 from tui.app import OrderDeskApp
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_cancel_review import CancelReviewScreen

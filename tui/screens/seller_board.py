@@ -11,8 +11,6 @@ when it is still to pack (core.queries.scan matches; tui.scanner takes the keys)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
