@@ -114,7 +114,8 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
 async def pack(app, shop: str, package_id: str) -> None:
     """Open a package to pack it: the one way in (the board's and the order's Pack, a
     scanned package label), so what opening a package means is decided here."""
-    await seller_pack.pack(app, shop, package_id)
+    if await seller_pack.pack(app, shop, package_id):
+        changed(app)
 
 
 async def pick_package(app, title: str, choices) -> str | None:
