@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from core.paths import redacted, resolve_url
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -37,7 +37,8 @@ class Shop(SQLModel, table=True):
 
 class Product(SQLModel, table=True):
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("shop_id", "sku"),)
+    __table_args__ = (UniqueConstraint("shop_id", "sku"),
+                      UniqueConstraint("shop_id", "barcode", name="uq_products_shop_barcode"))
 
     id: int | None = Field(default=None, primary_key=True)
     shop_id: int = Field(foreign_key="shops.id")
@@ -45,6 +46,7 @@ class Product(SQLModel, table=True):
     title: str
     price: int
     stock: int = 0
+    barcode: str | None = None  # GTIN/UPC as scanned (digits), unique per shop; None: not known
 
 
 class Buyer(SQLModel, table=True):

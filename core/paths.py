@@ -42,6 +42,18 @@ def config_dir() -> Path:
     return user_config_path("orderdesk")
 
 
+SLIPS_ENV = "ORDERDESK_SLIPS"
+
+
+def slips_dir() -> Path:
+    """Where the app saves packing slips: $ORDERDESK_SLIPS, else the user's data folder's
+    `slips` (XDG: ~/.local/share/orderdesk/slips)."""
+    from platformdirs import user_data_path
+
+    named = os.environ.get(SLIPS_ENV, "").strip()
+    return Path(named).expanduser() if named else user_data_path("orderdesk") / "slips"
+
+
 def default_sqlite_path() -> Path:
     from platformdirs import user_data_path
 

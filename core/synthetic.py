@@ -7,7 +7,8 @@ target is 20,000 orders/s into a SQLite file).
 What an order looks like, and why:
 - Reference data: shops, products and buyers already in the database are reused
   (so it runs after `seed demo`); an empty database first gets 3 shops, 200
-  products and 5,000 buyers.
+  products (each with a UPC-A barcode: 8, the shop, the item, a check digit) and
+  5,000 buyers.
 - Each order lives a timeline: placed, paid (a few are never paid yet), the
   shop's hold window, packed, handed to the carrier, delivered, completed after
   the shop's return window. About 10% are split into 2 packages; the second
@@ -87,6 +88,7 @@ from core import effects, refunds, rules
 from core.db import Database, bulk_cache
 from core.models import Buyer, Order, Product, Shop
 from core.ids import PREFIX
+from core.queries.labels import with_check_digit
 
 CHUNK = 1_000  # orders per chunk: the unit of generation and of determinism
 DAYS = 90
@@ -1160,7 +1162,8 @@ def _reference_data(conn, rng: Random) -> dict:
                 step = rng.choice((-200, -100, 0, 0, 100, 300))
                 rows.append({"shop_id": shop_id, "sku": f"{prefix}{shop_id}-{1001 + i}",
                              "title": f"{title}, {variant}", "price": max(499, price + step),
-                             "stock": 0 if rng.random() < 0.04 else rng.randrange(5, 600)})
+                             "stock": 0 if rng.random() < 0.04 else rng.randrange(5, 600),
+                             "barcode": with_check_digit(f"8{shop_id % 10_000:04d}{1001 + i:06d}")})
         conn.execute(Product.__table__.insert(), rows)
         made["products_created"] = len(rows)
     if not conn.execute(select(func.count()).select_from(Buyer)).scalar():

@@ -85,7 +85,8 @@ Mapping
   in proportion to their paid subtotals (the remainder to the first lines).
 - The shop: --shop NAME (created if new), else the only shop, else a new shop
   "TikTok Shop" in an empty database. Products (by Seller SKU, else SKU ID, with
-  stock 0) and buyers (by Buyer Username; exports carry no email, so a new buyer
+  stock 0; with the barcode of a Barcode/GTIN/UPC/EAN column of 8-14 digits, when the
+  export has one and no other product of the shop has it) and buyers (by Buyer Username; exports carry no email, so a new buyer
   gets USERNAME@buyers.invalid) are created as needed; existing ones are kept.
 - Not stored: phone numbers, buyer messages, seller notes, warehouse, delivery
   option (the product has no place for them, and phone numbers are personal data
@@ -134,6 +135,7 @@ from sqlalchemy import DateTime, delete, func, select, update
 from core import refunds, rules
 from core.db import Database, bulk_cache
 from core.ids import PREFIX
+from core.queries.labels import is_gtin
 from core.models import (
     Buyer, Cancellation, CancellationLine, Order, OrderEvent, OrderLine, Package, Product, Shop,
 )
@@ -202,6 +204,7 @@ _FIELDS = {
     "city": ("city",),
     "address": ("detail address",),
     "package_id": ("package id",),
+    "barcode": ("barcode", "gtin", "upc", "ean", "gtin upc", "gtin upc ean", "sku barcode", "product barcode"),
 }
 _HEADER_OF = {variant: name for name, variants in _FIELDS.items() for variant in variants}
 _LABEL = {"order_id": "Order ID", "status": "Order Status", "quantity": "Quantity",
@@ -221,7 +224,7 @@ _MONEY_FIELDS = ("unit_price", "subtotal_before", "platform_discount", "seller_d
 _TIME_FIELDS = ("created", "paid", "rts", "shipped", "delivered", "cancelled")
 _TEXT_FIELDS = ("status", "substatus", "return_type", "sku_id", "seller_sku", "product_name",
                 "variation", "cancel_by", "cancel_reason", "tracking", "provider", "buyer",
-                "recipient", "zipcode", "country", "state", "city", "address", "package_id")
+                "recipient", "zipcode", "country", "state", "city", "address", "package_id", "barcode")
 
 
 # -- statuses and reasons ------------------------------------------------------------
@@ -614,6 +617,7 @@ class _OrderSpec:
     notes: list[tuple[int, str]]
     digest: str = ""
     reason_text: str = ""
+    barcodes: dict = field(default_factory=dict)  # sku -> GTIN/UPC, where the export has one
 
 
 def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _OrderSpec:
@@ -623,6 +627,11 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
     paid = _paid_time(merged, status)
     cancelling = _is_cancellation(merged, status, rows)
     packages, lines, products, notes = _packages_and_lines(order_id, rows, status, cancelling, shop)
+    barcodes = {}
+    for row in rows:
+        sku, code = row.v["seller_sku"] or row.v["sku_id"], (row.v.get("barcode") or "").replace(" ", "")
+        if is_gtin(code):
+            barcodes.setdefault(sku, code)
     taxes = merged["taxes"] or 0
     shipping_tax = _spread_tax(lines, taxes)
     shipping = _shipping_fee(merged, lines, taxes, rows[0].n, shop)
@@ -636,7 +645,7 @@ def _build_order(order_id: str, rows: list[_Row], shop: SimpleNamespace) -> _Ord
                      "returned_at": None, "rows": pk["rows"]} for pk in packages]
     spec = _OrderSpec(order_id, [r.n for r in rows], merged["buyer"], merged["recipient"], status,
                       order, package_rows, lines, None, [], currency, products, notes,
-                      reason_text=merged["cancel_reason"] or "")
+                      reason_text=merged["cancel_reason"] or "", barcodes=barcodes)
     _add_cancellation(spec, merged, rows, packages, shop.currency)
     spec.digest = _digest(spec)
     return spec
@@ -1324,18 +1333,32 @@ def _ensure_buyers(session, wanted: dict[str, str], summary: _Summary) -> dict[s
 
 
 def _ensure_products(session, shop_id: int, specs: list[_OrderSpec], summary: _Summary) -> dict[str, int]:
+    """The shop's product IDs by SKU, creating the missing products. A product gets the
+    export's barcode when it has none yet and no other product of the shop has that one
+    (a barcode is unique per shop: the first SKU to claim it keeps it)."""
     wanted: dict[str, tuple[str, int]] = {}
+    barcodes: dict[str, str] = {}
     for spec in specs:
         for sku, info in spec.products.items():
             wanted.setdefault(sku, info)
-    ids = {sku: pid for pid, sku in session.execute(
-        select(Product.id, Product.sku).where(Product.shop_id == shop_id))}
-    missing = [sku for sku in wanted if sku not in ids]
+        for sku, code in spec.barcodes.items():
+            barcodes.setdefault(sku, code)
+    known = {sku: (pid, code) for pid, sku, code in session.execute(
+        select(Product.id, Product.sku, Product.barcode).where(Product.shop_id == shop_id))}
+    taken = {code for _, code in known.values() if code}
+    given: dict[str, str] = {}
+    for sku, code in barcodes.items():
+        if code not in taken and not (sku in known and known[sku][1]):
+            given[sku] = code
+            taken.add(code)
+    missing = [sku for sku in wanted if sku not in known]
     if missing:
         session.execute(Product.__table__.insert(), [
-            {"shop_id": shop_id, "sku": sku, "title": wanted[sku][0], "price": wanted[sku][1], "stock": 0}
-            for sku in missing])
-        ids = {sku: pid for pid, sku in session.execute(
-            select(Product.id, Product.sku).where(Product.shop_id == shop_id))}
+            {"shop_id": shop_id, "sku": sku, "title": wanted[sku][0], "price": wanted[sku][1], "stock": 0,
+             "barcode": given.get(sku)} for sku in missing])
         summary.products_created = len(missing)
-    return ids
+    for sku, code in given.items():
+        if sku in known:
+            session.execute(Product.__table__.update().where(Product.id == known[sku][0]).values(barcode=code))
+    return {sku: pid for pid, sku in session.execute(
+        select(Product.id, Product.sku).where(Product.shop_id == shop_id))}

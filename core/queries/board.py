@@ -245,17 +245,6 @@ def search_ids(session: Session, shop_id: int, text: str, *, limit: int = PAGE) 
     return list(dict.fromkeys(found))[:limit]
 
 
-def scanned_order(session: Session, shop_id: int, text: str) -> str | None:
-    """A scanned (or typed) order ID: the full ID, or an ID suffix matching one order.
-    A scan appended to other text counts by its last 18 digits."""
-    text = text.strip()
-    digits = text[-18:] if len(text) >= 18 and text[-18:].isdigit() else text
-    if not digits.isdigit() or len(digits) < 4:
-        return None
-    ids = search_ids(session, shop_id, digits, limit=2)
-    return ids[0] if len(ids) == 1 else None
-
-
 # -- one order for the action menu, the cancel wizard, split, pack ---------------------
 ACTIONS = {  # the order card's action menu (seed 003), in its order
     "cancel": "Cancel order",

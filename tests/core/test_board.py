@@ -173,16 +173,11 @@ def test_a_card_carries_packages_lines_amounts_and_request(many):
     assert card.buyer == view["buyer"] and card.version == view["version"]
 
 
-def test_search_and_scan(many):
+def test_search(many):
     with many.read() as session:
         shop = board.shop_by_name(session, "Lakehouse Home")
         assert board.search_ids(session, shop.id, SPLIT_ORDER) == [SPLIT_ORDER]
         assert SPLIT_ORDER in board.search_ids(session, shop.id, SPLIT_ORDER[-7:])
-        assert board.scanned_order(session, shop.id, SPLIT_ORDER) == SPLIT_ORDER
-        assert board.scanned_order(session, shop.id, "abc" + SPLIT_ORDER) == SPLIT_ORDER
-        assert board.scanned_order(session, shop.id, "12") is None
-        other = board.shop_by_name(session, "Metro Kit Co.")
-        assert board.scanned_order(session, other.id, SPLIT_ORDER) is None
         found = board.search_ids(session, shop.id, "aisha")
         assert SPLIT_ORDER in found
 

@@ -1,4 +1,5 @@
-"""Packing from the board: Pack, Hand over, Split (choose lines and quantities)."""
+"""Packing from the board: Pack (through the pack check, tests/tui/test_seller_scan.py),
+Hand over, Split (choose lines and quantities)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
 from tests.waiting import settle_until, settled
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_board import SellerBoardScreen
+from tui.screens.seller_pack import PackScreen
 from tui.screens.seller_split import SplitScreen
 from tui.widgets.card_list import CardList
 from tui.widgets.quantity_picker import QuantityPicker
@@ -47,7 +49,8 @@ def test_pack_then_hand_over_from_the_action_menu(demo_db):
             assert menu.get_option("handover").disabled
             menu.highlighted = 1
             await pilot.press("enter")
-            await pilot.pause()
+            await settle_until(pilot, lambda: isinstance(app.screen, PackScreen), "the pack check")  # confirm every unit, then pack
+            await pilot.press("a", "down", "a", "p")
             assert isinstance(app.screen, SellerBoardScreen)
             assert snap(demo_db, ONE_PACKAGE_ORDER).packages[0].status == "awaiting_collection"
             card = next(c for c in app.screen.query_one(CardList).cards if c.id == ONE_PACKAGE_ORDER)
@@ -77,6 +80,9 @@ def test_pack_asks_which_package_when_several_could_be_packed(demo_db):
             if len(packable) > 1:
                 await pilot.press("enter")
                 await pilot.pause()
+            await settle_until(pilot, lambda: isinstance(app.screen, PackScreen), "the pack check")
+            assert app.screen.check.package_id == packable[0].id
+            await pilot.press(*["a", "down"] * len(app.screen.check.lines), "p")
 
     asyncio.run(drive())
     after = {p.id: p.status for p in snap(demo_db, order).packages}

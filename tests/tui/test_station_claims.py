@@ -1,12 +1,12 @@
 """Two packing stations on one database (issue 15, "stations that don't collide"): Station 2
 opens a package to pack it (its claim); Station 1's board says "being packed at Station 2"
 on that card within the watcher's second, Station 1's Pack is refused with a takeover
-question, Escape leaves it to Station 2, Enter takes it over and packs it."""
+question, Escape leaves it to Station 2, Enter takes it over: its pack check opens, and it
+packs it."""
 
 from __future__ import annotations
 
 import asyncio
-
 
 from sqlmodel import select
 
@@ -21,6 +21,7 @@ from tui.flows import claims
 from tui.screens.confirm import ConfirmScreen
 from tui.walkthroughs.player import screen_text
 from tui.screens.seller_board import SellerBoardScreen
+from tui.screens.seller_pack import PackScreen
 from tui.widgets.card_list import CardList
 
 
@@ -75,6 +76,8 @@ def test_another_station_sees_where_a_package_is_packed_and_takes_it_over_only_a
             await pilot_one.press("p")
             await settle_until(pilot_one, lambda: isinstance(one.screen, ConfirmScreen), "the takeover question")
             await pilot_one.press("enter")
+            await settle_until(pilot_one, lambda: isinstance(one.screen, PackScreen), "the pack check, taken over")
+            await pilot_one.press(*["a", "down"] * len(one.screen.check.lines), "p")
             await settled(pilot_one)
             assert snap(demo_db, ONE_PACKAGE_ORDER).packages[0].status == "awaiting_collection"
             assert claim_of(demo_db, package) is None  # packing ended the claim

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from core import services
 from core.queries import board
 from tui import work
-from tui.flows import claims, seller_cancel, seller_confirm
+from tui.flows import claims, seller_cancel, seller_confirm, seller_pack
 from tui.messages import DataChanged
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_order import SellerOrderScreen
@@ -87,12 +87,13 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
         await details(app, shop, order_id)
     elif action == "cancel":
         await seller_cancel.cancel(app, shop, snap)
-    elif action in ("pack", "handover"):
+    elif action == "pack":
+        package_id = await pick_package(app, f"Pack: which package of order {order_id}?", snap.logistics[action])
+        if package_id:
+            await pack(app, shop, package_id)
+    elif action == "handover":
         package_id = await pick_package(app, f"{board.ACTIONS[action]}: which package of order {order_id}?",
                                         snap.logistics[action])
-        if package_id and action == "pack" and not await claims.claim(app, shop, package_id):
-            changed(app)
-            return
         if package_id:
             result = await work.perform(app, move_command(action, package_id, shop, station=app.station))
             if result.ok:
@@ -112,6 +113,17 @@ async def act_on(app, shop: str, snap: board.OrderSnapshot, action: str) -> None
             if result is not None:
                 app.notify(f"New package {result.record['id']} for order {order_id}.", title="Split")
                 changed(app)
+
+
+async def pack(app, shop: str, package_id: str) -> None:
+    """Open a package to pack it: the one way in (the board's and the order's Pack, a
+    scanned package label), so what opening a package means is decided here: this
+    station claims it first (tui/flows/claims.py), then its pack check opens."""
+    if not await claims.claim(app, shop, package_id):
+        changed(app)
+        return
+    if await seller_pack.pack(app, shop, package_id, station=app.station):
+        changed(app)
 
 
 async def pick_package(app, title: str, choices) -> str | None:

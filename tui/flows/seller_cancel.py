@@ -76,13 +76,33 @@ async def cancel(app, shop: str, snap: board.OrderSnapshot) -> None:
             if result is None:
                 step = "items" if draft.scope == "items" else "scope"
             elif result.ok:
-                refund = format_money(result.record["refund"]["total"], draft.snap.order.currency)
-                app.notify(f"Refund {refund}. The customer's email is queued in the outbox.",
-                           title=f"Order {draft.order_id}: cancelled")
+                done(app, draft, result)
                 return
             else:
                 draft = await failed(app, draft, result)
                 step = "reason" if draft is not None else None
+
+
+async def out_of_stock(app, shop: str, snap: board.OrderSnapshot, items: dict[str, int]) -> bool:
+    """The Out of Stock item cancellation already filled with `items` ({line: units}, the
+    units a packer found short): its review with the refund, where Enter submits. True
+    when it was done; refused, it shows why and the order now (`failed`), and the caller
+    reads the order again."""
+    draft = replace(new_draft(shop, snap, "out_of_stock"), scope="items", items=dict(items))
+    result = await work.ask(app, CancelReviewScreen(draft, submit_command(draft)))
+    if result is None:
+        return False
+    if result.ok:
+        done(app, draft, result)
+        return True
+    await failed(app, draft, result)
+    return False
+
+
+def done(app, draft: board.CancelDraft, result) -> None:
+    refund = format_money(result.record["refund"]["total"], draft.snap.order.currency)
+    app.notify(f"Refund {refund}. The customer's email is queued in the outbox.",
+               title=f"Order {draft.order_id}: cancelled")
 
 
 async def failed(app, draft: board.CancelDraft, refusal) -> board.CancelDraft | None:

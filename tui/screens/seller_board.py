@@ -4,12 +4,12 @@ Tabs as the seller centre has them (To Ship first) with their counts; in To Ship
 a status filter with counts per status, a product filter (the shop's SKUs) and a
 search box (full ID, ID suffix, buyer, tracking number). The cards page from SQL
 (core.queries.board) behind a virtual list (tui.widgets.card_list). A barcode scanner
-types an order ID and Enter: the order opens, whatever on the board has focus.
+types a label (an order or package ID, the end of an order ID, a tracking number) and
+Enter, whatever on the board has focus: the order opens, or the package's pack check
+when it is still to pack (core.queries.scan matches; tui.scanner takes the keys).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from rich.text import Text
 from textual import events
@@ -19,16 +19,19 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from core.queries.labels import ScanMatch
 from core.queries.cards import (
     DUE_SOON, SORTS, TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter, BoardShop,
 )
 from tui import work
 from tui.active import leave, when_active
+from tui.scanner import Wedge
 from tui.format import status_label
 from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
 
 board = lazy_import("core.queries.board")
+scan = lazy_import("core.queries.scan")
 seller = lazy_import("tui.flows.seller")  # its screens and commands: not needed for the first frame
 
 SCAN_MIN_DIGITS = 4
@@ -99,7 +102,7 @@ class SellerBoardScreen(Screen):
         self.skus: frozenset[str] = frozenset()
         self.query_text = ""
         self.counts: BoardCounts | None = None
-        self.scan_buffer = ""
+        self.wedge = Wedge()
         self._search_timer = None
         self.sub_title = identity
 
@@ -305,39 +308,38 @@ class SellerBoardScreen(Screen):
 
     # -- keys -------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
-        """The scanner: digits then Enter open that order, whatever has focus
-        (inside the search box, Enter on a scanned ID does the same)."""
+        """The scanner: a label's characters then Enter, whatever has focus (inside the
+        search box, Enter reads what is in it the same way)."""
         if isinstance(self.focused, Input):
             return
-        if event.character and event.character.isdigit():
-            self.scan_buffer += event.character
-            event.stop()
-            event.prevent_default()
-            return
-        if event.key == "enter" and self.scan_buffer:
-            text, self.scan_buffer = self.scan_buffer, ""
-            event.stop()
-            event.prevent_default()
-            self.open_scanned(text)
-            return
-        self.scan_buffer = ""
+        label = self.wedge.take(event)
+        if label is not None:
+            self.scanned(label)
 
-    def open_scanned(self, text: str, *, found: Callable[[], None] | None = None) -> None:
-        """Open the order scanned (or typed), if it is this shop's; `found()` first."""
+    def scanned(self, text: str, *, search: Input | None = None) -> None:
+        """Open what the label names (core.queries.scan): an order, or a package (to pack it
+        when it is still to pack). Nothing: the bell, and what was read. `search`: read from
+        the search box, emptied once the label opened something (ready for the next scan)."""
         if self.shop is None:
             return
-        shop_id, scanned = self.shop_id, board.scanned_order
+        shop_id, shop, lookup = self.shop_id, self.shop_name, scan.lookup
 
-        def opened(order_id: str | None) -> None:
-            if order_id is None:
-                self.notify(f"No order of {self.shop_name} has the ID {text}.", title="Scan", severity="warning")
-                self.cards.focus()
+        def found(match: ScanMatch) -> None:
+            if not match.opens_order:
+                if search is not None and self.cards.cards:  # a search that found orders: go through them
+                    self.cards.focus()
+                    return
+                self.app.bell()
+                self.notify(match.message(shop), title="Scan", severity="warning")
                 return
-            if found is not None:
-                found()
-            seller.start(self.app, seller.details(self.app, self.shop_name, order_id))
+            if search is not None:
+                self._clear_search()
+            if match.package_id is not None and match.package_status == "awaiting_shipment":
+                seller.start(self.app, seller.pack(self.app, shop, match.package_id))
+            else:
+                seller.start(self.app, seller.details(self.app, shop, match.order_id))
 
-        work.read(self, lambda session, now: scanned(session, shop_id, text), opened, key="board.scan")
+        work.read(self, lambda session, now: lookup(session, shop_id, text), found, key="board.scan")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
@@ -357,23 +359,22 @@ class SellerBoardScreen(Screen):
 
     @when_active
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        digits = value[-18:] if len(value) >= 18 and value[-18:].isdigit() else None
-        if digits and digits != value:  # a scan typed after other text: the search stays
-            event.input.value = value[:-18]
-        if digits or (value.isdigit() and len(self.cards.cards) == 1):
-            search = event.input
-            self.open_scanned(digits or value, found=(lambda: setattr(search, "value", "")) if digits == value else None)
-            return
+        if event.value.strip():
+            self.scanned(event.value, search=event.input)
+        else:
+            self.cards.focus()
+
+    def _clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        self.query_text = ""
         self.cards.focus()
+        self.reread(keep_place=False)
 
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
         if search.value or search.has_focus:
-            search.value = ""
-            self.query_text = ""
-            self.cards.focus()
-            self.reread(keep_place=False)
+            self._clear_search()
             return
         leave(self)
 

@@ -1,0 +1,25 @@
+"""Snapshots of scan-to-pack (issue 15) at 120x36 and 80x24, on the demo data at the demo
+clock: the pack check with one unit scanned and a wrong item read, and the Out of Stock
+cancellation of the unit not on the shelf. Each was looked at as a picture before it was
+committed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.test_seller_board import seller_app
+from tests.tui.test_seller_scan import MUG, SPLIT_TO_PACK, TOWEL, scan_keys
+
+SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
+PACK = [*scan_keys(SPLIT_TO_PACK), *scan_keys(MUG), *scan_keys(TOWEL)]
+SHORT = [*scan_keys(SPLIT_TO_PACK), *scan_keys(MUG), *scan_keys(MUG), "o"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pack_check_snapshot(demo_db, snap_compare, size):
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=PACK)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_short_item_cancel_snapshot(demo_db, snap_compare, size):
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=SHORT)
