@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from core.queries.cards import (
     TAB_LABELS, TAB_ORDER, TAB_STATUSES, TO_SHIP_FILTERS, BoardCounts, BoardFilter, BoardShop,
@@ -27,6 +27,7 @@ from tui.active import leave, when_active
 from tui.format import status_label
 from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
+from tui.widgets.key_bar import KeyBar
 
 board = lazy_import("core.queries.board")
 seller = lazy_import("tui.flows.seller")  # its screens and commands: not needed for the first frame
@@ -106,7 +107,7 @@ class SellerBoardScreen(Screen):
             yield Static(id="products")
         yield Static(id="position")
         yield CardList(id="cards")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._paint_bars()

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.queries import orders as queries
 from tui.active import leave
 from tui.format import order_text
+from tui.widgets.key_bar import KeyBar
 
 
 class SellerOrderScreen(Screen):
@@ -35,7 +36,7 @@ class SellerOrderScreen(Screen):
         yield Header()
         with VerticalScroll():
             yield Static(id="order-text", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reread()

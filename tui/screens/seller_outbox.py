@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.queries.board import shop_by_name
 from core.queries.outbox import Email, emails
 from tui import work
 from tui.active import leave, when_active
+from tui.widgets.key_bar import KeyBar
 
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
 
@@ -43,7 +44,7 @@ class SellerOutboxScreen(Screen):
         yield DataTable(cursor_type="row", zebra_stripes=True, id="emails")
         with VerticalScroll(id="email-pane"):
             yield Static(id="email", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -14,12 +14,13 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.queries.requests import Request, requests
 from tui import work
 from tui.active import leave, when_active
 from tui.format import status_label
+from tui.widgets.key_bar import KeyBar
 
 
 def countdown(deadline: datetime | None, now: datetime) -> str:
@@ -60,7 +61,7 @@ class SellerRequestsScreen(Screen):
         yield Static("a approve · x reject with a reason · Enter the order · "
                      "unanswered in 24 hours: approved by the system", classes="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="requests")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -1,0 +1,92 @@
+"""Tables whose amounts are never cut: the other columns give way first.
+
+A screen's table gives each column what its cells need. When that is more than the width
+there is, Rich (and a DataTable running off the screen's edge) cut whatever column comes
+last or is widest, and the figures a person checks became "$…" or "$8" for $81.64. Here
+the columns say what they are instead, and one function, `fit_widths`, decides for every
+table of the app:
+
+- a `keep` column (an amount, a quantity, a count) always gets its whole width;
+- the other columns give way, in their `give` order (lowest first): each is first narrowed
+  to its `least` width (its text then ends with "…"), then, if that is still too wide, left
+  out altogether, one after the other;
+- if the kept columns alone are wider than the screen, they are all still shown whole (the
+  line runs past the edge rather than any amount being cut; at 40 columns every table of
+  the app fits).
+
+`FitTable` is a Rich renderable laid out by `fit_widths` in whatever width it is drawn in
+(a Static re-renders it on every resize); `fit_data_table` applies the same widths to a
+Textual DataTable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+GAP = 1  # columns between two columns
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: its header, whether it is kept whole, and how it gives way."""
+
+    header: str
+    keep: bool = False  # an amount or a count: never cut
+    give: int = 0  # among the others: lowest gives way first
+    least: int = 6  # narrowest it is shown (with "…") before it is left out
+    justify: str = "left"
+
+
+def money(header: str) -> Col:
+    """An amount's (or a count's) column: kept whole, right-aligned."""
+    return Col(header, keep=True, justify="right")
+
+
+def text_width(cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
+
+
+def fit_widths(columns: Sequence[Col], rows: Sequence[Sequence], width: int) -> list[int]:
+    """Each column's width in `width` columns (0: left out), by the rules of the module.
+    Every shown column is followed by GAP columns."""
+    natural = [max([text_width(col.header), *(text_width(row[i]) for row in rows)])
+               for i, col in enumerate(columns)]
+    widths = list(natural)
+
+    def excess() -> int:
+        return sum(w + GAP for w in widths if w) - width
+
+    giving = sorted((i for i, col in enumerate(columns) if not col.keep), key=lambda i: columns[i].give)
+    for i in giving:  # narrowed first, in their order...
+        if excess() <= 0:
+            break
+        widths[i] = max(min(columns[i].least, natural[i]), widths[i] - excess())
+    for i in giving:  # ...then left out, in the same order
+        if excess() <= 0:
+            break
+        widths[i] = 0
+    return widths
+
+
+class FitTable:
+    """A table (Rich renderable) laid out by `fit_widths` in the width it is drawn in."""
+
+    def __init__(self, columns: Sequence[Col], rows: Sequence[Sequence], *, header_style: str = "dim"):
+        self.columns, self.rows, self.header_style = list(columns), [list(row) for row in rows], header_style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = fit_widths(self.columns, self.rows, options.max_width)
+        shown = [i for i, w in enumerate(widths) if w]
+        table = Table(box=None, padding=(0, GAP, 0, 0), show_edge=False, header_style=self.header_style)
+        for i in shown:
+            col = self.columns[i]
+            table.add_column(col.header, width=widths[i], no_wrap=True, overflow="ellipsis", justify=col.justify)
+        for row in self.rows:
+            table.add_row(*(row[i] for i in shown))
+        yield table
