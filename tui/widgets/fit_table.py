@@ -15,8 +15,8 @@ table of the app:
   the app fits).
 
 `FitTable` is a Rich renderable laid out by `fit_widths` in whatever width it is drawn in
-(a Static re-renders it on every resize); `fit_data_table` applies the same widths to a
-Textual DataTable.
+(a Static re-renders it on every resize); `fit_data_table` fills a Textual DataTable with
+the same widths.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
+from textual.widgets import DataTable
 
-GAP = 1  # columns between two columns
+GAP = 1  # columns between two columns of a FitTable
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,15 @@ def text_width(cell) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
-def fit_widths(columns: Sequence[Col], rows: Sequence[Sequence], width: int) -> list[int]:
+def fit_widths(columns: Sequence[Col], rows: Sequence[Sequence], width: int, gap: int = GAP) -> list[int]:
     """Each column's width in `width` columns (0: left out), by the rules of the module.
-    Every shown column is followed by GAP columns."""
+    Every shown column takes `gap` columns more (its padding)."""
     natural = [max([text_width(col.header), *(text_width(row[i]) for row in rows)])
                for i, col in enumerate(columns)]
     widths = list(natural)
 
     def excess() -> int:
-        return sum(w + GAP for w in widths if w) - width
+        return sum(w + gap for w in widths if w) - width
 
     giving = sorted((i for i, col in enumerate(columns) if not col.keep), key=lambda i: columns[i].give)
     for i in giving:  # narrowed first, in their order...
@@ -90,3 +91,30 @@ class FitTable:
         for row in self.rows:
             table.add_row(*(row[i] for i in shown))
         yield table
+
+
+def cell(value, width: int, col: Col) -> Text:
+    """A DataTable cell: whole, or (a column that gave way) cut to `width` with "…"."""
+    text = value.copy() if isinstance(value, Text) else Text(str(value))
+    text.justify = col.justify
+    if not col.keep:
+        text.truncate(width, overflow="ellipsis")
+    return text
+
+
+def fit_data_table(table: DataTable, columns: Sequence[Col], rows: Sequence[Sequence],
+                   keys: Sequence[str] | None = None) -> list[int]:
+    """Fill `table` (columns and rows anew) laid out by `fit_widths` in its width, less its
+    vertical scroll bar when the rows need one; call it again when the width changes.
+    Answers the widths (0: the column is left out)."""
+    width = table.size.width
+    if len(rows) + int(table.show_header) > table.size.height:
+        width -= table.styles.scrollbar_size_vertical
+    widths = fit_widths(columns, rows, width, gap=2 * table.cell_padding)
+    shown = [i for i, w in enumerate(widths) if w]
+    table.clear(columns=True)
+    for i in shown:
+        table.add_column(columns[i].header, width=widths[i], key=str(i))
+    for n, row in enumerate(rows):
+        table.add_row(*(cell(row[i], widths[i], columns[i]) for i in shown), key=keys[n] if keys else None)
+    return widths

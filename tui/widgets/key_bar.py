@@ -99,11 +99,12 @@ def screen_keys(screen: Screen) -> list[ScreenKey]:
                                                         place_of(node, binding, screen))
         elif key not in entry.keys:
             entry.keys.append(key)
+    chain = {id(entry.node): n for n, entry in reversed(list(enumerate(found.values())))}  # focused first
     orders: dict[int, dict[str, int]] = {}
 
-    def rank(entry: ScreenKey) -> tuple[int, int]:
+    def rank(entry: ScreenKey) -> tuple[int, int, int]:
         order = orders.setdefault(id(entry.node), declared(entry.node))
-        return entry.place, order.get(entry.binding.action, len(order))
+        return entry.place, chain[id(entry.node)], order.get(entry.binding.action, len(order))
 
     return sorted(found.values(), key=rank)
 
