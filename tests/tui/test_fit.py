@@ -18,7 +18,7 @@ from tests.tui.test_seller_snapshots import WIZARD
 from tests.waiting import settled
 from tui.screens.help import HelpScreen
 from tui.screens.seller_cancel_review import CancelReviewScreen
-from tui.widgets.fit_table import Col, FitTable, fit_widths, money
+from tui.widgets.fit_table import Col, FitDataTable, FitTable, fit_widths, money
 from tui.widgets.key_bar import KeyBar
 
 SIZES = [(40, 12), (60, 20), (80, 24), (100, 30), (120, 36), (200, 60)]
@@ -151,6 +151,27 @@ def test_the_review_shows_every_amount_whole_and_its_refund_total_while_submit_w
                 for amount in (part.subtotal, part.tax, part.total):
                     assert format_money(amount, cur) in row
             assert "$…" not in shown
+
+    asyncio.run(drive())
+
+
+@pytest.mark.parametrize("size", SIZES[:4], ids=[f"{w}x{h}" for w, h in SIZES[:4]])
+def test_the_seller_tables_fit_the_width_and_show_their_kept_columns_whole(demo_db, size):
+    """The requests and the outbox: no column runs past the edge; the order, the time left,
+    the status and the time queued are whole, however narrow (the others gave way)."""
+    async def drive():
+        for key in ("r", "o"):
+            app = seller_app(demo_db)
+            async with app.run_test(size=size) as pilot:
+                await go(pilot, [key])
+                table = app.screen.query_one(FitDataTable)
+                assert table.virtual_size.width <= table.size.width
+                shown = "\n".join(screen_lines(app))
+                kept = [i for i, col in enumerate(table.columns_wanted) if col.keep]
+                widths = {str(column.label): column.width for column in table.columns.values()}
+                for i in kept:
+                    assert str(table.values[0][i]) in shown  # the first row, on screen
+                    assert widths[table.columns_wanted[i].header] >= max(len(str(v[i])) for v in table.values)
 
     asyncio.run(drive())
 

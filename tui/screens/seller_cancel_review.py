@@ -88,8 +88,8 @@ class CancelReviewScreen(Screen):
         outer = Table.grid(padding=(0, 1))
         outer.add_column()
         outer.add_row(Text.assemble(("Reason  ", "dim"), reason_text(draft.reason)))
-        outer.add_row(Text.assemble(("Cancel  ", "dim"), what, ("   order is ", "dim"),
-                                    status_label(snap.order.status)))
+        outer.add_row(Text.assemble(("Cancel  ", "dim"), what))
+        outer.add_row(Text.assemble(("Order   ", "dim"), status_label(snap.order.status)))
         outer.add_row(FitTable(LINE_COLUMNS, [
             (lines[part.line_id].sku, lines[part.line_id].title, str(part.quantity),
              format_money(part.subtotal, cur), format_money(part.tax, cur), format_money(part.total, cur))

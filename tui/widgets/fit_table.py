@@ -15,8 +15,8 @@ table of the app:
   the app fits).
 
 `FitTable` is a Rich renderable laid out by `fit_widths` in whatever width it is drawn in
-(a Static re-renders it on every resize); `fit_data_table` fills a Textual DataTable with
-the same widths.
+(a Static re-renders it on every resize); `FitDataTable` is a Textual DataTable laid out
+by it, again on every resize.
 """
 
 from __future__ import annotations
@@ -42,11 +42,12 @@ class Col:
     give: int = 0  # among the others: lowest gives way first
     least: int = 6  # narrowest it is shown (with "…") before it is left out
     justify: str = "left"
+    key: str | None = None  # a DataTable's column key
 
 
-def money(header: str) -> Col:
+def money(header: str, key: str | None = None) -> Col:
     """An amount's (or a count's) column: kept whole, right-aligned."""
-    return Col(header, keep=True, justify="right")
+    return Col(header, keep=True, justify="right", key=key)
 
 
 def text_width(cell) -> int:
@@ -102,19 +103,46 @@ def cell(value, width: int, col: Col) -> Text:
     return text
 
 
-def fit_data_table(table: DataTable, columns: Sequence[Col], rows: Sequence[Sequence],
-                   keys: Sequence[str] | None = None) -> list[int]:
-    """Fill `table` (columns and rows anew) laid out by `fit_widths` in its width, less its
-    vertical scroll bar when the rows need one; call it again when the width changes.
-    Answers the widths (0: the column is left out)."""
-    width = table.size.width
-    if len(rows) + int(table.show_header) > table.size.height:
-        width -= table.styles.scrollbar_size_vertical
-    widths = fit_widths(columns, rows, width, gap=2 * table.cell_padding)
-    shown = [i for i, w in enumerate(widths) if w]
-    table.clear(columns=True)
-    for i in shown:
-        table.add_column(columns[i].header, width=widths[i], key=str(i))
-    for n, row in enumerate(rows):
-        table.add_row(*(cell(row[i], widths[i], columns[i]) for i in shown), key=keys[n] if keys else None)
-    return widths
+class FitDataTable(DataTable):
+    """A DataTable whose columns are laid out by `fit_widths` in its width, again whenever
+    the width changes (the cursor stays on its row). Rows are given whole to `fill`; a
+    column's key is its Col's `key`."""
+
+    def __init__(self, columns: Sequence[Col], **kwargs):
+        super().__init__(**kwargs)
+        self.columns_wanted = list(columns)
+        self.values: list[list] = []
+        self.row_keys: list[str] = []
+        self.fitted_to: tuple[int, int] | None = None
+
+    def fill(self, rows: Sequence[Sequence], keys: Sequence[str]) -> None:
+        self.values, self.row_keys = [list(row) for row in rows], list(keys)
+        self.fit()
+
+    def set_value(self, row_key: str, column_key: str, value) -> None:
+        """One cell's new value (a countdown's second), kept for the next fit too."""
+        index = [col.key for col in self.columns_wanted].index(column_key)
+        self.values[self.row_keys.index(row_key)][index] = value
+        if column_key in self.columns:
+            self.update_cell(row_key, column_key, cell(value, self.columns[column_key].width,
+                                                       self.columns_wanted[index]))
+
+    def fit(self) -> None:
+        width = self.size.width
+        if len(self.values) + int(self.show_header) > self.size.height:
+            width -= self.styles.scrollbar_size_vertical
+        self.fitted_to = self.size.width, self.size.height
+        widths = fit_widths(self.columns_wanted, self.values, width, gap=2 * self.cell_padding)
+        shown = [i for i, w in enumerate(widths) if w]
+        row = self.cursor_row
+        self.clear(columns=True)
+        for i in shown:
+            self.add_column(self.columns_wanted[i].header, width=widths[i], key=self.columns_wanted[i].key)
+        for key, values in zip(self.row_keys, self.values):
+            self.add_row(*(cell(values[i], widths[i], self.columns_wanted[i]) for i in shown), key=key)
+        if self.values:
+            self.move_cursor(row=min(row, len(self.values) - 1), animate=False)
+
+    def on_resize(self) -> None:
+        if self.fitted_to != (self.size.width, self.size.height):
+            self.fit()
