@@ -16,6 +16,8 @@ from core.money import format_money
 from tests.tui.test_seller_board import seller_app
 from tests.tui.test_seller_snapshots import WIZARD
 from tests.waiting import settled
+from tui import keymap
+from tui.app import OrderDeskApp
 from tui.screens.help import HelpScreen
 from tui.screens.seller_cancel_review import CancelReviewScreen
 from tui.widgets.fit_table import Col, FitDataTable, FitTable, fit_widths, money
@@ -199,3 +201,12 @@ def test_amounts_keep_their_width_and_the_other_columns_give_way_in_order(width)
 def test_a_text_cell_that_gives_way_ends_with_an_ellipsis_and_an_amount_never_does():
     text = plain(FitTable(COLUMNS, ROWS), 40)
     assert "$1,234.56" in text and "$8.00" in text and "…" in text
+
+
+def test_every_binding_names_keys_a_terminal_sends():
+    """A binding on a key name Textual never produces ("rbracket" for ]) shows in help and
+    the key bar but does nothing: every key of every binding of the app is a real one."""
+    wrong = [(cls.__name__, binding.id, key) for cls in keymap.classes_with_bindings(OrderDeskApp)
+             for binding in keymap.bindings_of(cls) for key in binding.key.split(",")
+             if not keymap.is_key(key)]
+    assert wrong == []
