@@ -17,8 +17,9 @@ from tui.active import leave, when_active
 from tui.widgets.fit_table import Col, FitDataTable
 from tui.widgets.key_bar import KeyBar
 
-# The status and the time are kept whole; the address gives way first, then the subject.
-COLUMNS = (Col("Status", keep=True), Col("To", give=0, least=10), Col("Subject", give=1, least=10),
+# The status and the time are kept whole; the subject (its order is in the email below) gives
+# way first, then the address.
+COLUMNS = (Col("Status", keep=True), Col("To", give=1, least=10), Col("Subject", give=0, least=10),
            Col("Queued", keep=True))
 
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
