@@ -210,3 +210,18 @@ def test_every_binding_names_keys_a_terminal_sends():
              for binding in keymap.bindings_of(cls) for key in binding.key.split(",")
              if not keymap.is_key(key)]
     assert wrong == []
+
+
+def test_a_greyed_key_pressed_says_why_nothing_happened(demo_db):
+    """Keys shown greyed (not available yet) answer a key press with why (tui/app.py's
+    say_why_not): here a board whose shop does not exist."""
+    async def drive():
+        app = OrderDeskApp(demo_db, role="seller", identity="No Such Shop")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await go(pilot, [])
+            assert app.screen.check_action("order", ("cancel",)) is None  # greyed
+            await pilot.press("c")
+            await pilot.pause()
+            assert any("There is no shop 'No Such Shop'" in n.message for n in app._notifications)
+
+    asyncio.run(drive())

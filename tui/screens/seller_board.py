@@ -146,6 +146,10 @@ class SellerBoardScreen(Screen):
             return True
         return None
 
+    def why_not(self, action: str) -> str | None:
+        """A greyed key pressed (tui/app.py): the board is still opening, or has no shop."""
+        return self.cards.empty_text if self.shop is None else None
+
     @property
     def shop_id(self) -> int | None:
         return self.shop.id if self.shop else None
