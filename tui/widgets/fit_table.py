@@ -7,9 +7,10 @@ the columns say what they are instead, and one function, `fit_widths`, decides f
 table of the app:
 
 - a `keep` column (an amount, a quantity, a count) always gets its whole width;
-- the other columns give way, in their `give` order (lowest first): each is first narrowed
-  to its `least` width (its text then ends with "…"), then, if that is still too wide, left
-  out altogether, one after the other;
+- the other columns give way: first all narrowed together, each in proportion to what it
+  has beyond its `least` width (its text then ends with "…"); if that is still too wide,
+  left out altogether, one after the other in their `give` order (lowest first), what that
+  frees going back to the narrowed ones still shown;
 - if the kept columns alone are wider than the screen, they are all still shown whole (the
   line runs past the edge rather than any amount being cut; at 40 columns every table of
   the app fits).
@@ -65,14 +66,23 @@ def fit_widths(columns: Sequence[Col], rows: Sequence[Sequence], width: int, gap
         return sum(w + gap for w in widths if w) - width
 
     giving = sorted((i for i, col in enumerate(columns) if not col.keep), key=lambda i: columns[i].give)
-    for i in giving:  # narrowed first, in their order...
-        if excess() <= 0:
-            break
-        widths[i] = max(min(columns[i].least, natural[i]), widths[i] - excess())
-    for i in giving:  # ...then left out, in the same order
+    least = {i: min(columns[i].least, natural[i]) for i in giving}
+    room = {i: natural[i] - least[i] for i in giving}
+    if excess() > 0 and sum(room.values()):  # narrowed together, each as far as it has room...
+        cut = min(excess(), sum(room.values()))
+        total = sum(room.values())
+        for i in giving:
+            widths[i] -= cut * room[i] // total
+        while excess() > 0 and any(widths[i] > least[i] for i in giving):  # (what rounding left)
+            i = next(i for i in giving if widths[i] > least[i])
+            widths[i] -= 1
+    for i in giving:  # ...then left out, in their order
         if excess() <= 0:
             break
         widths[i] = 0
+    for i in reversed(giving):  # and what leaving one out freed goes back to those still shown
+        if widths[i] and excess() < 0:
+            widths[i] = min(natural[i], widths[i] - excess())
     return widths
 
 
@@ -106,9 +116,9 @@ def cell(value, width: int, col: Col) -> Text:
 class FitDataTable(DataTable):
     """A DataTable whose columns are laid out by `fit_widths` in its width, again whenever
     the width changes (the cursor stays on its row). Rows are given whole to `fill`; a
-    column's key is its Col's `key`."""
+    column's key is its Col's `key`. Without columns it is a plain DataTable."""
 
-    def __init__(self, columns: Sequence[Col], **kwargs):
+    def __init__(self, columns: Sequence[Col] = (), **kwargs):
         super().__init__(**kwargs)
         self.columns_wanted = list(columns)
         self.values: list[list] = []
@@ -144,5 +154,5 @@ class FitDataTable(DataTable):
             self.move_cursor(row=min(row, len(self.values) - 1), animate=False)
 
     def on_resize(self) -> None:
-        if self.fitted_to != (self.size.width, self.size.height):
+        if self.columns_wanted and self.fitted_to != (self.size.width, self.size.height):
             self.fit()
