@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 from rich.console import Console
+from textual.binding import Binding
 from textual.widgets import Static
 
 from core.money import format_money
@@ -36,13 +37,15 @@ def screen_lines(app) -> list[str]:
 
 def declared_labels(app) -> list[str]:
     """The key bar's candidates, as the screen's code declares them: the screen's shown
-    bindings in order, then the focused widget's, then Quit and the palette (each that a
-    key reaches: a focused table's Enter hides the screen's)."""
+    bindings in order (its base class's first), then the focused widget's, then Quit and
+    the palette (each that a key reaches: a focused table's Enter hides the screen's)."""
     screen, labels = app.screen, []
     reached = {active.binding.id for active in screen.active_bindings.values()}
     chain = screen.focused.ancestors_with_self if screen.focused else []  # the focused widget first
     for node in [screen, *(node for node in chain if node not in (screen, app))]:
-        for binding in type(node).BINDINGS if "BINDINGS" in vars(type(node)) else ():
+        declared = [binding for cls in reversed(type(node).__mro__) for binding in vars(cls).get("BINDINGS", ())
+                    if isinstance(binding, Binding)]  # a base class's first, as Textual merges them
+        for binding in declared:
             if binding.show and binding.description and binding.id in reached:
                 first = replace(binding, key=binding.key.split(",")[0].strip())
                 label = f"{app.get_key_display(first)} {binding.description}"

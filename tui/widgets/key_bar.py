@@ -76,12 +76,17 @@ def place_of(node: DOMNode, binding: Binding, screen: Screen) -> int:
     return SCREEN if node is screen else WIDGETS
 
 
-def declared(node: DOMNode) -> dict[str, int]:
-    """The order `node`'s class declares its actions in (a keymap entry moves a binding to
-    the end of the node's map: the declared order stays what counts)."""
-    order: dict[str, int] = {}
-    for _, binding in type(node)._merged_bindings or ():
-        order.setdefault(binding.action, len(order))
+def declared(node: DOMNode) -> dict[str, tuple[int, int]]:
+    """The order `node`'s class declares its actions in: a base class's first, each in its
+    BINDINGS' order, an action a subclass declares again where the subclass puts it. (A
+    keymap entry moves a binding to the end of the node's map: the declared order stays
+    what counts.)"""
+    order: dict[str, tuple[int, int]] = {}
+    for level, cls in enumerate(reversed(type(node).__mro__)):
+        for index, binding in enumerate(vars(cls).get("BINDINGS", ())):
+            action = binding.action if isinstance(binding, Binding) else binding[1]
+            order.pop(action, None)
+            order[action] = (level, index)
     return order
 
 
@@ -100,11 +105,11 @@ def screen_keys(screen: Screen) -> list[ScreenKey]:
         elif key not in entry.keys:
             entry.keys.append(key)
     chain = {id(entry.node): n for n, entry in reversed(list(enumerate(found.values())))}  # focused first
-    orders: dict[int, dict[str, int]] = {}
+    orders: dict[int, dict[str, tuple[int, int]]] = {}
 
-    def rank(entry: ScreenKey) -> tuple[int, int, int]:
+    def rank(entry: ScreenKey) -> tuple[int, int, tuple[int, int]]:
         order = orders.setdefault(id(entry.node), declared(entry.node))
-        return entry.place, chain[id(entry.node)], order.get(entry.binding.action, len(order))
+        return entry.place, chain[id(entry.node)], order.get(entry.binding.action, (len(order), 0))
 
     return sorted(found.values(), key=rank)
 
