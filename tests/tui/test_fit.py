@@ -228,3 +228,11 @@ def test_a_greyed_key_pressed_says_why_nothing_happened(demo_db):
             assert any("There is no shop 'No Such Shop'" in n.message for n in app._notifications)
 
     asyncio.run(drive())
+
+
+def test_a_whole_column_is_never_narrowed_only_left_out():
+    columns = [Col("Items", give=1), money("Total"), Col("Status", give=0, whole=True)]
+    rows = [["1× Chunky Knit Throw Blanket", "$81.64", "Cancelled · refunded $81.64"]]
+    for width in range(1, 80):
+        widths = fit_widths(columns, rows, width)
+        assert widths[2] in (0, 27) and widths[1] == 6

@@ -11,6 +11,8 @@ table of the app:
   has beyond its `least` width (its text then ends with "…"); if that is still too wide,
   left out altogether, one after the other in their `give` order (lowest first), what that
   frees going back to the narrowed ones still shown;
+- a `whole` column (a text that may hold an amount: "Cancelled · refunded $84.89") is never
+  narrowed, only left out;
 - if the kept columns alone are wider than the screen, they are all still shown whole (the
   line runs past the edge rather than any amount being cut; at 40 columns every table of
   the app fits).
@@ -42,6 +44,7 @@ class Col:
     keep: bool = False  # an amount or a count: never cut
     give: int = 0  # among the others: lowest gives way first
     least: int = 6  # narrowest it is shown (with "…") before it is left out
+    whole: bool = False  # shown whole or left out, never narrowed (a text that may hold an amount)
     justify: str = "left"
     key: str | None = None  # a DataTable's column key
 
@@ -66,7 +69,7 @@ def fit_widths(columns: Sequence[Col], rows: Sequence[Sequence], width: int, gap
         return sum(w + gap for w in widths if w) - width
 
     giving = sorted((i for i, col in enumerate(columns) if not col.keep), key=lambda i: columns[i].give)
-    least = {i: min(columns[i].least, natural[i]) for i in giving}
+    least = {i: natural[i] if columns[i].whole else min(columns[i].least, natural[i]) for i in giving}
     room = {i: natural[i] - least[i] for i in giving}
     if excess() > 0 and sum(room.values()):  # narrowed together, each as far as it has room...
         cut = min(excess(), sum(room.values()))
