@@ -106,7 +106,7 @@ class OrderDeskApp(App):
         # Textual's own, but not a priority binding: Ctrl+P then waits its turn behind the
         # keys typed before it, instead of opening the palette over a screen those keys
         # are about to leave.
-        Binding("ctrl+p", "command_palette", "Palette", show=False, id="command_palette",
+        Binding("ctrl+p", "command_palette", "palette", show=False, id="command_palette",
                 tooltip="Open the command palette"),
     ]
 

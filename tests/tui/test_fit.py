@@ -51,7 +51,7 @@ def declared_labels(app) -> list[str]:
                 label = f"{app.get_key_display(first)} {binding.description}"
                 if label not in labels:
                     labels.append(label)
-    return [*labels, "^q Quit", "^p Palette"]
+    return [*labels, "^q Quit", "^p palette"]
 
 
 def assert_whole_keys_and_help(app, width: int) -> None:
