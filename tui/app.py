@@ -298,10 +298,23 @@ class OrderDeskApp(App):
 
     async def run_action(self, action, default_namespace: DOMNode | None = None, namespaces=None) -> bool:
         """An action aimed at a screen that is no longer the active one (a late key, a
-        palette command picked twice) is dropped (tui/active.py)."""
+        palette command picked twice) is dropped (tui/active.py); one not available yet
+        says why (say_why_not)."""
         if default_namespace is not None and default_namespace is not self and not is_active(default_namespace):
             return False
-        return await super().run_action(action, default_namespace, namespaces)
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        self.say_why_not(action, default_namespace)
+        return False
+
+    def say_why_not(self, action: str, namespace: DOMNode | None) -> None:
+        """A greyed key pressed (its action shown but not available: check_action answered
+        None) says why, when its node knows: `why_not(action_name)` answers the sentence.
+        Otherwise such a key would do nothing and say nothing."""
+        target, name, params = self._parse_action(action, self if namespace is None else namespace)
+        why_not = getattr(target, "why_not", None)
+        if why_not is not None and target.check_action(name, params) is None and (why := why_not(name)):
+            self.notify(why, severity="warning")
 
     async def on_event(self, event: events.Event) -> None:
         """A key that comes while a flow is between two screens waits for the next one

@@ -19,11 +19,12 @@ import sys
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.side_by_side import SideBySide
 from tui.walkthroughs import builtins
+from tui.widgets.key_bar import KeyBar
 
 DEMO_BUYER = ("aisha.johnson", "Aisha Johnson")
 DEMO_SHOP = "Lakehouse Home"
@@ -68,7 +69,7 @@ class Chooser(App[str | None]):
                      "nobody else sees it, and it is deleted when you leave.\nWhat would you like to do?",
                      id="intro")
         yield OptionList(*(Option(label, id=choice_id) for choice_id, label in choices()))
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -294,18 +294,20 @@ def test_side_by_side_stacks_the_sides_and_resizes_both_apps_when_the_terminal_n
     term: Terminal
 
     def footers_end() -> list[int]:
-        """The columns where the apps' footers ("... ^p palette", at each app's right edge) end."""
-        return [m.end() for line in term.screen.display for m in re.finditer(r"\^p palette", line)]
+        """The columns where the apps' key bars end, at each app's right edge: "? Help" (or a
+        Textual footer's "^p palette") with at most one space before the next app or the line's end."""
+        return [m.end() for line in term.screen.display
+                for m in re.finditer(r"(\? Help|\^p palette)(?= ?(\S|$))", line)]
 
     async def visit_both():
         nonlocal term
         term = await visit(server, width=200, height=40)
         await term.wait_for("Both side by side")
         term.press("down", "down", "enter")
-        await await_until(lambda: [end // 10 for end in footers_end()] == [9, 19],
+        await await_until(lambda: [round(end / 10) for end in footers_end()] == [10, 20],
                           f"two sides of 100 columns, left and right: {footers_end()}\n{term.text}")
         await term.resize(120, 40)
-        await await_until(lambda: [end // 10 for end in footers_end()] == [11, 11],
+        await await_until(lambda: [round(end / 10) for end in footers_end()] == [12, 12],
                           f"two sides of 120 columns, one above the other: {footers_end()}\n{term.text}")
         await term.wait_for("Your orders")
         await term.wait_for("To Ship board")

@@ -84,9 +84,7 @@ def test_question_mark_lists_the_keys_of_the_screen(demo_db):
             await pilot.press("question_mark")
             from tui.screens.help import HelpScreen
             assert isinstance(app.screen, HelpScreen)
-            rows = [app.screen.query_one(DataTable).get_row_at(i)
-                    for i in range(app.screen.query_one(DataTable).row_count)]
-            described = {row[1] for row in rows}
+            described = {row.description for row in app.screen.rows}
             assert {"Back", "Refresh", "Quit"} <= described
             await pilot.press("escape")
             assert isinstance(app.screen, SellerBoardScreen)

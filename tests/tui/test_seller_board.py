@@ -86,6 +86,10 @@ def test_status_filter_and_tabs_by_keys(demo_db):
             await pilot.press("left", "left")
             assert shown(app) == core_page(demo_db, tab="all")
             assert "Order 1 of 23" in text_of(app, "#position")
+            await pilot.press("]")  # the bracket keys too, as help lists them
+            assert shown(app) == core_page(demo_db)
+            await pilot.press("[")
+            assert shown(app) == core_page(demo_db, tab="all")
 
     asyncio.run(drive())
 

@@ -41,7 +41,7 @@ def test_requests_list_with_deadlines_then_approve(demo_db):
             assert isinstance(app.screen, SellerRequestsScreen)
             table = app.screen.query_one(DataTable)
             assert table.row_count == 2
-            assert table.get_row_at(0)[0] == first.order_id
+            assert str(table.get_row_at(0)[0]) == first.order_id
             assert "left" in str(table.get_row_at(0)[1])
             await pilot.press("a")
             await pilot.pause()
@@ -132,7 +132,7 @@ def test_outbox_shows_a_failed_email_with_its_reason_and_what_to_do(demo_db):
             await pilot.press("o")
             await pilot.pause()
             table = app.screen.query_one(DataTable)
-            assert table.get_row_at(0)[0] == "failed"
+            assert str(table.get_row_at(0)[0]) == "failed"
             body = str(app.screen.query_one("#email", Static).render())
             assert NO_REAL_ADDRESS in body and f"orderdesk outbox discard {newest.id}" in body
 

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import work
 from tui.active import when_active
 from tui.lazy import lazy_import
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.identities import Identity
@@ -27,7 +28,7 @@ class LauncherScreen(Screen):
         yield Static("Open orderdesk as…", id="launcher-title")
         yield Static("↑/↓ choose · Enter open · ? keys · Ctrl+Q quit", classes="hint")
         yield OptionList(id="identities")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load()

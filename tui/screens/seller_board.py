@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from core.queries.labels import ScanMatch
 from core.queries.cards import (
@@ -29,6 +29,7 @@ from tui.scanner import Wedge
 from tui.format import status_label
 from tui.lazy import lazy_import
 from tui.widgets.card_list import CardList
+from tui.widgets.key_bar import KeyBar
 
 board = lazy_import("core.queries.board")
 scan = lazy_import("core.queries.scan")
@@ -70,9 +71,9 @@ class SellerBoardScreen(Screen):
                 tooltip="Split the order into packages"),
         Binding("d", "order('details')", "Details", id="board.details", show=False,
                 tooltip="The whole order"),
-        Binding("right,rbracket", "tab(1)", "Next tab", id="board.next_tab", show=False,
+        Binding("right,right_square_bracket", "tab(1)", "Next tab", id="board.next_tab", show=False,
                 tooltip="The next tab (To Ship, Unpaid, Shipped, Completed, Cancelled, All)"),
-        Binding("left,lbracket", "tab(-1)", "Previous tab", id="board.prev_tab", show=False,
+        Binding("left,left_square_bracket", "tab(-1)", "Previous tab", id="board.prev_tab", show=False,
                 tooltip="The previous tab"),
         Binding("t", "status_filter", "Status", id="board.status",
                 tooltip="To Ship: All, Awaiting Shipment, Awaiting Collection, Partially Shipping, "
@@ -117,7 +118,7 @@ class SellerBoardScreen(Screen):
             yield Static(id="products")
         yield Static(id="position")
         yield CardList(id="cards")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._paint_bars()
@@ -155,6 +156,10 @@ class SellerBoardScreen(Screen):
         if self.app.db is not None and (self.shop is not None or action == "back"):
             return True
         return None
+
+    def why_not(self, action: str) -> str | None:
+        """A greyed key pressed (tui/app.py): the board is still opening, or has no shop."""
+        return self.cards.empty_text if self.shop is None else None
 
     @property
     def shop_id(self) -> int | None:

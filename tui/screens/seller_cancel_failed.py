@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.results import Refusal
 from tui.active import leave
+from tui.widgets.key_bar import KeyBar
 
 
 class CancelFailedScreen(Screen[str | None]):
@@ -44,7 +45,7 @@ class CancelFailedScreen(Screen[str | None]):
                      "The order as it is now:", id="failed-why", markup=False)
         with VerticalScroll():
             yield Static(self.order_now, id="order-now", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         leave(self)

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.queries.board import CancelDraft
 from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
+from tui.widgets.key_bar import KeyBar
 
 
 class CancelItemsScreen(Screen[dict[str, int] | None]):
@@ -40,7 +41,7 @@ class CancelItemsScreen(Screen[dict[str, int] | None]):
             yield QuantityPicker(self.draft.snap.item_choices(self.draft.reason), verb="Cancel",
                                  id="quantities")
         yield Static(id="chosen", classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         picker = self.query_one(QuantityPicker)

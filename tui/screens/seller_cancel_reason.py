@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.queries.board import CancelDraft
 from tui.active import leave, when_active
+from tui.widgets.key_bar import KeyBar
 
 
 class CancelReasonScreen(Screen[str | None]):
@@ -31,7 +32,7 @@ class CancelReasonScreen(Screen[str | None]):
                      "Out of Stock; other reasons cancel the whole order or a package.", classes="hint")
         reasons = self.draft.snap.seller_reasons
         yield OptionList(*[Option(text, id=key) for key, text in reasons.items()], id="reasons")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         reasons = self.query_one(OptionList)

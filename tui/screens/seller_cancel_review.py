@@ -1,6 +1,10 @@
 """Cancel wizard, step 4 of 4: check the refund, then Submit (seed 003: "check the
 refund amount and submit the cancellation").
 
+The refund total stays on screen, just above the key bar, whatever the terminal's size: the
+lines and the breakdown scroll above it, so Submit never refunds a figure the seller cannot
+see (issue 17). The lines' amounts are never cut (tui/widgets/fit_table.py).
+
 The figures are the draft's preview (core.queries.board: core.refunds). Submit runs
 the command the flow built (the order version the wizard read and the refund total
 shown here go with it: if the order changed in between, the core refuses and the
@@ -19,20 +23,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.money import format_money
 from core.queries.board import CancelDraft, order_version
 from tui import work
 from tui.active import leave
 from tui.format import reason_text, status_label
+from tui.widgets.fit_table import Col, FitTable, money
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.refund import refund_table
+
+# The refund's lines: the amounts are kept whole; the title gives way first, then the SKU.
+LINE_COLUMNS = (Col("SKU", give=1), Col("Item", give=0), money("Units"), money("Items"), money("Tax"),
+                money("Refund"))
 
 
 class CancelReviewScreen(Screen):
     TITLE = "Cancel order"
     CSS = """
     CancelReviewScreen #review { padding: 0 1; }
+    CancelReviewScreen #total { padding: 0 1; background: $boost; }
     CancelReviewScreen #changed { padding: 0 1; color: $warning; text-style: bold; display: none; }
     CancelReviewScreen #changed.-shown { display: block; }
     """
@@ -58,7 +69,8 @@ class CancelReviewScreen(Screen):
                      id="changed")
         with VerticalScroll():
             yield Static(self._summary(), id="review")
-        yield Footer()
+        yield Static(self._total(), id="total")
+        yield KeyBar()
 
     def on_data_changed(self, _message=None) -> None:
         """Another station changed something: say so if it was this order."""
@@ -77,27 +89,24 @@ class CancelReviewScreen(Screen):
         outer = Table.grid(padding=(0, 1))
         outer.add_column()
         outer.add_row(Text.assemble(("Reason  ", "dim"), reason_text(draft.reason)))
-        outer.add_row(Text.assemble(("Cancel  ", "dim"), what, ("   order is ", "dim"),
-                                    status_label(snap.order.status)))
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
-        table.add_column("SKU", no_wrap=True)
-        table.add_column("Item", ratio=1, overflow="ellipsis", no_wrap=True)
-        table.add_column("Units", justify="right")
-        table.add_column("Items", justify="right")
-        table.add_column("Tax", justify="right")
-        table.add_column("Refund", justify="right")
-        for part in preview.refund.lines:
-            line = lines[part.line_id]
-            table.add_row(line.sku, line.title, str(part.quantity), format_money(part.subtotal, cur),
-                          format_money(part.tax, cur), format_money(part.total, cur))
-        outer.add_row(table)
+        outer.add_row(Text.assemble(("Cancel  ", "dim"), what))
+        outer.add_row(Text.assemble(("Order   ", "dim"), status_label(snap.order.status)))
+        outer.add_row(FitTable(LINE_COLUMNS, [
+            (lines[part.line_id].sku, lines[part.line_id].title, str(part.quantity),
+             format_money(part.subtotal, cur), format_money(part.tax, cur), format_money(part.total, cur))
+            for part in preview.refund.lines]))
         refund = preview.refund
-        outer.add_row(refund_table(refund, cur))
+        outer.add_row(refund_table(refund, cur, total=False))  # the total: pinned below (_total)
         if preview.note:
             outer.add_row(Text(preview.note, "italic"))
         outer.add_row(Text("Submit (Enter or Ctrl+S) cancels these units and refunds "
                            f"{format_money(refund.total, cur)}; the customer gets an email.", "dim"))
         return outer
+
+    def _total(self) -> Text:
+        """The refund total, below the scrolling summary: on screen whenever Submit works."""
+        return Text(f"Refund total {format_money(self.preview.refund.total, self.draft.snap.order.currency)}",
+                    "bold")
 
     def action_submit(self) -> None:
         """Once: a second Enter while the first is on its way does nothing."""

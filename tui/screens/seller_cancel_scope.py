@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.queries.board import CancelDraft
 from tui.active import leave, when_active
 from tui.format import reason_text, status_label
+from tui.widgets.key_bar import KeyBar
 
 
 def _option(label: str, why: str | None, option_id: str) -> Option:
@@ -48,7 +49,7 @@ class CancelScopeScreen(Screen[str | None]):
         options.append(_option("Some items: choose a quantity per item", snap.items_allowed(draft.reason).why_not,
                                "items"))
         yield OptionList(*options, id="scopes")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         scopes = self.query_one(OptionList)

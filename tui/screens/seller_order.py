@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tui import work
 from tui.active import leave
 from tui.format import order_text
 from tui.lazy import lazy_import
+from tui.widgets.key_bar import KeyBar
 
 queries = lazy_import("core.queries.orders")
 
@@ -44,7 +45,7 @@ class SellerOrderScreen(Screen):
         yield Header()
         with VerticalScroll():
             yield Static(id="order-text", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reread()

@@ -8,12 +8,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.queries.board import shop_by_name
 from core.queries.outbox import Email, emails
 from tui import work
 from tui.active import leave, when_active
+from tui.widgets.fit_table import Col, FitDataTable
+from tui.widgets.key_bar import KeyBar
+
+# The status and the time are kept whole; the subject (its order is in the email below) gives
+# way first, then the address.
+COLUMNS = (Col("Status", keep=True), Col("To", give=1, least=10), Col("Subject", give=0, least=10),
+           Col("Queued", keep=True))
 
 STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unknown, discarded) as they are
 
@@ -40,14 +47,13 @@ class SellerOutboxScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Customer emails from {self.shop}", classes="screen-title")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="emails")
+        yield FitDataTable(COLUMNS, cursor_type="row", zebra_stripes=True, id="emails")
         with VerticalScroll(id="email-pane"):
             yield Static(id="email", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Status", "To", "Subject", "Queued")
         self.reread()
         table.focus()
 
@@ -62,14 +68,10 @@ class SellerOutboxScreen(Screen):
 
     def _show_list(self, found: list[Email]) -> None:
         self.emails = found
-        table = self.query_one(DataTable)
-        row = table.cursor_row or 0
-        table.clear()
-        for e in self.emails:
-            table.add_row(STATUS_WORDS.get(e.shown_status, e.shown_status), e.to, e.subject,
-                          e.created_at.strftime("%Y-%m-%d %H:%M"), key=str(e.id))
-        if self.emails:
-            table.move_cursor(row=min(row, len(self.emails) - 1))
+        table = self.query_one(FitDataTable)
+        table.fill([(STATUS_WORDS.get(e.shown_status, e.shown_status), e.to, e.subject,
+                     e.created_at.strftime("%Y-%m-%d %H:%M")) for e in self.emails],
+                   [str(e.id) for e in self.emails])
         self._show(table.cursor_row or 0)
 
     def _show(self, index: int) -> None:

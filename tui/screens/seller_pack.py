@@ -22,7 +22,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.queries.labels import ScanMatch
 from core.queries.packing import PackCheck, PackLine
@@ -31,6 +31,7 @@ from core.results import Refusal
 from tui import work
 from tui.active import leave
 from tui.scanner import Wedge
+from tui.widgets.key_bar import KeyBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ class PackScreen(Screen):
         yield Static(id="progress")
         yield Static(id="scan")
         yield Static(id="slip")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

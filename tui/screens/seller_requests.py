@@ -14,12 +14,19 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.queries.requests import Request, requests
 from tui import work
 from tui.active import leave, when_active
 from tui.format import status_label
+from tui.widgets.fit_table import Col, FitDataTable
+from tui.widgets.key_bar import KeyBar
+
+# The order and the time left are kept whole; the reason gives way first, then the status, the buyer.
+COLUMNS = (Col("Order", keep=True, key="order"), Col("Answer within", keep=True, key="left"),
+           Col("Buyer", give=2, key="buyer"), Col("Reason", give=0, key="reason"),
+           Col("Order status", give=1, key="status"))
 
 
 def countdown(deadline: datetime | None, now: datetime) -> str:
@@ -58,16 +65,11 @@ class SellerRequestsScreen(Screen):
         yield Static(f"Buyers asking {self.shop} to cancel", classes="screen-title")
         yield Static("a approve · x reject with a reason · Enter the order · "
                      "unanswered in 24 hours: approved by the system", classes="hint")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="requests")
-        yield Footer()
+        yield FitDataTable(COLUMNS, cursor_type="row", zebra_stripes=True, id="requests")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Order", key="order")
-        table.add_column("Answer within", key="left")
-        table.add_column("Buyer", key="buyer")
-        table.add_column("Reason", key="reason")
-        table.add_column("Order status", key="status")
         self.reread()
         self.set_interval(1, self.tick)
         table.focus()
@@ -77,13 +79,11 @@ class SellerRequestsScreen(Screen):
         work.read(self, lambda session, now: (requests(session, shop=shop), now), self._show, key="requests")
 
     def _show(self, found: tuple[list[Request], datetime]) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(FitDataTable)
         keep = self.current.id if self.current else None
         self.rows, self.now = found
-        table.clear()
-        for r in self.rows:
-            table.add_row(r.order_id, countdown(r.deadline_at, self.now), r.buyer, r.reason_text,
-                          status_label(r.order_status), key=r.id)
+        table.fill([(r.order_id, countdown(r.deadline_at, self.now), r.buyer, r.reason_text,
+                     status_label(r.order_status)) for r in self.rows], [r.id for r in self.rows])
         if not self.rows:
             self.query_one(".hint", Static).update("No pending requests. a approve · x reject when there are.")
         ids = [r.id for r in self.rows]
@@ -97,9 +97,9 @@ class SellerRequestsScreen(Screen):
 
     def _ticked(self, now: datetime) -> None:
         self.now = now
-        table = self.query_one(DataTable)
+        table = self.query_one(FitDataTable)
         for r in self.rows:
-            table.update_cell(r.id, "left", countdown(r.deadline_at, now))
+            table.set_value(r.id, "left", countdown(r.deadline_at, now))
 
     @property
     def current(self) -> Request | None:

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.queries.board import OrderSnapshot
 from tui import work
 from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
+from tui.widgets.key_bar import KeyBar
 
 
 class SplitScreen(Screen):
@@ -40,7 +41,7 @@ class SplitScreen(Screen):
                      "At least one unit stays. An item with cancelled units moves whole.", classes="hint")
         with VerticalScroll():
             yield QuantityPicker(self.snap.split_lines[self.package_id], verb="Move", id="moves")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(QuantityPicker).focus()

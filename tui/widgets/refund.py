@@ -9,13 +9,15 @@ from rich.text import Text
 from core.money import format_money
 
 
-def refund_table(refund, currency: str) -> Table:
-    """`refund`: a core.refunds.RefundBreakdown (subtotal, shipping, tax, total)."""
+def refund_table(refund, currency: str, *, total: bool = True) -> Table:
+    """`refund`: a core.refunds.RefundBreakdown (subtotal, shipping, tax, total); without
+    its total when the screen keeps the total on screen itself."""
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="dim")
     totals.add_column(justify="right")
     totals.add_row("Items", format_money(refund.subtotal, currency))
     totals.add_row("Shipping", format_money(refund.shipping, currency))
     totals.add_row("Tax", format_money(refund.tax, currency))
-    totals.add_row(Text("Refund total", "bold"), Text(format_money(refund.total, currency), "bold"))
+    if total:
+        totals.add_row(Text("Refund total", "bold"), Text(format_money(refund.total, currency), "bold"))
     return totals
