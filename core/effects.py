@@ -201,7 +201,7 @@ def cancellation(state, refund: refunds.RefundBreakdown, *, now, role: str, scop
         writes.update("cancellations", pending.id, status="closed", updated_at=now)
 
     units = {part.line_id: part.quantity for part in refund.lines}
-    left = words.left_after(state.packages, state.lines, units)
+    left = rules.left_after(state.packages, state.lines, units)
     what = "Your order was cancelled" if whole else "Some items in your order were cancelled"
     money = format_money(refund.total, order.currency)
     notification(writes, state, now, words.cancelled_words(sum(units.values()), left),
@@ -229,7 +229,7 @@ def email_body(state, refund: refunds.RefundBreakdown, *, role: str, reason: str
     rows = [f"  {part.quantity} x {lines[part.line_id].title} ({lines[part.line_id].sku}): "
             f"{format_money(part.total, cur)}" for part in refund.lines]
     coming = [f"  {live} x {line.title} ({line.sku}): {'already shipped' if shipped else 'still to ship'}"
-              for line, live, shipped in words.still_live(state.packages, state.lines, cancelling)]
+              for line, live, shipped in rules.still_live(state.packages, state.lines, cancelling)]
     return "\n".join([
         f"Hello {state.buyer.name},",
         "",

@@ -17,9 +17,12 @@ Decisions where the seeds are silent (also in the README):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from core import words
+from core.words import plural
 
 # -- statuses ---------------------------------------------------------------
 ORDER_STATUSES = (
@@ -36,6 +39,31 @@ STATUS_LABELS = {
     "cancelled": "Cancelled", "returned": "Returned",
 }
 COLLECTED = frozenset({"in_transit", "delivered", "returned"})
+
+
+def still_live(packages: Iterable, lines: Iterable, cancelling: Mapping[str, int] | None = None):
+    """Each line of an order (packages with `id` and `status`, lines with `id`,
+    `package_id`, `quantity` and `cancelled_quantity`) with units still live once
+    `cancelling` ({line id: units}) more are cancelled: (line, units, shipped?)."""
+    cancelling = cancelling or {}
+    status = {p.id: p.status for p in packages}
+    for line in lines:
+        live = line.quantity - line.cancelled_quantity - cancelling.get(line.id, 0)
+        if live > 0 and status.get(line.package_id) != "cancelled":
+            yield line, live, status.get(line.package_id) in COLLECTED
+
+
+def left_after(packages: Iterable, lines: Iterable, cancelling: Mapping[str, int] | None = None) -> words.Left:
+    """What is still live in an order once `cancelling` more are cancelled (`still_live`)."""
+    to_ship = shipped = 0
+    for _line, live, collected in still_live(packages, lines, cancelling):
+        if collected:
+            shipped += live
+        else:
+            to_ship += live
+    return words.Left(to_ship, shipped)
+
+
 _PROGRESS = {"awaiting_shipment": 0, "awaiting_collection": 1, "in_transit": 2, "returned": 2, "delivered": 3}
 _ORDER_STATUS_OF_PACKAGE = {
     "awaiting_shipment": "awaiting_shipment", "awaiting_collection": "awaiting_collection",
@@ -382,12 +410,12 @@ def split_line(order, package, line, quantity: int) -> Verdict:
                    "Awaiting Shipment can be split.")
     live = line.quantity - line.cancelled_quantity
     if quantity < 1 or quantity > live:
-        return _no("bad_quantity", f"{line.title} has {live} unit(s) to move; {quantity} won't do.",
+        return _no("bad_quantity", f"{line.title} has {plural(live, 'unit')} to move; {quantity} won't do.",
                    max_quantity=live)
     if line.cancelled_quantity and quantity != live:
         return _no("line_partly_cancelled",
-                   f"{line.title} has cancelled units, so it moves whole: move all {live} "
-                   "live unit(s) or none.", max_quantity=live)
+                   f"{line.title} has cancelled units, so it moves whole: move all "
+                   f"{plural(live, 'live unit')} or none.", max_quantity=live)
     return Verdict(True, max_quantity=live)
 
 

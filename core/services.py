@@ -40,6 +40,7 @@ from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, Pro
 from core.money import format_money
 from core.results import Refusal, Refused, Result, Success
 from core.state import OrderState, cancellation_dict, cancellation_view, load_order
+from core.words import plural
 
 
 def command(fn=None, *, settles: bool = True):
@@ -438,8 +439,8 @@ def _item_quantities(state: OrderState, items: Mapping[str, int], expected_versi
         verdict = rules.item_cancel(state.order, state.package_of(line), line)
         _require(state, verdict, expected_version)
         if qty > verdict.max_quantity:
-            raise Refused("bad_quantity", f"Line {line_id} ({line.title}) has {verdict.max_quantity} "
-                          f"unit(s) that can be cancelled; {qty} is too many.",
+            raise Refused("bad_quantity", f"Line {line_id} ({line.title}) has "
+                          f"{plural(verdict.max_quantity, 'unit')} that can be cancelled; {qty} is too many.",
                           max_quantity=verdict.max_quantity)
         quantities[line_id] = qty
     return quantities

@@ -7,15 +7,14 @@ Decisions where the spec is silent: a unit is an "item" to the buyer and in thes
 sentences ("2 items cancelled", as the issue words it); what is left is split into what
 has not left the shop ("still to ship": packages not yet collected) and what the
 carrier already has ("already shipped": in transit, delivered or refused on the way
-back, rules.COLLECTED); a cancellation that leaves nothing is "Order cancelled".
+back; counted by rules.left_after); a cancellation that leaves nothing is "Order
+cancelled". A leaf module: the rules word their refusals with `plural` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from core import rules
 
 
 def plural(n: int, noun: str, many: str | None = None) -> str:
@@ -34,29 +33,6 @@ class Left:
     @property
     def nothing(self) -> bool:
         return not self.to_ship and not self.shipped
-
-
-def still_live(packages: Iterable, lines: Iterable, cancelling: Mapping[str, int] | None = None):
-    """Each line of an order (packages with `id` and `status`, lines with `id`,
-    `package_id`, `quantity` and `cancelled_quantity`) with units still live once
-    `cancelling` ({line id: units}) more are cancelled: (line, units, shipped?)."""
-    cancelling = cancelling or {}
-    status = {p.id: p.status for p in packages}
-    for line in lines:
-        live = line.quantity - line.cancelled_quantity - cancelling.get(line.id, 0)
-        if live > 0 and status.get(line.package_id) != "cancelled":
-            yield line, live, status.get(line.package_id) in rules.COLLECTED
-
-
-def left_after(packages: Iterable, lines: Iterable, cancelling: Mapping[str, int] | None = None) -> Left:
-    """What is still live in an order once `cancelling` more are cancelled (`still_live`)."""
-    to_ship = shipped = 0
-    for _line, live, collected in still_live(packages, lines, cancelling):
-        if collected:
-            shipped += live
-        else:
-            to_ship += live
-    return Left(to_ship, shipped)
 
 
 def cancelled_words(units: int, left: Left | None) -> str:

@@ -29,7 +29,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
-from core import refunds, rules
+from core import refunds, rules, words
 from core.queries.cards import (
     PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, BoardShop, Key, LineCard, OrderCard, PackageCard,
 )
@@ -324,6 +324,12 @@ class CancelPreview:
     refund: refunds.RefundBreakdown
     whole: bool = False  # nothing live is left in the order afterwards
     shipping_note: str = refunds.SHIPPING_NOTE
+    left: words.Left = words.Left()  # what is still live in the order afterwards
+
+    @property
+    def summary(self) -> str:
+        """What it does, as the buyer is told it too: "2 items cancelled, 3 still to ship"."""
+        return words.cancelled_words(sum(self.quantities.values()), self.left)
 
     @property
     def note(self) -> str | None:
@@ -395,7 +401,8 @@ class OrderSnapshot:
             quantities = {k: v for k, v in (items or {}).items() if v}
         live = self.live_units()
         return CancelPreview(scope, package_id, quantities, refunds.refund_for(self.order, self.lines, quantities),
-                             whole=live > 0 and sum(quantities.values()) == live)
+                             whole=live > 0 and sum(quantities.values()) == live,
+                             left=rules.left_after(self.packages, self.lines, quantities))
 
 
 def cancel_preview(snap: OrderSnapshot, scope: str, *, package_id: str | None = None,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from core import services, words
+from core import rules, services, words
 from tests.core.builders import NOW, SHOP, lid, oid, pid, simple_order, split_order
 
 O1 = oid(1)
@@ -38,8 +38,8 @@ def test_what_is_left_skips_cancelled_units_and_packages_and_splits_by_collected
     lines = [SimpleNamespace(id="1", package_id="a", quantity=3, cancelled_quantity=1),
              SimpleNamespace(id="2", package_id="b", quantity=2, cancelled_quantity=0),
              SimpleNamespace(id="3", package_id="c", quantity=4, cancelled_quantity=4)]
-    assert words.left_after(packages, lines) == words.Left(to_ship=2, shipped=2)
-    assert words.left_after(packages, lines, {"1": 2}) == words.Left(to_ship=0, shipped=2)
+    assert rules.left_after(packages, lines) == words.Left(to_ship=2, shipped=2)
+    assert rules.left_after(packages, lines, {"1": 2}) == words.Left(to_ship=0, shipped=2)
 
 
 def test_a_partial_cancellation_is_told_the_same_in_the_notification_the_timeline_and_the_email(make_world):

@@ -1,4 +1,4 @@
-"""Cancel wizard, step 4 of 4: check the refund, then Submit (seed 003: "check the
+"""Cancel wizard, the last step: check the refund, then Submit (seed 003: "check the
 refund amount and submit the cancellation").
 
 The figures are the draft's preview (core.queries.board: core.refunds). Submit runs
@@ -41,16 +41,16 @@ class CancelReviewScreen(Screen):
         Binding("escape", "back", "Back", id="review.back", tooltip="Change the choice"),
     ]
 
-    def __init__(self, draft: CancelDraft, submit: Callable):
+    def __init__(self, draft: CancelDraft, submit: Callable, step: str):
         super().__init__()
-        self.draft, self.submit = draft, submit
+        self.draft, self.submit, self.step = draft, submit, step  # step: "step 3 of 3", from the flow
         self.preview = draft.preview
         self.submitted = False
         self.sub_title = f"{draft.shop} · order {draft.order_id}"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Cancel order {self.draft.order_id} · check the refund, then submit",
+        yield Static(f"Cancel order {self.draft.order_id} · {self.step}: check the refund, then submit",
                      classes="screen-title")
         yield Static("The order changed since you opened it (another station). Submit checks it "
                      "again and refuses rather than refund another amount; Escape to start over.",
