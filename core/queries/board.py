@@ -66,12 +66,20 @@ def shop_skus(session: Session, shop_id: int) -> list[tuple[str, str]]:
         select(Product.sku, Product.title).where(Product.shop_id == shop_id).order_by(Product.sku)).all()]
 
 
-def counts(session: Session, shop_id: int) -> BoardCounts:
-    """Orders per status and per tab (one pass over the shop's index range), and
-    the pending buyer requests."""
+def counts(session: Session, shop_id: int, skus: Iterable[str] = ()) -> BoardCounts:
+    """Orders per status and per tab, and the pending buyer requests. All the shop's
+    orders (one pass over its index range), or with the product filter on only those
+    the board shows: with a line of one of `skus` (from those lines up, on
+    `ix_order_lines_sku_order`, so a narrow filter counts few rows). The requests are
+    the shop's, whatever the filter: the seller answers every one."""
     by_status = dict.fromkeys(rules.ORDER_STATUSES, 0)
-    by_status.update(dict(session.exec(
-        select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)).all()))
+    if skus:
+        query = (select(Order.status, func.count(func.distinct(Order.id))).select_from(OrderLine)
+                 .join(Order, Order.id == OrderLine.order_id)
+                 .where(OrderLine.sku.in_(sorted(skus)), Order.shop_id == shop_id))
+    else:
+        query = select(Order.status, func.count()).where(Order.shop_id == shop_id)
+    by_status.update(dict(session.exec(query.group_by(Order.status)).all()))
     by_tab = {tab: (sum(by_status.values()) if statuses is None else sum(by_status[s] for s in statuses))
               for tab, statuses in TAB_STATUSES.items()}
     requests = session.exec(

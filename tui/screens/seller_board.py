@@ -171,8 +171,7 @@ class SellerBoardScreen(Screen):
         """Read the counts and the visible page again (after a change here or elsewhere)."""
         if self.shop is None:
             return
-        shop_id, count = self.shop_id, board.counts
-        work.read(self, lambda session, now: count(session, shop_id), self._counted, key="board.counts")
+        self._count()
         cards = self.cards
         current = cards.current if keep_place else None
         if self.query_text:
@@ -182,6 +181,11 @@ class SellerBoardScreen(Screen):
             cards.empty_text = "No orders here."
             cards.load(self._source(), keep=current.id if current else None, anchor=anchor)
         self._paint_bars()
+
+    def _count(self) -> None:
+        """Read the tabs' and statuses' counts, of the orders the product filter lets through."""
+        shop_id, skus, count = self.shop_id, self.skus, board.counts
+        work.read(self, lambda session, now: count(session, shop_id, skus), self._counted, key="board.counts")
 
     def _search(self, keep: str | None = None) -> None:
         shop_id, text = self.shop_id, self.query_text
@@ -262,8 +266,6 @@ class SellerBoardScreen(Screen):
             total = self._total()
             of = f" of {total:,}" if total is not None else ""
             text = f"Order {cards.first_index + cards.cursor + 1:,}{of} · newest first"
-            if self.skus:
-                text = f"Order {cards.first_index + cards.cursor + 1:,} · newest first (product filter on)"
         line = Text(text, "dim")
         requests = counts.requests if counts is not None else None
         if requests is not None:
@@ -405,7 +407,10 @@ class SellerBoardScreen(Screen):
             seller.start(self.app, seller.products(self.app, self.shop_id, self.skus, self._picked))
 
     def _picked(self, skus: frozenset[str]) -> None:
-        self.skus = skus
+        if skus == self.skus:
+            return
+        self.skus, self.counts = skus, None  # the counts were of the other filter: "…" until read
+        self._count()
         self._refilter()
 
     def action_actions(self) -> None:
