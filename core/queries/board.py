@@ -273,11 +273,18 @@ class LineChoice:
 
 @dataclass(frozen=True, slots=True)
 class PackageChoice:
+    """A package to pick for an action, with what is in it (the picker shows it)."""
+
     id: str
     status: str
     tracking_number: str | None
     allowed: bool
     why_not: str | None
+    lines: tuple[LineRow, ...] = ()
+
+    @property
+    def live_units(self) -> int:
+        return sum(l.live for l in self.lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,7 +444,8 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
                          l.unit_original_price, l.seller_discount, l.platform_discount, l.tax) for l in lines)
 
     def package_choice(p, verdict) -> PackageChoice:
-        return PackageChoice(p.id, p.status, p.tracking_number, verdict.allowed, verdict.why_not)
+        return PackageChoice(p.id, p.status, p.tracking_number, verdict.allowed, verdict.why_not,
+                             tuple(r for r in rows if r.package_id == p.id))
 
     def line_choice(l, allowed: bool, most: int, why: str | None) -> LineChoice:
         return LineChoice(l.id, l.package_id, l.sku, l.title, l.quantity, l.cancelled_quantity,
@@ -459,7 +467,7 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
     for p in packages:
         own = [l for l in lines if l.package_id == p.id]
         ok = p.status == "awaiting_shipment" and sum(l.quantity - l.cancelled_quantity for l in own) > 1
-        split_sources.append(PackageChoice(p.id, p.status, p.tracking_number, ok, None if ok else SPLIT_WHY_NOT))
+        split_sources.append(package_choice(p, Choice(ok, None if ok else SPLIT_WHY_NOT)))
         choices = []
         for line in own:
             live = line.quantity - line.cancelled_quantity
