@@ -1,6 +1,9 @@
 """Plain-text renderings shared by the CLI and the screens."""
 
+from datetime import datetime
+
 from core import rules
+from core.clock import as_utc
 from core.money import format_money
 
 
@@ -39,3 +42,11 @@ def status_label(status: str) -> str:
 def reason_text(reason: str) -> str:
     """A cancellation reason as a person reads it."""
     return rules.REASON_TEXT[reason]
+
+
+def moment(when: datetime | None) -> str:
+    """An instant as a person reads it: "Nov 20, 11:37" (UTC), "—" for none."""
+    if when is None:
+        return "—"
+    when = as_utc(when)
+    return f"{when:%b} {when.day}, {when:%H:%M}"

@@ -42,7 +42,8 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
             assert [c.id for c in cards] == to_ship
             await pilot.press("d")
             assert isinstance(app.screen, SellerOrderScreen)
-            text = str(app.screen.query_one("#order-text", Static).render())
+            await settled(pilot)
+            text = str(app.screen.query_one("#order-head", Static).render())
             assert to_ship[0] in text
             await pilot.press("escape", "escape")
             assert app.screen.query_one(OptionList) is not None
