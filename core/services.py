@@ -260,6 +260,13 @@ def _all_live_units(state: OrderState, package_id: str | None = None) -> dict[st
             and (package_id is None or line.package_id == package_id)}
 
 
+def _requested_units(state: OrderState) -> dict[str, int]:
+    """The units a buyer's request asks to cancel (rules.requested_packages)."""
+    asked = {p.id for p in rules.requested_packages(state.order, state.packages)}
+    return {line.id: line.quantity - line.cancelled_quantity for line in state.lines
+            if line.quantity > line.cancelled_quantity and line.package_id in asked}
+
+
 def _unknown_reason(reason: str, actor: str) -> None:
     if reason not in rules.REASON_TEXT:
         raise Refused("unknown_reason", f"There is no cancellation reason {reason!r}. "
@@ -280,8 +287,8 @@ def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     try:
-        verdict = rules.buyer_cancel(state.order, state.shop, now, app_version=app_version,
-                                     request_pending=state.pending is not None)
+        verdict = rules.buyer_cancel(state.order, state.shop, now, packages=state.packages,
+                                     app_version=app_version, request_pending=state.pending is not None)
     except ValueError as exc:
         raise Refused("bad_input", str(exc)) from None
     _require(state, verdict, expected_version)
@@ -314,8 +321,8 @@ def request_cancellation(session: Session, order_id: str, reason: str, *, now: d
     asked = effects.buyer_asked(reason)
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
-    _require(state, rules.buyer_request(state.order, request_pending=state.pending is not None),
-             expected_version)
+    _require(state, rules.buyer_request(state.order, packages=state.packages,
+                                        request_pending=state.pending is not None), expected_version)
     _require_reason(state, "buyer", reason)
     return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key, asked=asked)
 
@@ -464,14 +471,16 @@ def _load_request(session: Session, cancellation_id: str) -> tuple[Cancellation,
 @command
 def approve_request(session: Session, cancellation_id: str, *, now: datetime,
                     shop: str | None = None, actor: str = "seller"):
-    """The seller approves a buyer's request: the whole order is cancelled with the buyer's reason."""
+    """The seller approves a buyer's request: what it asks for (the whole order, or what
+    has not been collected of a Partially Shipping order) is cancelled with the buyer's reason."""
     request, state = _load_request(session, cancellation_id)
     _check_shop(state, shop)
     state.pending = request
-    _require(state, rules.seller_cancel_order(state.order))
-    view = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+    _require(state, rules.request_approval(state.order, state.packages))
+    view = _cancel_units(session, state, _requested_units(state), now=now, role="buyer",
                          scope="order", reason=request.reason, actor=actor, record=request)
-    return Success(view, "Request approved; the order is cancelled.")
+    return Success(view, "Request approved; the order is cancelled." if state.order.status == "cancelled"
+                   else "Request approved; what had not been shipped is cancelled.")
 
 
 @command
@@ -638,8 +647,8 @@ def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, i
         except Refused:
             continue  # answered meanwhile
         state.pending = request
-        if rules.seller_cancel_order(state.order).allowed:
-            _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+        if rules.request_approval(state.order, state.packages).allowed:
+            _cancel_units(session, state, _requested_units(state), now=now, role="buyer",
                           scope="order", reason=request.reason, actor="system", record=request,
                           auto_approved=True)
             done["auto_approved"] += 1

@@ -203,6 +203,26 @@ def test_approve_request_cancels_the_order_with_the_buyer_s_reason(make_world):
     refused(services.reject_request(w.db, request["id"], "already_packed", now=LATER), "request_answered")
 
 
+@pytest.mark.parametrize("answer", ["seller", "time"])
+def test_a_request_on_a_partly_shipped_order_cancels_what_has_not_been_collected(make_world, answer):
+    """Issue 17: one package with the carrier, one not yet collected: Contact seller asks
+    for the one not collected; approving it (the seller, or time) cancels that one only."""
+    w = make_world(split_order(1, second="in_transit"))  # MUG x3 + LAMP x1 To Ship, VASE x2 with the carrier
+    assert w.view(O1)["status"] == "partially_shipping"
+    assert "request_cancel" in w.view(O1)["actions"]["buyer"]
+    request = ok(services.request_cancellation(w.db, O1, "change_address", now=NOW, user=BUYER)).record
+    if answer == "seller":
+        ok(services.approve_request(w.db, request["id"], now=LATER, shop=SHOP))
+    else:
+        with w.db.write() as session:
+            assert services.settle(session, NOW + timedelta(hours=25))["auto_approved"] == 1
+    view = w.view(O1)
+    assert {p["id"]: p["status"] for p in view["packages"]} == {pid(11): "cancelled", pid(12): "in_transit"}
+    assert view["status"] == "in_transit" and view["pending_request"] is None
+    [note] = w.notifications()
+    assert note["title"] == "4 items cancelled, 2 already shipped"
+
+
 def test_reject_request_keeps_the_order_and_tells_the_buyer(make_world):
     w, request = packed_order_with_request(make_world)
     result = ok(services.reject_request(w.db, request["id"], "already_packed", now=LATER, shop=SHOP))

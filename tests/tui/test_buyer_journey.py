@@ -492,7 +492,7 @@ def test_the_buyer_command_passes_simulate_and_app_version_and_refuses_bad_ones(
     assert main(["--database-url", url, "buyer", "--user", BUYER, "--simulate", "slow-network",
                      "--app-version", "35.2.0"]) == 0
     assert opened == {"role": "buyer", "identity": BUYER, "app_version": "35.2.0",
-                      "simulate": "slow-network"}
+                      "simulate": "slow-network", "locked": True}  # this buyer only: no launcher
     assert main(["--database-url", url, "buyer", "--simulate", "flaky"]) == 2
     assert main(["--database-url", url, "buyer", "--app-version", "new"]) == 2
     assert "is not an app version" in capsys.readouterr().err
