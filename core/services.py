@@ -36,7 +36,7 @@ from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
 from core.effects import fingerprint  # noqa: F401  (the name callers know)
 from core.ids import new_id
-from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, Product
+from core.models import Buyer, Cancellation, Notification, Order, OrderEvent, OrderLine, Package, Product
 from core.money import format_money
 from core.results import Refusal, Refused, Result, Success
 from core.state import OrderState, cancellation_dict, cancellation_view, load_order
@@ -499,6 +499,21 @@ def reject_request(session: Session, cancellation_id: str, reason: str, *, now: 
 def _close_request(session, state: OrderState, request: Cancellation, reject_reason: str, *,
                    now: datetime, actor: str) -> None:
     _write(session, state, effects.request_closed(state, request, reject_reason, now=now, actor=actor))
+
+
+# -- the buyer's Inbox ------------------------------------------------------------
+@command(settles=False)
+def mark_read(session: Session, notification_id: int, *, now: datetime, user: str):
+    """The buyer read a message of their Inbox: it stops counting as unread (once: the
+    first reading's time is kept). Only the buyer's own messages."""
+    found = session.exec(select(Notification, Buyer.username).join(Buyer, Buyer.id == Notification.buyer_id)
+                         .where(Notification.id == notification_id)).first()
+    if found is None or found[1] != user:
+        raise Refused("unknown_notification", f"{user} has no message {notification_id}.")
+    note = found[0]
+    if note.read_at is None:
+        note.read_at = now
+    return Success({"id": note.id, "read": True}, "Read.")
 
 
 # -- logistics ------------------------------------------------------------------

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from core import services
+from core.clock import as_utc
+from core.models import Notification
 from tests.core.builders import (
     BUYER, LAMP_PAID, LAMP_TAX, MUG_PAID, MUG_TAX, NOW, OTHER_BUYER, OTHER_SHOP, PAID_ON_HOLD, SHOP,
     SIMPLE_TOTAL, STOCK, lid, oid, pid, simple_order, split_order,
@@ -766,3 +768,21 @@ def test_seller_refund_that_matches_goes_through(make_world):
     record = ok(services.seller_cancel(w.db, O1, "out_of_stock", now=NOW, items={MUG: 1},
                                        expected_refund=1062)).record
     assert record["refund"]["total"] == 1062
+
+
+# -- the buyer's Inbox --------------------------------------------------------------------
+def test_reading_a_message_marks_it_read_once_and_only_the_buyers_own(make_world):
+    w = make_world(simple_order(1))
+    ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=NOW, user=BUYER))
+    [note] = w.notifications()
+    assert note["read"] is False
+    before = w.dump()
+    refused(services.mark_read(w.db, note["id"], now=LATER, user=OTHER_BUYER), "unknown_notification")
+    refused(services.mark_read(w.db, 10_000, now=LATER, user=BUYER), "unknown_notification")
+    assert w.dump() == before
+    ok(services.mark_read(w.db, note["id"], now=LATER, user=BUYER))
+    ok(services.mark_read(w.db, note["id"], now=LATER + timedelta(hours=1), user=BUYER))
+    [note] = w.notifications()
+    assert note["read"] is True
+    with w.db.read() as session:
+        assert as_utc(session.get(Notification, note["id"]).read_at) == LATER  # the first reading's time
