@@ -299,6 +299,7 @@ def test_the_step_count_is_right_on_every_step_and_the_last_step_says_so(demo_db
             await pilot.press("enter")
             await pilot.pause()
             assert "step 4 of 4: check the refund" in title(app)
+            assert f"Result  1 item cancelled, {left} still to ship" in plain(app.screen.query_one("#review", Static))
             await pilot.press("ctrl+s")
             await settle_until(pilot, lambda: any(n.title for n in app._notifications), "the done message")
             [done] = [n for n in app._notifications]
@@ -320,5 +321,17 @@ def test_package_sizes_on_the_scope_step_are_plural_right(demo_db):
             prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
             assert prompts[0] == "The whole order (1 unit)"
             assert prompts[1].endswith("Awaiting Collection (1 unit)")
+
+    asyncio.run(drive())
+
+
+def test_the_review_says_what_the_cancellation_will_leave(demo_db):
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot, ONE_UNIT)
+            await choose(pilot, "pricing_error")
+            await choose(pilot, "order")
+            assert "Result  Order cancelled" in plain(app.screen.query_one("#review", Static))
 
     asyncio.run(drive())

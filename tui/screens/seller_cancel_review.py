@@ -78,6 +78,7 @@ class CancelReviewScreen(Screen):
         outer.add_row(Text.assemble(("Reason  ", "dim"), reason_text(draft.reason)))
         outer.add_row(Text.assemble(("Cancel  ", "dim"), what, ("   order is ", "dim"),
                                     status_label(snap.order.status)))
+        outer.add_row(Text.assemble(("Result  ", "dim"), preview.summary))  # as the buyer is told it
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
         table.add_column("SKU", no_wrap=True)
         table.add_column("Item", ratio=1, overflow="ellipsis", no_wrap=True)
