@@ -386,12 +386,10 @@ def buy_again(session: Session, order_id: str, *, now: datetime, user: str | Non
                           f"lower the quantity to {product.stock} or less.")
         _restock(session, product.id, -qty)
         original = next(line for line in state.lines if line.sku == sku)
-        paid = product.price * qty
-        old_paid = refunds.line_paid(original)
         session.add(OrderLine(id=new_id("line"), order_id=order.id, package_id=package.id,
                               product_id=product.id, sku=sku, title=product.title, quantity=qty,
                               unit_original_price=product.price,
-                              tax=original.tax * paid // old_paid if old_paid else 0))
+                              tax=refunds.rebought_tax(original, product.price * qty)))
     _event(session, order, now, "buyer", "placed", bought_again_from=old.id)
     return Success({"id": order.id, "status": order.status}, f"New order {order.id} placed.")
 

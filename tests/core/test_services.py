@@ -10,6 +10,7 @@ import pytest
 from core import services
 from core.clock import as_utc
 from core.models import Notification
+from core.queries.buy_again import quote
 from tests.core.builders import (
     BUYER, LAMP_PAID, LAMP_TAX, MUG_PAID, MUG_TAX, NOW, OTHER_BUYER, OTHER_SHOP, PAID_ON_HOLD, SHOP,
     SIMPLE_TOTAL, STOCK, lid, oid, pid, simple_order, split_order,
@@ -786,3 +787,20 @@ def test_reading_a_message_marks_it_read_once_and_only_the_buyers_own(make_world
     assert note["read"] is True
     with w.db.read() as session:
         assert as_utc(session.get(Notification, note["id"]).read_at) == LATER  # the first reading's time
+
+
+def test_buy_again_quotes_exactly_what_it_then_charges(make_world):
+    """Issue 17: the prices and total shown before Buy again are the new order's."""
+    w = make_world(simple_order(1))
+    ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=NOW, user=BUYER))
+    with w.db.read() as session:
+        quoted = quote(session, O1, {"LAMP": 2})
+    assert [(l.sku, l.quantity) for l in quoted.lines] == [("MUG", 3), ("LAMP", 2)]
+    assert not quoted.problems
+    placed = ok(services.buy_again(w.db, O1, now=LATER, user=BUYER, quantities={"LAMP": 2})).record
+    totals = w.view(placed["id"])["totals"]
+    assert (quoted.subtotal, quoted.shipping, quoted.tax, quoted.total) == (
+        totals["subtotal"], totals["shipping"], totals["tax"], totals["total"])
+    with w.db.read() as session:
+        too_many = quote(session, O1, {"MUG": STOCK + 100})
+    assert any("lower the quantity" in p for p in too_many.problems)
