@@ -21,8 +21,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # parsing times needs no database: the app's first frame uses this module
+from core.lazy import lazy_import
+
+if TYPE_CHECKING:
     from sqlmodel import Session
+
+models = lazy_import("core.models")  # parsing times needs no database: the app's first frame uses this module
 
 CLOCK_KEY = "clock"
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -87,16 +91,12 @@ def advanced(when: datetime, by: timedelta) -> datetime:
 
 
 def stored_clock(session: Session) -> datetime | None:
-    from core.models import Setting
-
-    setting = session.get(Setting, CLOCK_KEY)
+    setting = session.get(models.Setting, CLOCK_KEY)
     return parse_instant(setting.value) if setting else None
 
 
 def set_stored_clock(session: Session, when: datetime) -> None:
-    from core.models import Setting
-
-    setting = session.get(Setting, CLOCK_KEY) or Setting(key=CLOCK_KEY, value="")
+    setting = session.get(models.Setting, CLOCK_KEY) or models.Setting(key=CLOCK_KEY, value="")
     setting.value = when.astimezone(UTC).isoformat()
     session.add(setting)
 

@@ -68,6 +68,7 @@ SQLite, as core.db's writes).
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -75,13 +76,16 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from heapq import heappop, heappush
 from random import Random
 
+from sqlalchemy import bindparam, func, select, text, update
+from sqlmodel import SQLModel
+
 from core import effects, refunds, rules
-from core.db import Database
+from core.db import Database, bulk_cache
+from core.models import Buyer, Order, Product, Shop
 from core.ids import PREFIX
 
 CHUNK = 1_000  # orders per chunk: the unit of generation and of determinism
@@ -946,7 +950,7 @@ def generate(db: Database, orders: int, *, seed: int = 0, now: datetime,
             attached: list[str] = []
             scratch = None
             try:
-                with _big_cache(conn, orders), conn.begin():
+                with bulk_cache(conn, orders), conn.begin():
                     made = _reference_data(conn, Random(f"orderdesk-synthetic-reference:{seed}"))
                     plan = _plan(conn, orders, seed, now_s, nchunks)
                     if pool is not None and plan.sqlite_text:
@@ -991,31 +995,9 @@ def _add_refusals(conn, refusals: dict[int, int]) -> None:
     """Refused deliveries raise the buyer's refusal count (the seller's caution mark)."""
     if not refusals:
         return
-    from sqlalchemy import bindparam, update
-
-    from core.models import Buyer
-
     conn.execute(update(Buyer).where(Buyer.id == bindparam("b_id"))
                  .values(refusal_count=Buyer.refusal_count + bindparam("more")),
                  [{"b_id": b, "more": n} for b, n in sorted(refusals.items())])
-
-
-@contextmanager
-def _big_cache(conn, orders: int):
-    """SQLite: a page cache that holds what we write (about 2 kB an order, at most
-    256 MB) for the transaction, so index pages are not spilled and rewritten half-way."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    raw = conn.connection.dbapi_connection
-    before = raw.execute("PRAGMA cache_size").fetchone()[0]
-    wanted = -min(256 * 1024, max(2048, orders * 2))  # KiB, negative = size not pages
-    if wanted < before:
-        raw.execute(f"PRAGMA cache_size={wanted}")
-    try:
-        yield
-    finally:
-        raw.execute(f"PRAGMA cache_size={before}")
 
 
 # -- building in worker processes --------------------------------------------------------
@@ -1030,8 +1012,6 @@ def _workers(requested: int | None, nchunks: int, orders: int) -> int:
 
 
 def _fork_pool(workers: int):
-    import multiprocessing
-
     return multiprocessing.get_context("fork").Pool(workers)
 
 
@@ -1109,8 +1089,6 @@ _MAX_SEGMENTS = 8
 def _inserter(conn, sqlite_text: bool):
     """insert(table, rows): the driver's executemany on SQLite, Core inserts elsewhere
     (times converted back to aware datetimes)."""
-    from sqlmodel import SQLModel
-
     if sqlite_text:
         cursor = conn.connection.dbapi_connection.cursor()
         statements = {table: f"INSERT INTO {table} ({', '.join(cols)}) "
@@ -1144,8 +1122,6 @@ def _sqlite_text_ok(conn) -> bool:
     """Do our pre-formatted times match what SQLAlchemy itself would store?"""
     if conn.dialect.name != "sqlite":
         return False
-    from core.models import Order
-
     column_type = Order.__table__.c.created_at.type
     process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     sample = 1_795_512_345
@@ -1155,10 +1131,6 @@ def _sqlite_text_ok(conn) -> bool:
 # -- reference data ------------------------------------------------------------------------
 def _reference_data(conn, rng: Random) -> dict:
     """Shops, products and buyers: reuse what is there, create what is missing."""
-    from sqlalchemy import func, select
-
-    from core.models import Buyer, Product, Shop
-
     made = {"shops_created": 0, "products_created": 0, "buyers_created": 0}
     if not conn.execute(select(func.count()).select_from(Shop)).scalar():
         conn.execute(Shop.__table__.insert(), [
@@ -1210,10 +1182,6 @@ def _state_of(address: str | None) -> str:
 
 
 def _plan(conn, orders: int, seed: int, now: int, nchunks: int) -> _Plan:
-    from sqlalchemy import select
-
-    from core.models import Buyer, Product, Shop
-
     rng = Random(f"orderdesk-synthetic-plan:{seed}")
     products: dict[int, list] = {}
     for product_id, shop_id, sku, title, price in conn.execute(
@@ -1261,8 +1229,6 @@ def _plan(conn, orders: int, seed: int, now: int, nchunks: int) -> _Plan:
 
 def _reserve_ids(conn, nchunks: int, rng: Random) -> dict[str, int]:
     """Per kind, a block of the 15-digit ID space with no existing row in it."""
-    from sqlalchemy import text
-
     tables = {"order": "orders", "package": "packages", "line": "order_lines",
               "cancellation": "cancellations"}
     bases = {}

@@ -125,10 +125,10 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import DateTime, delete, func, select, update
 
 from core import refunds, rules
-from core.db import Database
+from core.db import Database, bulk_cache
 from core.ids import PREFIX
 from core.models import (
     Buyer, Cancellation, CancellationLine, Order, OrderEvent, OrderLine, Package, Product, Shop,
@@ -994,9 +994,7 @@ def import_file(db: Database, path, *, shop: str | None = None, dry_run: bool = 
         specs = _prepare(summary, groups, shop_ns, progress)
         if progress:
             progress("check", len(groups), len(groups))
-        from core.synthetic import _big_cache  # SQLite: a page cache for the whole transaction
-
-        with db.write() as session, _big_cache(session.connection(), summary.rows):
+        with db.write() as session, bulk_cache(session.connection(), summary.rows):
             _write(session, summary, groups, specs, shop_ns, now, path.name, progress)
             if dry_run:
                 raise _DryRun
@@ -1281,8 +1279,6 @@ def _inserter(session):
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         return lambda table, rows: conn.execute(table.insert(), rows)
-    from sqlalchemy import DateTime
-
     to_text = DateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
     cursor = conn.connection.dbapi_connection.cursor()
 

@@ -13,7 +13,6 @@ import ast
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +28,7 @@ HEAVY_OPTIONAL = {
     "aiohttp": "only for `serve web` (textual-serve's web server)",
     "argon2": "only for `serve` password hashing",
     "cairosvg": "only where a snapshot is turned into a picture",
+    "pytest_textual_snapshot": "a test dependency: the walkthroughs' pytest plugin records in its report when it is there",
     "alembic": "only when a database must be made or upgraded (core/db.py): every other open skips it",
 }
 
@@ -165,38 +165,13 @@ def test_relative_imports_resolve_to_our_modules(tmp_path):
 
 
 # -- the rules -------------------------------------------------------------------------------
-# What fails on main today (issue 14's other branches remove it; the lead turns the two tests
-# on after merging them):
-# - cycles: the buyer screens (buyer_order <-> buyer_reason <-> buyer_result ...), the seller
-#   cancel wizard's screens with tui/seller_flow.py;
-# - imports inside functions: the next screen in tui/screens/buyer_*.py and seller_*.py and in
-#   tui/seller_flow.py; core modules in tui/cli/*.py (to become lazy_import at the top); Textual
-#   and shutil in tui/walkthrough.py; core.models in core/clock.py; sqlalchemy, core.models and
-#   multiprocessing in core/synthetic.py; core/tiktok_import.py's core.synthetic and sqlalchemy.
-STILL_FAILING = "the buyer/seller flows and the CLI's lazy imports are not merged yet (see the comment above)"
-
-
-@pytest.mark.xfail(strict=True, reason=STILL_FAILING)
 def test_no_import_cycle_among_tuis_modules():
+    """Flows choose the next screen, so screens never import each other."""
     assert cycles(tui_graph()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=STILL_FAILING)
 def test_no_import_inside_a_function_except_optional_heavy_libraries():
+    """A module that must stay off a path (the first frame, a command that never uses it)
+    names it with `lazy_import` at its top."""
     found = function_imports("tui") + function_imports("core")
     assert [f"{module}:{line} imports {imported}" for module, line, imported in found] == []
-
-
-SHELL = {"tui.app", "tui.keymap", "tui.work", "tui.lazy", "tui.messages", "tui.active", "tui.screens.launcher",
-         "tui.screens.help", "tui.cli.config", "core.settings", "core.config_file", "core.paths", "core.watch",
-         "core.logs", "core.queries.identities"}
-
-
-def test_the_app_shell_is_in_no_import_cycle():
-    """What is already true of the app shell, kept true while the rest catches up."""
-    assert [cycle for cycle in cycles(tui_graph()) if SHELL & set(cycle)] == []
-
-
-def test_the_app_shell_imports_nothing_inside_a_function():
-    found = function_imports("tui") + function_imports("core")
-    assert [f"{module}:{line} imports {imported}" for module, line, imported in found if module in SHELL] == []

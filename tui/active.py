@@ -40,11 +40,14 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def is_active(node: DOMNode) -> bool:
-    """Whether `node` is (on) the active screen: mounted, and on top of the stack."""
+    """Whether `node` is (on) the active screen: on top of the stack, and mounted. A
+    screen just pushed is not active until it is mounted: a late key resolved against
+    it meanwhile would take it down half built (Textual's Header then queries a title
+    that is gone: NoMatches)."""
     if not node.is_attached:
         return False
     screen = node if isinstance(node, Screen) else node.screen
-    return screen.is_active
+    return screen.is_active and screen.is_mounted
 
 
 def leave(screen: Screen, result: Any = None) -> bool:

@@ -43,6 +43,7 @@ from functools import partial
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -292,6 +293,14 @@ class OrderDeskApp(App):
         if default_namespace is not None and default_namespace is not self and not is_active(default_namespace):
             return False
         return await super().run_action(action, default_namespace, namespaces)
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key that comes while a flow is between two screens waits for the next one
+        (tui/work.py `hold`): as it arrives, and as it comes back from the screen it was
+        passed to, before the keys' bindings act on it."""
+        if isinstance(event, events.Key) and work.hold(self, event):
+            return
+        await super().on_event(event)
 
     def action_command_palette(self) -> None:
         if not isinstance(self.screen, CommandPalette):

@@ -22,6 +22,9 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.side_by_side import SideBySide
+from tui.walkthroughs import builtins
+
 DEMO_BUYER = ("aisha.johnson", "Aisha Johnson")
 DEMO_SHOP = "Lakehouse Home"
 SIDE_BY_SIDE = "side-by-side"
@@ -29,8 +32,6 @@ SIDE_BY_SIDE = "side-by-side"
 
 def choices() -> list[tuple[str, str]]:
     """(id, label) of everything a visitor may choose, in the chooser's order."""
-    from tui.walkthroughs import builtins
-
     return [("buyer", f"Be a buyer: {DEMO_BUYER[1]}, cancelling an order"),
             ("seller", f"Be the seller: {DEMO_SHOP}'s To Ship board"),
             (SIDE_BY_SIDE, "Both side by side: the buyer and the seller on the same data"),
@@ -93,8 +94,6 @@ def main(app_args: list[str]) -> int:
         if choice is None:
             return 0
         if choice == SIDE_BY_SIDE:
-            from tui.side_by_side import SideBySide
-
             SideBySide([("Buyer", DEMO_BUYER[1], command("buyer", app_args)),
                         ("Seller", DEMO_SHOP, command("seller", app_args))]).run()
         else:

@@ -33,6 +33,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.db import MAX_BYTES_ENV, Database
+from core.demo import load_demo
+from core.logs import LOG_FILE_ENV
 from core.paths import database_env
 from tui.users import ServeError
 
@@ -115,9 +118,6 @@ class Sandboxes:
     def start(self) -> None:
         """Delete stale servers' folders, make this server's and its template; ServeError says
         what stops it."""
-        from core.db import Database
-        from core.demo import load_demo
-
         _private_folder(self.root)
         guard = _lock(self.root / ".lock", wait=True)
         try:
@@ -156,9 +156,6 @@ class Sandboxes:
         return sandbox
 
     def _environment(self, folder: Path) -> dict[str, str]:
-        from core.db import MAX_BYTES_ENV
-        from core.logs import LOG_FILE_ENV
-
         kept = {name: value for name, value in os.environ.items()
                 if name in KEPT_ENV or name.startswith("LC_")}
         return {**kept, **database_env(f"sqlite:///{folder / 'demo.db'}"), "HOME": str(folder / "home"),

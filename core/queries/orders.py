@@ -1,4 +1,6 @@
-"""Read models: what screens and the CLI show. Plain dicts, JSON-ready (CONTRACT.md).
+"""Read models of orders: what the CLI and the screens show, typed and frozen, with the
+verdicts (what each side may do now, and why not) decided here by core.rules; `as_dict()`
+is the contract's JSON (CONTRACT.md).
 
 The board pages by keyset on (created_at, id) over indexed columns, newest first,
 so a page costs the same on the millionth order as on the first.
@@ -8,17 +10,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core import refunds, rules
 from core.results import Refusal
-from core.state import iso, cancellation_view
+from core.queries.model import ReadModel, internal
+from core.state import cancellation_view, iso, load_order
 from core.models import (
     Buyer, Cancellation, Notification, Order, OrderEvent, OrderLine,
-    OutboxEmail, Package, Shop,
+    Package, Shop,
 )
 
 BUYER_TABS = {  # the buyer app's "Your orders" tabs
@@ -29,59 +32,225 @@ BUYER_TABS = {  # the buyer app's "Your orders" tabs
     "cancelled": ("cancelled",),
     "all": rules.ORDER_STATUSES,
 }
-SELLER_TABS = {  # the seller centre's tabs, To Ship first
-    "to_ship": ("awaiting_shipment", "awaiting_collection"),
-    "unpaid": ("unpaid", "on_hold"),
-    "shipped": ("partially_shipping", "in_transit"),
-    "completed": ("delivered", "completed"),
-    "cancelled": ("cancelled",),
-    "all": rules.ORDER_STATUSES,
-}
 
 
-def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
-    """One order, whole: lines with their item-cancel eligibility, packages, totals,
-    what each side may do now, cancellations and the timeline."""
+@dataclass(frozen=True, slots=True)
+class ItemCancel(ReadModel):
+    """Whether the seller may cancel units of a line now (seed 003), and why not."""
+
+    allowed: bool
+    max_quantity: int | None
+    why_not: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineView(ReadModel):
+    id: str
+    sku: str
+    title: str
+    quantity: int
+    cancelled_quantity: int
+    package_id: str
+    unit_original_price: int
+    seller_discount: int
+    platform_discount: int
+    tax: int
+    paid: int
+    item_cancel: ItemCancel
+
+
+@dataclass(frozen=True, slots=True)
+class PackageView(ReadModel):
+    id: str
+    status: str
+    tracking_number: str | None
+    line_ids: tuple[str, ...]
+    status_text: str = internal()
+    refusable: bool = internal()  # the buyer may refuse it now (it is on its way)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals(ReadModel):
+    """What the buyer paid at checkout; `refunded`, the sum of the refunds so far."""
+
+    subtotal: int
+    shipping: int
+    tax: int
+    total: int
+    refunded: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationLineView(ReadModel):
+    line_id: str
+    quantity: int
+    refund: int
+    refund_subtotal: int
+    refund_tax: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refund(ReadModel):
+    subtotal: int
+    shipping: int
+    tax: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationView(ReadModel):
+    """A cancellation record (core.state.cancellation_view's JSON, typed)."""
+
+    id: str
+    order_id: str
+    type: str
+    role: str
+    scope: str
+    package_id: str | None
+    status: str
+    reason: str
+    reason_text: str
+    reject_reason: str | None
+    lines: tuple[CancellationLineView, ...]
+    refund: Refund
+    idempotency_key: str | None
+    created_at: str | None
+    updated_at: str | None
+    deadline_at: str | None
+    reject_reason_text: str | None = internal(default=None)
+
+    @classmethod
+    def of(cls, record: dict) -> CancellationView:
+        return cls(**{**record, "lines": tuple(CancellationLineView(**l) for l in record["lines"]),
+                      "refund": Refund(**record["refund"]),
+                      "reject_reason_text": rules.REASON_TEXT.get(record["reject_reason"])})
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent(ReadModel):
+    at: str | None
+    actor: str
+    kind: str
+    detail: tuple[tuple[str, object], ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"at": self.at, "actor": self.actor, "kind": self.kind, **dict(self.detail)}
+
+
+@dataclass(frozen=True, slots=True)
+class Actions(ReadModel):
+    """What each side may do to the order now (core.rules)."""
+
+    buyer: tuple[str, ...]
+    seller: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerCancel(ReadModel):
+    """The buyer's Cancel order, for this app's version (core.rules.buyer_cancel): allowed
+    ("cancel" at once, or a "request" the seller answers), or why not and the way out."""
+
+    allowed: bool
+    mode: str | None = None
+    why_not: str | None = None
+    next_step: str | None = None  # contact_seller | refuse_delivery | update_app | buy_again
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView(ReadModel):
+    """One order, whole: lines with their item-cancel eligibility, packages, totals, what
+    each side may do now, cancellations and the timeline (CONTRACT.md: `orders show`)."""
+
+    id: str
+    status: str
+    status_text: str
+    buyer: str
+    buyer_name: str
+    buyer_refusals: int
+    shop: str
+    currency: str
+    version: int
+    created_at: str | None
+    paid_at: str | None
+    hold_until: str | None
+    ship_by: str | None
+    recipient: str
+    address: str
+    totals: Totals
+    lines: tuple[OrderLineView, ...]
+    packages: tuple[PackageView, ...]
+    actions: Actions
+    pending_request: CancellationView | None
+    cancellations: tuple[CancellationView, ...]
+    timeline: tuple[TimelineEvent, ...]
+    buyer_cancel: BuyerCancel = internal()
+    buyer_reasons: tuple[tuple[str, str], ...] = internal()  # (key, text): those that fit now
+
+    def titles(self) -> dict[str, str]:
+        """Each line's title by its ID."""
+        return {line.id: line.title for line in self.lines}
+
+
+def read_order(session: Session, order_id: str, now: datetime, *,
+               app_version: str | None = None) -> OrderView | None:
+    """One order, whole, with the verdicts, as the buyer's app of `app_version` (None: any
+    version) and the seller see it; None if there is no such order."""
     order = session.get(Order, order_id)
     if order is None:
         return None
     shop, buyer = session.get(Shop, order.shop_id), session.get(Buyer, order.buyer_id)
     packages = session.exec(select(Package).where(Package.order_id == order_id).order_by(Package.id)).all()
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
-    cancellations = session.exec(select(Cancellation).where(Cancellation.order_id == order_id)
-                                 .order_by(Cancellation.created_at, Cancellation.id)).all()
+    cancellations = [CancellationView.of(cancellation_view(session, c)) for c in session.exec(
+        select(Cancellation).where(Cancellation.order_id == order_id)
+        .order_by(Cancellation.created_at, Cancellation.id)).all()]
     events = session.exec(select(OrderEvent).where(OrderEvent.order_id == order_id)
                           .order_by(OrderEvent.at, OrderEvent.id)).all()
     by_package = {p.id: p for p in packages}
     pending = next((c for c in cancellations if c.status == "request_pending"), None)
     totals = refunds.order_totals(order, lines)
-    totals["refunded"] = sum(c.refund_total for c in cancellations if c.status in ("success", "complete"))
-    return {
-        "id": order.id, "status": order.status, "status_text": rules.STATUS_LABELS[order.status],
-        "buyer": buyer.username, "buyer_name": buyer.name, "buyer_refusals": buyer.refusal_count,
-        "shop": shop.name, "currency": order.currency, "version": order.version,
-        "created_at": iso(order.created_at), "paid_at": iso(order.paid_at),
-        "hold_until": iso(order.hold_until), "ship_by": iso(order.ship_by),
-        "recipient": order.recipient, "address": order.address,
-        "totals": totals,
-        "lines": [{
-            "id": l.id, "sku": l.sku, "title": l.title, "quantity": l.quantity,
-            "cancelled_quantity": l.cancelled_quantity, "package_id": l.package_id,
-            "unit_original_price": l.unit_original_price, "seller_discount": l.seller_discount,
-            "platform_discount": l.platform_discount, "tax": l.tax, "paid": refunds.line_paid(l),
-            "item_cancel": rules.item_cancel(order, by_package[l.package_id], l).as_dict(),
-        } for l in lines],
-        "packages": [{"id": p.id, "status": p.status, "tracking_number": p.tracking_number,
-                      "line_ids": [l.id for l in lines if l.package_id == p.id]} for p in packages],
-        "actions": {
-            "buyer": rules.buyer_actions(order, shop, packages, now, request_pending=pending is not None),
-            "seller": rules.seller_actions(order, packages, lines),
-        },
-        "pending_request": cancellation_view(session, pending) if pending else None,
-        "cancellations": [cancellation_view(session, c) for c in cancellations],
-        "timeline": [{"at": iso(e.at), "actor": e.actor, "kind": e.kind, **json.loads(e.detail or "{}")}
-                     for e in events],
-    }
+    refunded = sum(c.refund.total for c in cancellations if c.status in ("success", "complete"))
+    try:
+        verdict = rules.buyer_cancel(order, shop, now, app_version=app_version,
+                                     request_pending=pending is not None)
+    except ValueError as exc:  # an --app-version that isn't a version
+        verdict = rules.Verdict(False, "bad_input", str(exc))
+    return OrderView(
+        id=order.id, status=order.status, status_text=rules.STATUS_LABELS[order.status],
+        buyer=buyer.username, buyer_name=buyer.name, buyer_refusals=buyer.refusal_count,
+        shop=shop.name, currency=order.currency, version=order.version,
+        created_at=iso(order.created_at), paid_at=iso(order.paid_at),
+        hold_until=iso(order.hold_until), ship_by=iso(order.ship_by),
+        recipient=order.recipient, address=order.address,
+        totals=Totals(**totals, refunded=refunded),
+        lines=tuple(OrderLineView(
+            id=l.id, sku=l.sku, title=l.title, quantity=l.quantity,
+            cancelled_quantity=l.cancelled_quantity, package_id=l.package_id,
+            unit_original_price=l.unit_original_price, seller_discount=l.seller_discount,
+            platform_discount=l.platform_discount, tax=l.tax, paid=refunds.line_paid(l),
+            item_cancel=ItemCancel(**rules.item_cancel(order, by_package[l.package_id], l).as_dict()),
+        ) for l in lines),
+        packages=tuple(PackageView(
+            id=p.id, status=p.status, tracking_number=p.tracking_number,
+            line_ids=tuple(l.id for l in lines if l.package_id == p.id),
+            status_text=rules.STATUS_LABELS[p.status], refusable=rules.refuse_delivery(order, p).allowed,
+        ) for p in packages),
+        actions=Actions(
+            buyer=tuple(rules.buyer_actions(order, shop, packages, now, request_pending=pending is not None)),
+            seller=tuple(rules.seller_actions(order, packages, lines))),
+        pending_request=pending,
+        cancellations=tuple(cancellations),
+        timeline=tuple(TimelineEvent(iso(e.at), e.actor, e.kind, tuple(json.loads(e.detail or "{}").items()))
+                       for e in events),
+        buyer_cancel=BuyerCancel(verdict.allowed, verdict.mode, verdict.why_not, verdict.next_step),
+        buyer_reasons=tuple(rules.reasons_for("buyer", order, packages).items()),
+    )
+
+
+def order_view(session: Session, order_id: str, now: datetime) -> dict | None:
+    """One order as the contract's JSON (`read_order(...).as_dict()`), for scripts and tests."""
+    view = read_order(session, order_id, now)
+    return view.as_dict() if view else None
 
 
 def find_order_id(session: Session, text: str) -> str | None:
@@ -108,33 +277,17 @@ def _filtered(query, *, statuses=None, sku=None, buyer=None, shop=None):
     return query
 
 
-def list_orders(session: Session, now: datetime, *, statuses=None, sku=None, buyer=None, shop=None,
-                limit: int = 50) -> list[dict]:
+def read_orders(session: Session, now: datetime, *, statuses=None, sku=None, buyer=None, shop=None,
+                limit: int = 50, app_version: str | None = None) -> list[OrderView]:
     """Orders, newest first, each whole (CONTRACT.md `orders list`)."""
     query = _filtered(select(Order.id), statuses=statuses, sku=sku, buyer=buyer, shop=shop)
     ids = session.exec(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
-    return [order_view(session, order_id, now) for order_id in ids]
+    return [read_order(session, order_id, now, app_version=app_version) for order_id in ids]
 
 
-@dataclass(frozen=True)
-class BoardPage:
-    rows: list[dict]
-    cursor: tuple[datetime, str] | None  # pass back as `after` for the next page
-
-
-def board_page(session: Session, shop_id: int, *, statuses=None, skus=None,
-               after: tuple[datetime, str] | None = None, limit: int = 50) -> BoardPage:
-    """One page of a shop's orders, newest first, by keyset on (created_at, id)."""
-    query = _filtered(select(Order).where(Order.shop_id == shop_id), statuses=statuses, sku=skus)
-    if after is not None:
-        created, order_id = after
-        query = query.where(or_(Order.created_at < created,
-                                and_(Order.created_at == created, Order.id < order_id)))
-    orders = session.exec(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
-    rows = [{"id": o.id, "status": o.status, "created_at": o.created_at, "buyer_id": o.buyer_id,
-             "ship_by": o.ship_by, "version": o.version} for o in orders]
-    cursor = (orders[-1].created_at, orders[-1].id) if len(orders) == limit else None
-    return BoardPage(rows, cursor)
+def list_orders(session: Session, now: datetime, **filters) -> list[dict]:
+    """`read_orders` as the contract's JSON."""
+    return [view.as_dict() for view in read_orders(session, now, **filters)]
 
 
 def status_counts(session: Session, shop_id: int | None = None) -> dict[str, int]:
@@ -148,43 +301,33 @@ def status_counts(session: Session, shop_id: int | None = None) -> dict[str, int
 
 def buyer_orders(session: Session, username: str, tab: str = "all", now: datetime | None = None,
                  limit: int = 100) -> list[dict]:
-    """A buyer's orders for one "Your orders" tab, newest first."""
+    """A buyer's orders for one "Your orders" tab, newest first (the contract's JSON)."""
     return list_orders(session, now, statuses=BUYER_TABS[tab], buyer=username, limit=limit)
 
 
-def requests_list(session: Session, *, shop: str | None = None, status: str = "request_pending") -> list[dict]:
-    query = select(Cancellation).where(Cancellation.status == status)
-    if shop:
-        query = query.join(Order, Order.id == Cancellation.order_id).join(Shop, Shop.id == Order.shop_id) \
-            .where(Shop.name == shop)
-    return [cancellation_view(session, c) for c in
-            session.exec(query.order_by(Cancellation.deadline_at, Cancellation.id)).all()]
+@dataclass(frozen=True, slots=True)
+class Notice(ReadModel):
+    """A notification in the buyer's Inbox."""
+
+    id: int
+    order_id: str | None
+    title: str
+    body: str
+    created_at: str | None
+    read: bool
 
 
-def outbox_list(session: Session, *, status: str | None = None, limit: int = 200,
-                now: datetime | None = None) -> list[dict]:
-    """Emails, newest first. `unknown`: a `sending` email whose sender let go or vanished
-    (rules.email_unknown, judged at `now`, default the real clock); `problem`: what a
-    person must know and do for a failed or unknown one."""
-    now = now or datetime.now(UTC)
-    query = select(OutboxEmail)
-    if status:
-        query = query.where(OutboxEmail.status == status)
-    emails = session.exec(query.order_by(OutboxEmail.id.desc()).limit(limit)).all()
-    return [{"id": e.id, "order_id": e.order_id, "cancellation_id": e.cancellation_id,
-             "message_id": e.message_id, "to": e.to_address, "subject": e.subject, "body": e.body,
-             "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
-             "next_attempt_at": iso(e.next_attempt_at), "claimed_at": iso(e.claimed_at),
-             "unknown": rules.email_unknown(e, now), "problem": rules.email_problem(e, now),
-             "created_at": iso(e.created_at), "sent_at": iso(e.sent_at)} for e in emails]
+def read_notices(session: Session, username: str) -> list[Notice]:
+    """A buyer's notifications, newest first."""
+    query = select(Notification).join(Buyer, Buyer.id == Notification.buyer_id) \
+        .where(Buyer.username == username).order_by(Notification.created_at.desc(), Notification.id.desc())
+    return [Notice(n.id, n.order_id, n.title, n.body, iso(n.created_at), n.read_at is not None)
+            for n in session.exec(query).all()]
 
 
 def notifications(session: Session, username: str) -> list[dict]:
-    query = select(Notification).join(Buyer, Buyer.id == Notification.buyer_id) \
-        .where(Buyer.username == username).order_by(Notification.created_at.desc(), Notification.id.desc())
-    return [{"id": n.id, "order_id": n.order_id, "title": n.title, "body": n.body,
-             "created_at": iso(n.created_at), "read": n.read_at is not None}
-            for n in session.exec(query).all()]
+    """`read_notices` as JSON."""
+    return [notice.as_dict() for notice in read_notices(session, username)]
 
 
 def shops(session: Session) -> list[Shop]:
@@ -211,3 +354,9 @@ def start_identity(session: Session, role: str, name: str | None = None) -> str 
         return Refusal(f"unknown_{role if role == 'buyer' else 'shop'}",
                        f"There is no {noun} {name!r}. {noun.capitalize()}s: {', '.join(names)}.")
     return name
+
+
+def reasons_for(session: Session, actor: str, order_id: str) -> dict[str, str]:
+    """The reasons (key: text) that fit this actor and this order now."""
+    state = load_order(session, order_id, lock=False)
+    return rules.reasons_for(actor, state.order, state.packages)

@@ -16,6 +16,7 @@ from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
 from core.queries import orders as queries
+from core.queries import outbox as outbox_queries
 from core.clock import parse_instant
 from core.db import Database
 from core.demo import load_demo
@@ -197,7 +198,7 @@ class World:
 
     def outbox(self) -> list[dict]:
         with self.db.read() as s:
-            return queries.outbox_list(s)
+            return [email.as_dict() for email in outbox_queries.emails(s)]
 
     def events(self, order_id: str, kind: str | None = None) -> list[dict]:
         timeline = self.view(order_id)["timeline"]

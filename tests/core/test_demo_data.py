@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from core import refunds, rules, services
 from core.queries import orders as queries
+from core.queries.requests import requests as pending_requests
 from core.clock import parse_instant, stored_clock
 from core.db import Database
 from core.demo import load_demo
@@ -135,14 +136,14 @@ def test_split_orders_include_a_partially_shipping_one(session):
 
 
 def test_there_are_pending_buyer_requests(session):
-    pending = queries.requests_list(session)
+    pending = pending_requests(session)
     assert len(pending) >= 2
-    on_packed = [r for r in pending if session.get(Order, r["order_id"]).status == "awaiting_collection"]
+    on_packed = [r for r in pending if r.order_status == "awaiting_collection"]
     assert len(on_packed) >= 2
     for request in pending:
         # still pending when the demo starts: the 24-hour deadline is after the clock
-        assert parse_instant(request["deadline_at"]) > CLOCK
-        assert request["role"] == "buyer"
+        assert parse_instant(request.as_dict()["deadline_at"]) > CLOCK
+        assert request.role == "buyer"
 
 
 def test_requests_were_rejected_by_the_seller_and_by_shipping(session):

@@ -14,8 +14,7 @@ from sqlalchemy import text
 
 from core import rules, services
 from core.queries import board
-from core.queries import orders as queries
-from core.queries.outbox import emails as outbox
+from core.queries import outbox as outbox_queries
 from core.outbox import Mailer, SettingError, SmtpSettings, backoff, change, send_pending
 from tests.core.builders import NOW, OTHER_BUYER, SHOP, oid, simple_order
 from tests.mail import WAIT, free_port
@@ -41,7 +40,7 @@ def cancelled(make_world, n: int = 1, **kw):
 def emails(w, now=NOW) -> list[dict]:
     """The outbox as `outbox list` shows it at `now`, oldest first."""
     with w.db.read() as session:
-        return sorted(queries.outbox_list(session, now=now), key=lambda e: e["id"])
+        return sorted((e.as_dict() for e in outbox_queries.emails(session, now=now)), key=lambda e: e["id"])
 
 
 def test_backoff_doubles_from_30_seconds_up_to_an_hour():
@@ -343,6 +342,6 @@ def test_the_outbox_lists_newest_first_by_when_the_email_was_queued_not_by_row(m
     assert services.buyer_cancel(w.db, oid(1), "no_longer_needed", now=NOW).ok  # a later row, an earlier time
     with w.db.read() as session:
         shop = board.shop_by_name(session, SHOP)
-        for listed in (outbox(session, now=NOW), outbox(session, shop_id=shop.id, now=NOW)):
+        for listed in (outbox_queries.emails(session, now=NOW), outbox_queries.emails(session, shop_id=shop.id, now=NOW)):
             assert [e.order_id for e in listed] == [oid(2), oid(1)]
             assert listed[0].id < listed[1].id  # so not by row

@@ -111,6 +111,20 @@ async def open_order(pilot, db, order_id: str, user: str = BUYER) -> None:
     assert app.screen.order_id == order_id
 
 
+def answered(app) -> bool:
+    """Whether the Send's answer is on screen (what a buyer waits for)."""
+    return getattr(app.screen, "state", None) in ("done", "failed", "system_error")
+
+
+async def until_answered(pilot) -> None:
+    await settle_until(pilot, lambda: answered(pilot.app), "the Send is answered")
+
+
+def delivering(app) -> bool:
+    """Whether a Send's answer is still on its way (a held slow network's, say)."""
+    return any(worker.group == "buyer-send" and not worker.is_finished for worker in app.workers)
+
+
 async def send_reason(pilot, reason_index: int = 0) -> None:
     for _ in range(reason_index):
         await pilot.press("down")
@@ -147,8 +161,7 @@ def test_happy_cancel_from_profile_to_the_cancelled_tab(demo_db):
             assert options.option_count == len(queries.rules.buyer_reasons_for("on_hold"))
             assert app.screen.check_action("send", ()) is None  # Send waits for a reason
             await send_reason(pilot, 2)  # "No longer needed"
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             assert isinstance(app.screen, BuyerResultScreen)
             text = screen_text(app)
             assert "Order cancelled" in text and "No longer needed" in text
@@ -174,8 +187,7 @@ def test_inbox_shows_the_confirmation(demo_db):
             await open_order(pilot, demo_db, order["id"])
             await pilot.press("c")
             await send_reason(pilot)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             await pilot.press("i")
             await pilot.pause()
             assert isinstance(app.screen, BuyerInboxScreen)
@@ -206,8 +218,7 @@ def test_packed_order_contact_seller_shows_the_request_and_deadline(demo_db):
             await pilot.press("s")
             assert isinstance(app.screen, BuyerReasonScreen)
             await send_reason(pilot)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             assert "Cancellation requested" in screen_text(app)
             assert "Nov 21, 12:00" in screen_text(app)  # 24 hours from now
             await pilot.press("escape")
@@ -315,8 +326,7 @@ def test_slow_network_retry_never_cancels_twice_and_the_late_success_shows(demo_
             await pilot.press("r")  # retry: same idempotency key
             assert app.screen.attempts == 2
             late.set()
-            await app.workers.wait_for_complete()  # both late answers arrive
-            await pilot.pause()
+            await settle_until(pilot, lambda: not delivering(app), "both late answers arrive")
             text = screen_text(app)
             assert "Order cancelled" in text and "arrived late" in text
 
@@ -339,8 +349,7 @@ def test_a_late_success_after_the_timeout_is_shown_not_lost(demo_db):
             assert "No answer yet" in screen_text(app)
             assert status_of(demo_db, order["id"]) == "on_hold"
             late.set()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle_until(pilot, lambda: not delivering(app), "the late answer arrives")
             text = screen_text(app)
             assert "Order cancelled" in text and "arrived late" in text
 
@@ -367,8 +376,7 @@ def test_no_network_times_out_then_retry_after_reconnecting(demo_db):
             await pilot.press("ctrl+n")  # → off: back online
             assert app.simulate is None
             await pilot.press("r")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             assert "Order cancelled" in screen_text(app)
 
     asyncio.run(drive())
@@ -384,15 +392,13 @@ def test_system_error_explains_and_retry_works_once_it_passes(demo_db):
             await open_order(pilot, demo_db, order["id"])
             await pilot.press("c")
             await send_reason(pilot)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             text = screen_text(app)
             assert "Cancellation of order failed" in text and "Wait a few minutes" in text
             assert status_of(demo_db, order["id"]) == "on_hold"
             app.simulate = None  # the system is back
             await pilot.press("r")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             assert "Order cancelled" in screen_text(app)
 
     asyncio.run(drive())
@@ -415,8 +421,7 @@ def test_cancellation_of_order_failed_when_packed_meanwhile_by_another_station(d
                     assert services.pack(other_station, package["id"], now=NOW).ok
             await settle_until(pilot, lambda: "just changed" in screen_text(app), "the change is shown")
             await pilot.press("s")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             text = screen_text(app)
             assert "Cancellation of order failed" in text and "Awaiting Collection" in text
             assert "contact the seller" in text
@@ -472,8 +477,7 @@ def test_past_the_shops_auto_approve_window_cancel_becomes_a_request(demo_db):
             assert "cancels orders on its own" in screen_text(app)
             await pilot.press("c")
             await send_reason(pilot)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await until_answered(pilot)
             assert "Cancellation requested" in screen_text(app)
 
     asyncio.run(drive())
@@ -512,7 +516,6 @@ def test_a_late_success_after_leaving_the_screen_is_told_and_shown(demo_db):
             await pilot.press("escape")  # the buyer gives up and goes back to the order
             assert isinstance(app.screen, BuyerOrderScreen)
             late.set()
-            await app.workers.wait_for_complete()
             await settle_until(pilot, lambda: "Cancelled" in screen_text(app), "the late cancellation is shown")
             assert any("went through after all" in n.message for n in app._notifications)
 

@@ -8,8 +8,9 @@ import pytest
 
 from core import ids, services
 from core.db import Database
-from tests.tui.test_buyer_journey import BUYER, NOW, buyer_app, held_late_answers, order_in
-from tests.waiting import settle_until
+from tests.tui.test_buyer_journey import BUYER, NOW, buyer_app, delivering, held_late_answers, order_in
+from tests.waiting import settle_until, settled
+from tui.flows import buyer as buyer_flow
 from tui.screens import buyer_result
 from tui.screens.buyer_order import BuyerOrderScreen
 
@@ -27,13 +28,15 @@ def app_for(db, **kwargs):
 
 
 def at_order(order_id: str, *keys: str, done=None):
-    """Open the order's screen (as Profile → … → Your orders → Enter would), press keys,
+    """Open the order's screen (the buyer's journey, started at it, as Profile → … → Your
+    orders → Enter would), press keys,
     then wait until `done(app)` holds (a Send's answer, say)."""
 
     async def run_before(pilot):
-        await pilot.pause()
-        await pilot.app.push_screen(BuyerOrderScreen(BUYER, order_id))
-        await pilot.pause()
+        await settled(pilot)
+        buyer_flow.start(pilot.app.screen, BUYER, "order", order_id=order_id)
+        await settled(pilot)
+        assert isinstance(pilot.app.screen, BuyerOrderScreen)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
@@ -188,7 +191,7 @@ def test_slow_network_late_success_after_retry(demo_db, snap_compare):
         await pilot.press("r")
         late.set()
         await settle_until(pilot, lambda: pilot.app.screen.state == "done", "the late answer is shown")
-        await pilot.app.workers.wait_for_complete()
+        await settle_until(pilot, lambda: not delivering(pilot.app), "both late answers arrive")
 
     assert snap_compare(app, terminal_size=BIG, run_before=run_before)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlmodel import select
 from textual.widgets import DataTable, OptionList, Static
 
 from core.queries import orders as queries
 from core.clock import parse_instant
+from core.models import Order
 from tests.tui.conftest import DEMO_NOW
 from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
@@ -26,8 +28,9 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
     with demo_db.read() as session:
         shops, buyers = queries.shops(session), queries.buyers(session)
         first_shop = shops[0]
-        to_ship = [r["id"] for r in queries.board_page(
-            session, first_shop.id, statuses=queries.SELLER_TABS["to_ship"], limit=100).rows]
+        to_ship = session.exec(select(Order.id).where(
+            Order.shop_id == first_shop.id, Order.status.in_(["awaiting_shipment", "awaiting_collection"]))
+            .order_by(Order.created_at.desc(), Order.id.desc()).limit(100)).all()
 
     async def drive():
         app = OrderDeskApp(demo_db)
@@ -115,9 +118,9 @@ def test_a_change_made_elsewhere_shows_on_its_own(demo_db):
 
     with demo_db.read() as session:
         shop = queries.shops(session)[0]
-        row = next(r for r in queries.board_page(session, shop.id, limit=100).rows
-                   if r["status"] == "awaiting_shipment")
-        view = queries.order_view(session, row["id"], parse_instant(DEMO_NOW))
+        order_id = session.exec(select(Order.id).where(Order.shop_id == shop.id, Order.status == "awaiting_shipment")
+                                .order_by(Order.created_at.desc(), Order.id.desc())).first()
+        view = queries.order_view(session, order_id, parse_instant(DEMO_NOW))
     other_station = Database(demo_db.url)
 
     async def drive():
@@ -127,7 +130,7 @@ def test_a_change_made_elsewhere_shows_on_its_own(demo_db):
             await pilot.press("enter")
 
             def status_shown():
-                return {c.id: c.status for c in app.screen.query_one(CardList).cards}[row["id"]]
+                return {c.id: c.status for c in app.screen.query_one(CardList).cards}[order_id]
 
             assert status_shown() == "awaiting_shipment"
             for package in view["packages"]:

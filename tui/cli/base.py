@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ import click
 
 from core.clock import BadTime, current_time, parse_instant
 from core.config_file import ConfigError
+from core.logs import log_path, setup_logging
 from core.output import OutputError
 from core.paths import redacted
 from core.results import Refusal
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 core_db = lazy_import("core.db")
 services = lazy_import("core.services")
 core_settings = lazy_import("core.settings")
+tui_app = lazy_import("tui.app")  # Textual: only for the commands that open the app
 
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: orderdesk itself failed; never for anything a user can cause
@@ -163,8 +166,6 @@ class Context:
     def start_log(self) -> Path:
         """Servers and background email log to the file (core.logs), never showing the database's
         password; a log file that cannot be written stops them (bad input)."""
-        from core.logs import log_path, setup_logging
-
         try:
             return setup_logging(self.log_file, urls=(self.database_url,))
         except OSError as exc:
@@ -239,8 +240,6 @@ def cli(click_ctx, db_path, database_url, now_text, log_file, locked, as_json):
 def open_tui(ctx: Context, prepare=None, *, locked: bool = False, **start) -> None:
     """Run the app; it opens the database (then `prepare`s it) after its first frame.
     `locked`: one identity, no launcher (as `--locked`, which the servers pass)."""
-    from tui.app import OrderDeskApp
-
     if ctx.now_text:
         try:
             parse_instant(ctx.now_text)
@@ -253,7 +252,8 @@ def open_tui(ctx: Context, prepare=None, *, locked: bool = False, **start) -> No
             raise core_db.DatabaseError(refused.message)
         return db
 
-    app = OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked or locked, log_file=ctx.log_file, **start)
+    app = tui_app.OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked or locked, log_file=ctx.log_file,
+                               **start)
     app.run()
     if app.refusal is not None:
         report(ctx.as_json, app.refusal, app.return_code or 1)
@@ -323,13 +323,9 @@ def _explain(exc: Exception) -> tuple[Refusal, int]:
     if "core.db" in sys.modules and isinstance(exc, core_db.DatabaseError):
         return (Refusal("busy", str(exc)), 1) if isinstance(exc, core_db.DatabaseBusy) else \
                (Refusal("database", str(exc)), 2)
-    import logging
-
     log = logging.getLogger("orderdesk.cli")
     if not _log_files(log):  # a command that does not log yet: the traceback goes to the log file
         try:
-            from core.logs import setup_logging
-
             setup_logging()  # $ORDERDESK_LOG_FILE, else the user log folder
         except OSError:
             logging.getLogger("orderdesk").addHandler(logging.NullHandler())  # never the terminal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import click
@@ -62,8 +63,6 @@ def worker(ctx: Context, every):
     """Let time do its work now (hold windows end, overdue requests are approved by the
     system, delivered orders complete), or on a schedule with --every. Commands and an
     open app do this too; run a worker where nothing else touches the shop for a while."""
-    import time
-
     while True:
         now = ctx.now
         done = services.process_due(ctx.db, now=now).record

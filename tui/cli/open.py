@@ -14,12 +14,15 @@ import click
 
 from core import rules
 from core.results import Refusal
+from tui.lazy import lazy_import
 
 if TYPE_CHECKING:
     pass
 
 
 from tui.cli.base import Context, cli, open_tui, report, with_json
+
+demo_data = lazy_import("core.demo")
 
 # -- the app ----------------------------------------------------------------------
 force_option = click.option(
@@ -31,16 +34,14 @@ def demo_may_replace(ctx: Context, reset: bool, force: bool) -> bool:
     """Whether loading the demo may replace what the database holds: demo data (or
     nothing) always; anything else only with --force, confirmed by typing 'replace'
     when a person is at the terminal. Refuses (exit 1) otherwise, changing nothing."""
-    from core.demo import describe, holdings, is_demo_data, not_demo_message
-
     with ctx.db.read() as session:
-        held = holdings(session)
-        if not reset or not held or is_demo_data(session):
+        held = demo_data.holdings(session)
+        if not reset or not held or demo_data.is_demo_data(session):
             return False
     if not force:
-        report(ctx.as_json, Refusal("not_demo_data", not_demo_message(held), {"would_lose": held}), 1)
+        report(ctx.as_json, Refusal("not_demo_data", demo_data.not_demo_message(held), {"would_lose": held}), 1)
     if sys.stdin.isatty():
-        answer = click.prompt(f"{ctx.display_url} holds {describe(held)}. Type 'replace' to replace it all "
+        answer = click.prompt(f"{ctx.display_url} holds {demo_data.describe(held)}. Type 'replace' to replace it all "
                               "with the demo data", default="", show_default=False, err=True)
         if answer.strip() != "replace":
             ctx.fail("not_confirmed", "Nothing was replaced (you did not type 'replace').", 1)
@@ -53,10 +54,8 @@ def demo_may_replace(ctx: Context, reset: bool, force: bool) -> bool:
 def demo(ctx: Context, force):
     """Load the demo data into the database and open the app. A database holding
     anything but demo data is refused unless --force (use --db demo.db for a file of its own)."""
-    from core.demo import load_demo
-
     force = demo_may_replace(ctx, True, force)
-    open_tui(ctx, prepare=lambda db: load_demo(db, reset=True, force=force))
+    open_tui(ctx, prepare=lambda db: demo_data.load_demo(db, reset=True, force=force))
 
 
 @cli.command()

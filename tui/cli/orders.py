@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     pass
 
 queries = lazy_import("core.queries.orders")
-services = lazy_import("core.services")
 
 from tui.cli.base import Context, cli, with_json
 
@@ -24,10 +23,10 @@ def orders():
     """List and show orders."""
 
 
-def _order_line(o: dict) -> str:
-    total = format_money(o["totals"]["total"], o["currency"])
-    flag = " [request pending]" if o.get("pending_request") else ""
-    return f"{o['id']}  {o['status']:<20} {o['shop']:<18} {o['buyer']:<16} {total:>10}{flag}"
+def _order_line(o: queries.OrderView) -> str:
+    total = format_money(o.totals.total, o.currency)
+    flag = " [request pending]" if o.pending_request else ""
+    return f"{o.id}  {o.status:<20} {o.shop:<18} {o.buyer:<16} {total:>10}{flag}"
 
 
 @orders.command("list")
@@ -43,9 +42,9 @@ def orders_list(ctx: Context, statuses, product, buyer, shop, limit):
     """Orders, newest first."""
     now = ctx.settle()
     with ctx.db.read() as session:
-        found = queries.list_orders(session, now, statuses=statuses, sku=product, buyer=buyer,
+        found = queries.read_orders(session, now, statuses=statuses, sku=product, buyer=buyer,
                                     shop=shop, limit=limit)
-    ctx.emit(found, "\n".join(map(_order_line, found)) or "No orders match.")
+    ctx.emit([o.as_dict() for o in found], "\n".join(map(_order_line, found)) or "No orders match.")
 
 
 def resolve_order(ctx: Context, text: str) -> str:
@@ -65,8 +64,8 @@ def orders_show(ctx: Context, order_id):
     order_id = resolve_order(ctx, order_id)
     now = ctx.settle()
     with ctx.db.read() as session:
-        view = queries.order_view(session, order_id, now)
-    ctx.emit(view, order_text(view))
+        view = queries.read_order(session, order_id, now)
+    ctx.emit(view.as_dict(), order_text(view))
 
 
 @cli.command()
@@ -79,8 +78,7 @@ def reasons(ctx: Context, actor, order_id):
         order_id = resolve_order(ctx, order_id)
         ctx.settle()
         with ctx.db.read() as session:
-            state = services.load_order(session, order_id, lock=False)
-            found = rules.reasons_for(actor, state.order, state.packages)
+            found = queries.reasons_for(session, actor, order_id)
     else:
         found = rules.reasons_for(actor)
     ctx.emit([{"key": k, "text": v} for k, v in found.items()],

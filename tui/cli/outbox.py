@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     pass
 
 emails = lazy_import("core.queries.outbox")
+mail = lazy_import("core.outbox")
 
 from tui.cli.base import Context, Seconds, cli, report, with_json
 
@@ -75,10 +77,6 @@ def outbox_send(ctx: Context, address, security, user, password, sender, force, 
     pending and is tried after a backoff (30 s, doubling, at most an hour). If the server
     cannot be reached nothing changes and the command exits 1 (with --every: waits and
     tries again)."""
-    import time
-
-    from core.outbox import Mailer, SettingError, SmtpSettings
-
     if password is not None:
         ctx.fail("bad_input", "--password would show the password to everyone on this machine (ps, shell "
                               "history): set $ORDERDESK_SMTP_PASSWORD instead.")
@@ -86,11 +84,11 @@ def outbox_send(ctx: Context, address, security, user, password, sender, force, 
     address, security = address or configured.smtp or "localhost:25", security or configured.smtp_security
     user, sender = user or configured.smtp_user, sender or configured.smtp_sender
     try:
-        settings = SmtpSettings.parse_address(address, security=security, user=user, sender=sender,
+        settings = mail.SmtpSettings.parse_address(address, security=security, user=user, sender=sender,
                                               password=os.environ.get("ORDERDESK_SMTP_PASSWORD"))
-    except SettingError as exc:
+    except mail.SettingError as exc:
         ctx.fail("bad_input", f"{_MAIL_SETTINGS[exc.setting]}: {exc}")
-    mailer, now = Mailer(settings), _mail_now(ctx)
+    mailer, now = mail.Mailer(settings), _mail_now(ctx)
     if not every:
         done = mailer.send(ctx.db, ignore_backoff=force, now=now)
         if done["error"] and not done["recorded"]:
@@ -142,9 +140,7 @@ def outbox_discard(ctx: Context, email_id: int):
 
 
 def _change_email(ctx: Context, email_id: int, action: str) -> None:
-    from core.outbox import change
-
-    ctx.finish(change(ctx.db, email_id, action, now=_mail_now(ctx)))
+    ctx.finish(mail.change(ctx.db, email_id, action, now=_mail_now(ctx)))
 
 
 # -- importing and exporting ----------------------------------------------------------------------

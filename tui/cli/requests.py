@@ -45,10 +45,10 @@ def _request_id(ctx: Context, cancel_id: str | None, order_id: str | None) -> st
         return cancel_id
     order_id = resolve_order(ctx, order_id)
     with ctx.db.read() as session:
-        pending = queries.order_view(session, order_id, ctx.now)["pending_request"]
+        pending = queries.read_order(session, order_id, ctx.now).pending_request
     if pending is None:
         ctx.fail("unknown_request", f"Order {order_id} has no pending cancellation request.")
-    return pending["id"]
+    return pending.id
 
 
 @requests.command("approve")

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 from tui.cli.base import Context, cli, with_json
 from tui.cli.open import demo_may_replace, force_option
+from tui.lazy import lazy_import
+
+demo_data = lazy_import("core.demo")
+synthetic = lazy_import("core.synthetic")
 
 @cli.group()
 def seed():
@@ -26,10 +30,8 @@ def seed():
 def seed_demo(ctx: Context, reset, force):
     """Load data/demo's fixtures (shops, products, buyers, orders in every state).
     --reset replaces demo data; data that is not the demo's also needs --force."""
-    from core.demo import load_demo
-
     force = demo_may_replace(ctx, reset, force)
-    ctx.finish(load_demo(ctx.db, reset=reset, force=force))
+    ctx.finish(demo_data.load_demo(ctx.db, reset=reset, force=force))
 
 
 @seed.command("synthetic")
@@ -39,9 +41,7 @@ def seed_demo(ctx: Context, reset, force):
 @with_json
 def seed_synthetic(ctx: Context, orders, seed_value):
     """Generate realistic orders in bulk (all statuses, split orders)."""
-    from core.synthetic import generate
-
-    counts = generate(ctx.db, orders, seed=seed_value, now=ctx.now)
+    counts = synthetic.generate(ctx.db, orders, seed=seed_value, now=ctx.now)
     ctx.emit(counts, f"Generated {counts['orders']:,} orders in {counts['seconds']:.1f} s.")
 
 

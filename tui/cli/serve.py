@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import logging
 import os
 import sys
 from pathlib import Path
@@ -10,7 +12,9 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from core.paths import database_env, redacted
+from core.logs import LOG_FILE_ENV
+from core.paths import DATABASE_URL_ENV, database_env, redacted
+from tui.lazy import lazy_import
 
 if TYPE_CHECKING:
     pass
@@ -18,6 +22,11 @@ if TYPE_CHECKING:
 
 from tui.cli.base import Context, Seconds, cli, with_json
 from core.paths import config_dir
+
+sandbox = lazy_import("tui.sandbox")
+ssh = lazy_import("tui.serve")  # asyncssh and the rest: only for `serve ssh`
+web = lazy_import("tui.serve_web")  # textual-serve, aiohttp: only for `serve web`
+users = lazy_import("tui.users")
 
 @cli.group()
 def serve():
@@ -34,8 +43,6 @@ def _start_serving(ctx: Context, what: str) -> dict[str, str]:
     """Open (and upgrade) the database once, before any session starts, and start the log;
     print what is served where (the database's URL without its password). Return the
     environment the served app processes need: the database URL and the log file."""
-    from core.logs import LOG_FILE_ENV
-
     ctx.db
     url = ctx.database_url
     log_file = ctx.start_log()
@@ -84,35 +91,28 @@ def serve_ssh_cmd(ctx: Context, host, port, users_file, host_key, allow_password
     keys = ["ssh-ed25519 AAAA... anna@laptop"]
     password_hash = "$argon2id$..."   # optional, with --allow-passwords (orderdesk serve hash-password)
     """
-    import logging
-
-    from tui.sandbox import Sandboxes
-    from tui.serve import ServeError, SshSettings, load_users, serve_ssh
-
     limits = dict(idle_timeout=idle_timeout, max_sessions=max_sessions, login_timeout=login_timeout,
                   keepalive_interval=keepalive_interval)
     try:
         if demo:
             _refuse_real_data_in_demo(ctx)
             log_file = ctx.start_log()
-            settings = SshSettings({}, _app_args(ctx), max_visitor_sessions=max_visitor_sessions, **limits,
-                                   demo=Sandboxes(max_sessions, max_sandbox_mb * 2**20, str(log_file)))
+            settings = ssh.SshSettings({}, _app_args(ctx), max_visitor_sessions=max_visitor_sessions, **limits,
+                                       demo=sandbox.Sandboxes(max_sessions, max_sandbox_mb * 2**20, str(log_file)))
             click.echo(f"orderdesk: serving the demo over SSH, a private copy of the demo data per "
                        f"connection{' (ignoring $ORDERDESK_DATABASE_URL)' if _database_url_in_env() else ''}; "
                        f"logging to {log_file}.")
         else:
-            settings = SshSettings(load_users(users_file), _app_args(ctx), allow_passwords=allow_passwords,
-                                   **limits)
+            settings = ssh.SshSettings(users.load_users(users_file), _app_args(ctx),
+                                       allow_passwords=allow_passwords, **limits)
             settings.app_env = _start_serving(ctx, "serving over SSH")
-        serve_ssh(host, port, host_key, settings)
-    except (ServeError, OSError) as exc:
+        ssh.serve_ssh(host, port, host_key, settings)
+    except (users.ServeError, OSError) as exc:
         logging.getLogger("orderdesk.ssh").error("cannot serve over SSH: %s", exc)
         ctx.fail("bad_input", f"Cannot serve over SSH: {exc}")
 
 
 def _database_url_in_env() -> bool:
-    from core.paths import DATABASE_URL_ENV
-
     return bool(os.environ.get(DATABASE_URL_ENV))
 
 
@@ -153,19 +153,16 @@ def serve_web_cmd(ctx: Context, host, port, users_file, public_url, max_sessions
     identity = "Lakehouse Home"
     password_hash = "$argon2id$v=19$m=65536,t=3,p=4$..."   # orderdesk serve hash-password
     """
-    from tui.serve_web import WebSettings, serve_web
-    from tui.users import ServeError, load_users
-
     try:
-        settings = WebSettings(host, port, app_env={}, app_args=_app_args(ctx),
-                               users=load_users(users_file) if users_file else None,
-                               public_url=public_url, max_sessions=max_sessions)
+        settings = web.WebSettings(host, port, app_env={}, app_args=_app_args(ctx),
+                                   users=users.load_users(users_file) if users_file else None,
+                                   public_url=public_url, max_sessions=max_sessions)
         settings.check()
-    except ServeError as exc:
+    except users.ServeError as exc:
         ctx.fail("bad_input", f"Cannot serve in a browser: {exc}")
     settings.app_env = _start_serving(ctx, "serving in a browser")
     try:
-        serve_web(settings)
+        web.serve_web(settings)
     except OSError as exc:
         ctx.fail("bad_input", f"Cannot serve in a browser on {host}:{port}: {exc.strerror or exc}.")
 
@@ -177,18 +174,14 @@ def hash_password_cmd(ctx: Context):
 
     The password is asked twice on the terminal, or read from the first line of standard input
     when that is not a terminal (e.g. from a password manager); never from the command line."""
-    from tui.users import MAX_PASSWORD, hash_password
-
     if sys.stdin.isatty():
-        import getpass
-
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
             ctx.fail("bad_input", "The two passwords differ; nothing was made. Run it again.")
     else:
-        password = sys.stdin.readline(MAX_PASSWORD + 2).rstrip("\r\n")  # longer is refused below
+        password = sys.stdin.readline(users.MAX_PASSWORD + 2).rstrip("\r\n")  # longer is refused below
     try:
-        hashed = hash_password(password)
+        hashed = users.hash_password(password)
     except ValueError as exc:
         ctx.fail("bad_input", str(exc))
     ctx.emit({"password_hash": hashed}, f'password_hash = "{hashed}"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 
 
 from tui.cli.base import Context, cli, echo, with_json
+from tui.lazy import lazy_import
+
+export = lazy_import("core.export")
+tiktok = lazy_import("core.tiktok_import")  # openpyxl and the rest: only for an import
 
 @cli.group("import")
 def import_group():
@@ -66,8 +71,6 @@ def import_tiktok(ctx: Context, file, shop, dry_run, date_order):
 
     Orders are matched by Order ID: new ones are added, changed ones updated in place.
     An order with a bad row is skipped whole and reported with its row numbers."""
-    from core.tiktok_import import ImportFileError, import_file
-
     bars: dict = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -83,10 +86,10 @@ def import_tiktok(ctx: Context, file, shop, dry_run, date_order):
     show_progress = not ctx.as_json and sys.stderr.isatty()
     now = ctx.now
     try:
-        summary = import_file(ctx.db, file, shop=shop, dry_run=dry_run, now=now,
+        summary = tiktok.import_file(ctx.db, file, shop=shop, dry_run=dry_run, now=now,
                               date_order=None if date_order == "auto" else date_order,
                               progress=progress if show_progress else None)
-    except ImportFileError as exc:
+    except tiktok.ImportFileError as exc:
         ctx.fail("bad_input", str(exc))
     finally:
         for bar in bars.values():
@@ -108,8 +111,6 @@ def export_group():
 @with_json
 def export_cancellations(ctx: Context, since, fmt, output):
     """Every cancellation with its order, role, reason, lines, refund and times."""
-    from core.export import cancellations_json, write_csv
-
     when = None
     if since:
         try:
@@ -121,17 +122,15 @@ def export_cancellations(ctx: Context, since, fmt, output):
     if ctx.as_json and not output and fmt == "csv":
         ctx.fail("bad_input", "--json prints JSON: use --format json, or write the CSV with -o FILE.")
     with ctx.db.read() as session:
-        found = cancellations_json(session, when)
+        found = export.cancellations_json(session, when)
     document = {"exported_at": ctx.now.isoformat(), "since": when.isoformat() if when else None,
                 "count": len(found), "cancellations": found}
     if not output:
         if fmt == "json":
             echo(json.dumps(document, indent=2))
         else:
-            import io
-
             buffer = io.StringIO()
-            write_csv(buffer, found)
+            export.write_csv(buffer, found)
             echo(buffer.getvalue(), nl=False)
         return
     with output_file(output) as out:
@@ -140,7 +139,7 @@ def export_cancellations(ctx: Context, since, fmt, output):
             out.write("\n")
             rows = len(found)
         else:
-            rows = write_csv(out, found)
+            rows = export.write_csv(out, found)
     ctx.emit({"file": output, "format": fmt, "cancellations": len(found), "rows": rows},
              f"Wrote {plural(len(found), 'cancellation')} ({plural(rows, 'row' if fmt == 'csv' else 'record')}) "
              f"to {output}.")

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import click
 
+from core.output import output_file
 from tui.cli.base import Context, Seconds, cli, echo, with_json
+from tui.lazy import lazy_import
+
+# Textual, the player and the exporters' libraries: only for the subcommand that needs them.
+walkthroughs = lazy_import("tui.walkthroughs")
+player = lazy_import("tui.walkthroughs.player")
+checker = lazy_import("tui.walkthroughs.check")
+exporter = lazy_import("tui.walkthroughs.export")
 
 
 class WalkthroughGroup(click.Group):
@@ -39,11 +47,9 @@ def walkthrough(click_ctx):
 
 
 def _load(ctx: Context, where: str):
-    from tui.walkthroughs import WalkthroughError, find
-
     try:
-        return find(where)
-    except WalkthroughError as exc:
+        return walkthroughs.find(where)
+    except walkthroughs.WalkthroughError as exc:
         ctx.fail("bad_input", str(exc))
 
 
@@ -59,8 +65,6 @@ def play(ctx: Context, where, autoplay, delay):
 
     n, Space or → plays the next step, ← or Backspace goes back one, F5 starts and stops
     auto-play (a screen that uses →, ← or Space keeps them; n and Backspace always step)."""
-    from tui.walkthroughs import player
-
     if where is None:
         where = player.pick()
         if not where:
@@ -85,21 +89,17 @@ def play(ctx: Context, where, autoplay, delay):
 def check(ctx: Context, where, update, junit_file, report_dir):
     """Play walkthroughs unattended and check every step: its expected text and, when
     NAME.snapshots/ is beside the file, its screen. Files, folders, or built-in names."""
-    from core.output import output_file
-    from tui.walkthroughs import WalkthroughError, load, paths
-    from tui.walkthroughs import check as checker
-
     problems, chosen = [], []
     for one in where:
         try:
-            found = paths(one)
-        except WalkthroughError as exc:
+            found = walkthroughs.paths(one)
+        except walkthroughs.WalkthroughError as exc:
             problems += exc.problems
             continue
         for path in found:
             try:
-                chosen.append(load(path))
-            except WalkthroughError as exc:
+                chosen.append(walkthroughs.load(path))
+            except walkthroughs.WalkthroughError as exc:
                 problems += exc.problems
     if problems:
         ctx.fail("bad_input", "\n".join(problems) + "\nFix the file(s) above; nothing was played.")
@@ -141,9 +141,6 @@ def check(ctx: Context, where, update, junit_file, report_dir):
 def export(ctx: Context, where, formats, folder, delay):
     """Play a walkthrough unattended and write it to publish. Each step must show what it
     promises (`expect`), as in check; otherwise nothing is written (exit 1)."""
-    from tui.walkthroughs import check as checker
-    from tui.walkthroughs import export as exporter
-
     chosen = _load(ctx, where)
     exporter.check_folder(folder)
     outcome = checker.run(chosen)

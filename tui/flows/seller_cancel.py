@@ -108,7 +108,7 @@ async def failed(app, draft: board.CancelDraft, refusal) -> board.CancelDraft | 
     """Submit was refused: show why and the order now; a new draft to start again from
     (the reason kept), or None."""
     order_id = draft.order_id
-    view = await work.fetch(app, lambda session, now: orders.order_view(session, order_id, now))
+    view = await work.fetch(app, lambda session, now: orders.read_order(session, order_id, now))
     answer = await work.ask(app, CancelFailedScreen(draft.shop, order_id, refusal, order_text(view) if view else ""))
     if answer != "again":
         return None

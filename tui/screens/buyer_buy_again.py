@@ -1,19 +1,26 @@
 """Seed 000: "After canceling the order, buyers can immediately customize and place a
 new order": the cancelled order's items, quantities and address editable, then
-place it (`core.services.buy_again`; today's prices, paid at once)."""
+place it (the command the flow gives: `core.services.buy_again`; today's prices, paid
+at once), off the UI thread, the items busy until the answer is shown. `o` answers the
+new order's ID, for the flow to open it."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core import services
-from core.queries import orders as queries
 from core.results import Success
-from tui.active import when_active
+from tui import work
+from tui.active import leave, when_active
 from tui.screens.buyer_common import BuyerScreen, MovingTable
+
+if TYPE_CHECKING:
+    from core.queries.orders import OrderView
 
 
 class ItemTable(MovingTable):
@@ -41,9 +48,10 @@ class BuyerBuyAgainScreen(BuyerScreen):
                 tooltip="Open the order you just placed"),
     ]
 
-    def __init__(self, identity: str, order_id: str):
+    def __init__(self, identity: str, order: OrderView, place: Callable[[dict[str, int], str | None], Any]):
+        """`place(quantities, address)`: the command that places the new order."""
         super().__init__(identity)
-        self.order_id = order_id
+        self.order, self.order_id, self.place = order, order.id, place
         self.quantities: dict[str, int] = {}
         self.titles: dict[str, str] = {}
         self.placed: Success | None = None
@@ -59,20 +67,19 @@ class BuyerBuyAgainScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        with self.app.db.read() as session:
-            view = queries.order_view(session, self.order_id, self.app.now())
-        for line in view["lines"]:
-            self.quantities[line["sku"]] = self.quantities.get(line["sku"], 0) + line["quantity"]
-            self.titles[line["sku"]] = line["title"]
+        view = self.order
+        for line in view.lines:
+            self.quantities[line.sku] = self.quantities.get(line.sku, 0) + line.quantity
+            self.titles[line.sku] = line.title
         intro = Text()
         intro.append("Buy again\n", style="bold")
-        intro.append(f"A new order from {view['shop']} with the items of cancelled order {view['id']}, "
+        intro.append(f"A new order from {view.shop} with the items of cancelled order {view.id}, "
                      "at today's prices. Change quantities with + and − (0 leaves an item out), the "
                      "address with a, then p to place it.", style="dim")
         self.query_one("#again-intro", Static).update(intro)
         address = self.query_one(Input)
         address.cursor_blink = False
-        address.value = view["address"]
+        address.value = view.address
         address.cursor_position = 0
         table = self.query_one(DataTable)
         table.add_column("Item", key="item")
@@ -87,7 +94,7 @@ class BuyerBuyAgainScreen(BuyerScreen):
         if action == "open_new":
             return self.placed is not None
         if action in ("change", "address", "place"):
-            return self.placed is None
+            return self.placed is None and not self.query_one(DataTable).loading
         return True
 
     def action_change(self, step: int) -> None:
@@ -107,8 +114,10 @@ class BuyerBuyAgainScreen(BuyerScreen):
 
     def action_place(self) -> None:
         address = self.query_one(Input).value.strip() or None
-        result = services.buy_again(self.app.db, self.order_id, now=self.app.now(), user=self.identity,
-                                    quantities=dict(self.quantities), address=address)
+        work.run(self, self.place(dict(self.quantities), address), self.answered, key="buyer.buy_again",
+                 busy=self.query_one(DataTable))
+
+    def answered(self, result) -> None:
         out = Text()
         if isinstance(result, Success):
             self.placed = result
@@ -124,6 +133,4 @@ class BuyerBuyAgainScreen(BuyerScreen):
         self.refresh_bindings()
 
     def action_open_new(self) -> None:
-        from tui.screens.buyer_order import BuyerOrderScreen
-
-        self.app.switch_screen(BuyerOrderScreen(self.identity, self.placed.record["id"]))
+        leave(self, self.placed.record["id"])

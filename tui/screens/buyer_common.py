@@ -1,13 +1,16 @@
 """What every buyer screen shares: the bottom navigation bar, lists that move with
-j/k, the failure-simulation switch, and plain words for times and events.
+j/k, the failure-simulation switch, plain words for times and events, and the answers
+the screens give their flow (tui/flows/buyer.py), which decides what comes next.
 
-No business rules here: what the buyer may do comes from `core.rules` verdicts and
-`core.queries` read models; this module only draws them.
+No business rules here: what the buyer may do comes with the read models of
+`core.queries.buyer` (the verdicts decided there); this module only draws them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -16,6 +19,9 @@ from textual.widgets import DataTable, OptionList, Static
 
 from core.clock import as_utc
 from tui.active import leave
+
+if TYPE_CHECKING:
+    from core.queries.orders import OrderView
 
 # The demo switch (command palette, `orderdesk buyer --simulate`): why a Send can fail.
 SIMULATIONS = (None, "slow-network", "no-network", "system-error")
@@ -42,6 +48,17 @@ EVENT_TEXT = {
     "delivery_refused": "You refused the delivery",
     "split": "Split into packages",
 }
+
+
+@dataclass(frozen=True)
+class Next:
+    """A screen's answer: the step the buyer chose, with the order (its ID, or the order
+    as the screen last read it) and, from Your orders, the tab it was on."""
+
+    step: str
+    order_id: str | None = None
+    order: OrderView | None = None
+    tab: str | None = None
 
 
 def when(text: str | None) -> str:
@@ -129,14 +146,3 @@ class MovingTable(DataTable):
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
         Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the highlighted row"),
     ]
-
-
-def pop_to(app, screen_type) -> Screen | None:
-    """Pop screens until one of `screen_type` is on top; None (nothing popped) if there is none."""
-    stack = app.screen_stack
-    target = next((s for s in reversed(stack) if isinstance(s, screen_type)), None)
-    if target is None:
-        return None
-    while app.screen is not target:
-        app.pop_screen()
-    return target

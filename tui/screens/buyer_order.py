@@ -1,12 +1,16 @@
 """Seed 000, step 4: one order as its buyer sees it: status, items, packages and
 tracking, amounts, the timeline, and at the bottom the Cancel order section.
 
-The Cancel order section shows `core.rules.buyer_cancel`'s verdict for this app's
-version: enabled, or disabled with the reason and the way out (Contact seller,
-Refuse delivery, update the app, Buy again). The screen decides nothing itself.
+The Cancel order section shows the order's `buyer_cancel` verdict for this app's
+version (decided in core.queries by core.rules): enabled, or disabled with the reason
+and the way out (Contact seller, Refuse delivery, update the app, Buy again). The
+screen decides nothing itself: its keys answer the step (`Next`) for the flow.
 """
 
 from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -15,11 +19,16 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import rules, services
-from core.queries import orders as queries
 from core.money import format_money
-from core.results import Refused
-from tui.screens.buyer_common import EVENT_TEXT, BuyerScreen, when
+from tui import work
+from tui.active import leave
+from tui.lazy import lazy_import
+from tui.screens.buyer_common import EVENT_TEXT, BuyerScreen, Next, when
+
+if TYPE_CHECKING:
+    from core.queries.orders import OrderView
+
+queries = lazy_import("core.queries.buyer")
 
 WAY_OUT = {  # a verdict's next step: the key that takes it (update_app: the verdict says how)
     "contact_seller": "Press s to contact the seller and ask them to cancel it.",
@@ -51,11 +60,11 @@ class BuyerOrderScreen(BuyerScreen):
         Binding("k", "scroll('up')", "Up", id="buyer.order.up", show=False),
     ]
 
-    def __init__(self, identity: str, order_id: str):
+    def __init__(self, identity: str, order_id: str, seen: OrderView | None):
+        """`seen`: the order as the flow read it (None: there is no such order)."""
         super().__init__(identity)
         self.order_id = order_id
-        self.view: dict | None = None
-        self.verdict: rules.Verdict | None = None
+        self.view = seen
         self.title = "Order"
 
     def compose(self) -> ComposeResult:
@@ -70,44 +79,33 @@ class BuyerOrderScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.show(self.view)
         self.query_one("#order-body").focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
 
     def on_data_changed(self, message) -> None:
         self.reload()
 
     # -- reading -----------------------------------------------------------------
     def reload(self) -> None:
-        now = self.app.now()
-        with self.app.db.read() as session:
-            self.view = queries.order_view(session, self.order_id, now)
-            try:
-                state = services.load_order(session, self.order_id, lock=False)
-            except Refused:
-                state = None
-            if state is not None:
-                try:
-                    self.verdict = rules.buyer_cancel(state.order, state.shop, now,
-                                                      app_version=self.app.app_version,
-                                                      request_pending=state.pending is not None)
-                except ValueError as exc:  # an --app-version that isn't a version
-                    self.verdict = rules.Verdict(False, "bad_input", str(exc))
-        if self.view is None:
+        work.read(self, partial(queries.order, order_id=self.order_id, app_version=self.app.app_version),
+                  self.show, key="buyer.order")
+
+    def show(self, view: OrderView | None) -> None:
+        if view is None:
+            self.view = None
             self.query_one("#order-status", Static).update(f"There is no order {self.order_id}.")
-            return
-        self.draw()
+        elif view != self.view or not self.is_mounted:
+            self.view = view
+            self.draw()
         self.refresh_bindings()
 
     @property
-    def buyer_actions(self) -> list[str]:
-        return self.view["actions"]["buyer"] if self.view else []
+    def buyer_actions(self) -> tuple[str, ...]:
+        return self.view.actions.buyer if self.view else ()
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "cancel":
-            return True if self.verdict and self.verdict.allowed else None  # shown, greyed out
+            return True if self.view and self.view.buyer_cancel.allowed else None  # shown, greyed out
         if action == "contact_seller":
             return "request_cancel" in self.buyer_actions
         if action == "refuse":
@@ -118,14 +116,14 @@ class BuyerOrderScreen(BuyerScreen):
 
     # -- drawing -----------------------------------------------------------------
     def draw(self) -> None:
-        o, cur = self.view, self.view["currency"]
+        o, cur = self.view, self.view.currency
         money = lambda minor: format_money(minor, cur)  # noqa: E731
         head = Text()
-        head.append(o["status_text"], style="bold")
-        if o["pending_request"]:
+        head.append(o.status_text, style="bold")
+        if o.pending_request:
             head.append(" · cancellation requested", style="bold yellow")
-        head.append(f"\nOrder {o['id']} · {o['shop']} · placed {when(o['created_at'])}", style="dim")
-        head.append(f"\nShip to {o['recipient']}, {o['address']}", style="dim")
+        head.append(f"\nOrder {o.id} · {o.shop} · placed {when(o.created_at)}", style="dim")
+        head.append(f"\nShip to {o.recipient}, {o.address}", style="dim")
         self.query_one("#order-status", Static).update(head)
 
         items = Table.grid(padding=(0, 2), expand=True)
@@ -133,62 +131,61 @@ class BuyerOrderScreen(BuyerScreen):
         items.add_column(justify="right")
         items.add_column(justify="right")
         items.add_row(Text("Items", style="bold"), "", "")
-        for line in o["lines"]:
-            title = Text(f"{line['quantity']}× {line['title']}")
-            if line["cancelled_quantity"]:
-                title.append(f"  ({line['cancelled_quantity']} cancelled)", style="dim")
-            items.add_row(title, Text(line["sku"], style="dim"), money(line["paid"]))
+        for line in o.lines:
+            title = Text(f"{line.quantity}× {line.title}")
+            if line.cancelled_quantity:
+                title.append(f"  ({line.cancelled_quantity} cancelled)", style="dim")
+            items.add_row(title, Text(line.sku, style="dim"), money(line.paid))
         self.query_one("#order-items", Static).update(items)
 
         packages = Text()
         packages.append("Packages and tracking", style="bold")
-        titles = {line["id"]: line["title"] for line in o["lines"]}
-        for n, package in enumerate(o["packages"], start=1):
-            tracking = package["tracking_number"] or (
-                "" if package["status"] == "cancelled" else "no tracking number yet")
-            packages.append(f"\n  Package {n}: {rules.STATUS_LABELS[package['status']]}"
-                            + (f" · tracking {tracking}" if package["tracking_number"] else
+        titles = o.titles()
+        for n, package in enumerate(o.packages, start=1):
+            tracking = package.tracking_number or (
+                "" if package.status == "cancelled" else "no tracking number yet")
+            packages.append(f"\n  Package {n}: {package.status_text}"
+                            + (f" · tracking {tracking}" if package.tracking_number else
                                f" · {tracking}" if tracking else ""))
-            names = ", ".join(titles[i] for i in package["line_ids"])
+            names = ", ".join(titles[i] for i in package.line_ids)
             packages.append(f"\n    {names}", style="dim")
         self.query_one("#order-packages", Static).update(packages)
 
-        t = o["totals"]
+        t = o.totals
         amounts = Table.grid(padding=(0, 2))
         amounts.add_column()
         amounts.add_column(justify="right")
         amounts.add_row(Text("Amounts", style="bold"), "")
-        amounts.add_row("Items", money(t["subtotal"]))
-        amounts.add_row("Shipping", money(t["shipping"]))
-        amounts.add_row("Tax", money(t["tax"]))
-        amounts.add_row(Text("Total", style="bold"), Text(money(t["total"]), style="bold"))
-        if t["refunded"]:
-            amounts.add_row("Refunded", money(t["refunded"]))
+        amounts.add_row("Items", money(t.subtotal))
+        amounts.add_row("Shipping", money(t.shipping))
+        amounts.add_row("Tax", money(t.tax))
+        amounts.add_row(Text("Total", style="bold"), Text(money(t.total), style="bold"))
+        if t.refunded:
+            amounts.add_row("Refunded", money(t.refunded))
         self.query_one("#order-amounts", Static).update(amounts)
 
         timeline = Text()
         timeline.append("Timeline", style="bold")
-        for event in o["timeline"]:
-            timeline.append(f"\n  {when(event['at']):<13} {EVENT_TEXT.get(event['kind'], event['kind'])}")
-        for c in o["cancellations"]:
-            if c["status"] == "closed" and c["reject_reason"]:
-                timeline.append(f"\n  Your request was declined: {rules.REASON_TEXT[c['reject_reason']]}",
-                                style="yellow")
+        for event in o.timeline:
+            timeline.append(f"\n  {when(event.at):<13} {EVENT_TEXT.get(event.kind, event.kind)}")
+        for c in o.cancellations:
+            if c.status == "closed" and c.reject_reason:
+                timeline.append(f"\n  Your request was declined: {c.reject_reason_text}", style="yellow")
         self.query_one("#order-timeline", Static).update(timeline)
 
         self.draw_cancel_section()
 
     def draw_cancel_section(self) -> None:
-        o, verdict = self.view, self.verdict
+        o, verdict = self.view, self.view.buyer_cancel
         section = self.query_one("#cancel-section", Static)
         out = Text()
-        pending = o["pending_request"]
+        pending = o.pending_request
         if pending:
             out.append("Cancel order · requested\n", style="bold yellow")
-            out.append(f"You asked the seller to cancel ({pending['reason_text']}). They must answer by "
-                       f"{when(pending['deadline_at'])} UTC; if they don't, it is cancelled for you.")
+            out.append(f"You asked the seller to cancel ({pending.reason_text}). They must answer by "
+                       f"{when(pending.deadline_at)} UTC; if they don't, it is cancelled for you.")
             section.set_class(True, "disabled")
-        elif verdict is not None and verdict.allowed:
+        elif verdict.allowed:
             out.append("Cancel order", style="bold")
             out.append("   press c: pick a reason, then Send\n", style="dim")
             if verdict.mode == "request":
@@ -199,9 +196,9 @@ class BuyerOrderScreen(BuyerScreen):
             section.set_class(False, "disabled")
         else:
             out.append("Cancel order · not available\n", style="bold")
-            if verdict is not None and verdict.why_not:
+            if verdict.why_not:
                 out.append(verdict.why_not)
-            step = verdict.next_step if verdict else None
+            step = verdict.next_step
             if step == "refuse_delivery" and "refuse_delivery" not in self.buyer_actions:
                 out.append("\nNo package of this order is on its way right now, so there is "
                            "nothing to refuse yet.", style="dim")
@@ -218,25 +215,19 @@ class BuyerOrderScreen(BuyerScreen):
         body = self.query_one("#order-body", VerticalScroll)
         (body.scroll_down if direction == "down" else body.scroll_up)(animate=False)
 
-    def action_cancel(self) -> None:
-        from tui.screens.buyer_reason import BuyerReasonScreen
+    def answer(self, step: str) -> None:
+        if self.view is not None:
+            leave(self, Next(step, order_id=self.order_id, order=self.view))
 
-        if self.verdict and self.verdict.allowed:
-            self.app.push_screen(BuyerReasonScreen(self.identity, self.order_id, self.view["version"],
-                                                   purpose="cancel"))
+    def action_cancel(self) -> None:
+        if self.view and self.view.buyer_cancel.allowed:
+            self.answer("cancel")
 
     def action_contact_seller(self) -> None:
-        from tui.screens.buyer_reason import BuyerReasonScreen
-
-        self.app.push_screen(BuyerReasonScreen(self.identity, self.order_id, self.view["version"],
-                                               purpose="contact"))
+        self.answer("contact")
 
     def action_refuse(self) -> None:
-        from tui.screens.buyer_refuse import BuyerRefuseScreen
-
-        self.app.push_screen(BuyerRefuseScreen(self.identity, self.order_id))
+        self.answer("refuse")
 
     def action_buy_again(self) -> None:
-        from tui.screens.buyer_buy_again import BuyerBuyAgainScreen
-
-        self.app.push_screen(BuyerBuyAgainScreen(self.identity, self.order_id))
+        self.answer("buy_again")

@@ -1,33 +1,46 @@
 """Seed 000, step 3: Your orders, by tab (to pay, to ship, shipped, delivered,
-cancelled, all); each order a row with its items, total and status. Enter opens it."""
+cancelled, all); each order a row with its items, total and status. Enter answers the
+order to open (and the tab), for the flow to open it.
+
+One read brings every tab's orders (`core.queries.buyer.your_orders`); a tab only
+filters them, so changing tabs reads nothing."""
 
 from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core.queries import orders as queries
 from core.money import format_money
-from tui.active import when_active
-from tui.screens.buyer_common import BuyerScreen, MovingTable
+from tui import work
+from tui.active import leave, when_active
+from tui.lazy import lazy_import
+from tui.screens.buyer_common import BuyerScreen, MovingTable, Next
+
+if TYPE_CHECKING:
+    from core.queries.buyer import OrderRow, YourOrders
+
+queries = lazy_import("core.queries.buyer")
 
 TABS = {"to_pay": "To pay", "to_ship": "To ship", "shipped": "Shipped", "delivered": "Delivered",
         "cancelled": "Cancelled", "all": "All"}
 TAB_KEYS = list(TABS)
 
 
-def items_text(order: dict) -> str:
-    return ", ".join(f"{line['quantity']}× {line['title']}" for line in order["lines"])
+def items_text(order: OrderRow) -> str:
+    return ", ".join(f"{quantity}× {title}" for quantity, title in order.items)
 
 
-def status_text(order: dict) -> str:
-    if order["pending_request"]:
-        return f"{order['status_text']} · cancel requested"
-    if order["status"] == "cancelled" and order["totals"]["refunded"]:
-        return f"Cancelled · refunded {format_money(order['totals']['refunded'], order['currency'])}"
-    return order["status_text"]
+def status_text(order: OrderRow) -> str:
+    if order.request_pending:
+        return f"{order.status_text} · cancel requested"
+    if order.status == "cancelled" and order.refunded:
+        return f"Cancelled · refunded {format_money(order.refunded, order.currency)}"
+    return order.status_text
 
 
 class BuyerOrdersScreen(BuyerScreen):
@@ -45,11 +58,14 @@ class BuyerOrdersScreen(BuyerScreen):
                   tooltip=f"The {TABS[key]} tab") for n, key in enumerate(TAB_KEYS, start=1)],
     ]
 
-    def __init__(self, identity: str, tab: str = "all"):
+    def __init__(self, identity: str, tab: str, *, orders: YourOrders, selected: str | None = None):
+        """`orders`: as the flow read them; `selected`: the order the cursor starts on (the
+        first row if it isn't in the tab)."""
         super().__init__(identity)
         self.tab = tab
         self.title = "Your orders"
-        self.counts: dict[str, int] = {}
+        self.orders = orders
+        self.selected = selected
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,35 +75,37 @@ class BuyerOrdersScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.draw()
+        self.selected = None  # placed: the cursor is the buyer's now
         self.query_one(DataTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
 
     def on_data_changed(self, message) -> None:
         self.reload()
 
     def on_resize(self, event) -> None:
-        self.reload()
+        self.draw()
 
     def reload(self) -> None:
-        with self.app.db.read() as session:
-            everything = queries.buyer_orders(session, self.identity, "all", now=self.app.now(), limit=1000)
-        self.counts = {tab: sum(1 for o in everything if o["status"] in queries.BUYER_TABS[tab])
-                       for tab in TABS}
-        shown = [o for o in everything if o["status"] in queries.BUYER_TABS[self.tab]]
+        work.read(self, partial(queries.your_orders, username=self.identity), self.show, key="buyer.orders")
+
+    def show(self, orders: YourOrders) -> None:
+        if orders != self.orders:
+            self.orders = orders
+            self.draw()
+
+    def draw(self) -> None:
+        shown = self.orders.in_tab(self.tab)
         self.draw_tabs()
         table = self.query_one(DataTable)
-        keep = None
-        if table.row_count:
+        keep = self.selected
+        if table.row_count and keep is None:
             try:
                 keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             except Exception:
                 keep = None
         width = max(self.app.size.width, 60)
         statuses = [status_text(o) for o in shown]
-        totals = [format_money(o["totals"]["total"], o["currency"]) for o in shown]
+        totals = [format_money(o.total, o.currency) for o in shown]
         items = [items_text(o) for o in shown]
         widths = {"order": 18, "total": max(map(len, totals), default=5),
                   "status": max(max(map(len, statuses), default=6), 6)}
@@ -100,8 +118,8 @@ class BuyerOrdersScreen(BuyerScreen):
         for order, text, status, total in zip(shown, items, statuses, totals):
             if len(text) > widths["items"]:
                 text = text[: widths["items"] - 1] + "…"
-            table.add_row(order["id"], text, Text(total, justify="right"), status, key=order["id"])
-        if keep is not None and keep in {o["id"] for o in shown}:
+            table.add_row(order.id, text, Text(total, justify="right"), status, key=order.id)
+        if keep is not None and keep in {o.id for o in shown}:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         empty = self.query_one("#orders-empty", Static)
         empty.display = not shown
@@ -111,7 +129,7 @@ class BuyerOrdersScreen(BuyerScreen):
     def draw_tabs(self) -> None:
         bar = Text()
         for n, (key, title) in enumerate(TABS.items(), start=1):
-            label = f" {title} {self.counts.get(key, 0)} "
+            label = f" {title} {self.orders.count(key)} "
             bar.append(label, style="bold reverse" if key == self.tab else "")
             bar.append(" ")
         self.query_one("#orders-tabs", Static).update(bar)
@@ -126,13 +144,11 @@ class BuyerOrdersScreen(BuyerScreen):
         self.tab = tab
         table = self.query_one(DataTable)
         table.clear()
-        self.reload()
+        self.draw()
         if table.row_count:
             table.move_cursor(row=0, animate=False)
             table.focus()
 
     @when_active
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        from tui.screens.buyer_order import BuyerOrderScreen
-
-        self.app.push_screen(BuyerOrderScreen(self.identity, event.row_key.value))
+        leave(self, Next("open", order_id=event.row_key.value, tab=self.tab))

@@ -1,8 +1,11 @@
-"""Seed 000, step 5: why cancel? The buyer reasons that fit this order (from
-`core.rules.reasons_for`); pick one, then Send. Also the reason for Contact seller
-(a request the seller answers)."""
+"""Seed 000, step 5: why cancel? The buyer reasons that fit this order (read with it,
+`OrderView.buyer_reasons`); pick one, then Send: the screen answers the reason's key.
+Also the reason for Contact seller (a request the seller answers)."""
 
 from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,10 +13,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import rules, services
-from core.results import Refused
-from tui.active import when_active
+from tui import work
+from tui.active import leave, when_active
+from tui.lazy import lazy_import
 from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, MovingOptionList
+
+if TYPE_CHECKING:
+    from core.queries.orders import OrderView
+
+queries = lazy_import("core.queries.buyer")
 
 
 class ReasonList(MovingOptionList):
@@ -22,10 +30,10 @@ class ReasonList(MovingOptionList):
 
 
 class BuyerReasonScreen(BuyerScreen):
-    """`purpose` "cancel": Cancel order → reason → Send (core.services.buyer_cancel).
+    """`purpose` "cancel": Cancel order → reason → Send (the flow sends core.services.buyer_cancel).
     "contact": Contact seller → reason → Send request (core.services.request_cancellation).
-    The order's version is the one the buyer saw on the Order screen: if the order
-    moves on meanwhile, the core answers "Cancellation of order failed"."""
+    `order` is the order as the buyer saw it: if it moves on meanwhile, the screen says
+    so, and the core answers "Cancellation of order failed" to a Send."""
 
     DEFAULT_CSS = """
     BuyerReasonScreen #reason-intro { padding: 0 1; }
@@ -40,12 +48,12 @@ class BuyerReasonScreen(BuyerScreen):
                 tooltip="Demo: make Send meet a slow network, no network or a system error, or not"),
     ]
 
-    def __init__(self, identity: str, order_id: str, version: int, purpose: str = "cancel"):
+    def __init__(self, identity: str, order: OrderView, purpose: str = "cancel"):
         super().__init__(identity)
-        self.order_id, self.version, self.purpose = order_id, version, purpose
+        self.order_id, self.version, self.purpose = order.id, order.version, purpose
         self.picked: str | None = None
-        self.reasons: dict[str, str] = {}
-        self.mode = "cancel"
+        self.reasons: dict[str, str] = dict(order.buyer_reasons)
+        self.mode = order.buyer_cancel.mode or "cancel"
         self.title = "Cancellation reason" if purpose == "cancel" else "Contact seller"
 
     def compose(self) -> ComposeResult:
@@ -57,22 +65,6 @@ class BuyerReasonScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        now = self.app.now()
-        with self.app.db.read() as session:
-            try:
-                state = services.load_order(session, self.order_id, lock=False)
-            except Refused:
-                state = None
-            if state is not None:
-                self.reasons = rules.reasons_for("buyer", state.order, state.packages)
-                if self.purpose == "cancel":
-                    try:
-                        verdict = rules.buyer_cancel(state.order, state.shop, now,
-                                                     app_version=self.app.app_version,
-                                                     request_pending=state.pending is not None)
-                        self.mode = verdict.mode or "cancel"
-                    except ValueError:
-                        pass
         intro = Text()
         if self.purpose == "contact":
             intro.append("Contact seller\n", style="bold")
@@ -126,13 +118,13 @@ class BuyerReasonScreen(BuyerScreen):
 
     def on_data_changed(self, message) -> None:
         """Say so when the order moves on; Send still goes to the core, which decides."""
-        with self.app.db.read() as session:
-            state = services.load_order(session, self.order_id, lock=False)
-            status, version = state.order.status, state.order.version
-        if version != self.version:
+        work.read(self, partial(queries.order, order_id=self.order_id), self.changed, key="buyer.reason")
+
+    def changed(self, now: OrderView | None) -> None:
+        if now is not None and now.version != self.version:
             self.query_one("#reason-notice").display = True
             self.query_one("#reason-notice", Static).update(
-                f"This order just changed: it is now {rules.STATUS_LABELS[status]}.")
+                f"This order just changed: it is now {now.status_text}.")
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "send":
@@ -140,9 +132,5 @@ class BuyerReasonScreen(BuyerScreen):
         return True
 
     def action_send(self) -> None:
-        if not self.picked:
-            return
-        from tui.screens.buyer_result import BuyerResultScreen
-
-        self.app.switch_screen(BuyerResultScreen(self.identity, self.order_id, self.picked, self.version,
-                                                 purpose=self.purpose))
+        if self.picked:
+            leave(self, self.picked)

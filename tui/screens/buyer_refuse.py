@@ -1,8 +1,13 @@
 """Seed 000: an order in transit can only be cancelled by refusing the delivery.
 A warning first (refusing counts against the buyer: sellers are told to be careful
-with them), then confirm. `core.services.refuse_delivery` does it."""
+with them), then confirm: the command the flow gives (`core.services.refuse_delivery`)
+runs off the UI thread, the package list busy until its answer is shown here."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,10 +15,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import rules, services
-from core.queries import orders as queries
 from core.results import Success
+from tui import work
+from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
+
+if TYPE_CHECKING:
+    from core.queries.orders import OrderView
+
+queries = lazy_import("core.queries.buyer")
 
 
 class PackageList(MovingOptionList):
@@ -34,11 +44,11 @@ class BuyerRefuseScreen(BuyerScreen):
                 tooltip="Refuse the highlighted package when the carrier brings it"),
     ]
 
-    def __init__(self, identity: str, order_id: str):
+    def __init__(self, identity: str, order: OrderView, refuse: Callable[[str], Any]):
+        """`refuse(package_id)`: the command that refuses that package."""
         super().__init__(identity)
-        self.order_id = order_id
+        self.order, self.order_id, self.refuse = order, order.id, refuse
         self.done: Success | None = None
-        self.refusals = 0
         self.title = "Refuse delivery"
 
     def compose(self) -> ComposeResult:
@@ -50,37 +60,39 @@ class BuyerRefuseScreen(BuyerScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.draw()
         self.query_one(OptionList).focus()
 
     def on_data_changed(self, message) -> None:
         if self.done is None:
-            self.reload()
+            work.read(self, partial(queries.order, order_id=self.order_id), self.reread, key="buyer.refuse")
 
-    def reload(self) -> None:
-        with self.app.db.read() as session:
-            view = queries.order_view(session, self.order_id, self.app.now())
-            state = services.load_order(session, self.order_id, lock=False)
-            refusable = [p for p in state.packages if rules.refuse_delivery(state.order, p).allowed]
-            self.refusals = state.buyer.refusal_count
-        titles = {line["id"]: line["title"] for line in view["lines"]}
-        numbers = {p["id"]: n for n, p in enumerate(view["packages"], start=1)}
-        lines_of = {p["id"]: p["line_ids"] for p in view["packages"]}
+    def reread(self, order: OrderView | None) -> None:
+        if order is not None and self.done is None and order != self.order:
+            self.order = order
+            self.draw()
+
+    def draw(self) -> None:
+        view = self.order
+        refusals = view.buyer_refusals
+        refusable = [p for p in view.packages if p.refusable]
+        titles = view.titles()
+        numbers = {p.id: n for n, p in enumerate(view.packages, start=1)}
         warning = Text()
         warning.append("Think twice before refusing a delivery\n", style="bold yellow")
         warning.append(
             "This order is already with the carrier, so refusing it at the door is the only way to "
             "cancel it. Refusing costs the seller and the carrier a trip, and it counts against you: "
             "sellers see that you refused deliveries and may be careful with your future orders.\n")
-        before = (f"You have refused {self.refusals} deliver{'y' if self.refusals == 1 else 'ies'} before."
-                  if self.refusals else "You have not refused a delivery before.")
+        before = (f"You have refused {refusals} deliver{'y' if refusals == 1 else 'ies'} before."
+                  if refusals else "You have not refused a delivery before.")
         warning.append(before + " ", style="bold")
         warning.append("When the package is back with the seller, its items are cancelled and refunded.")
         self.query_one("#refuse-warning", Static).update(warning)
         options = self.query_one(OptionList)
         options.clear_options()
         for package in refusable:
-            names = ", ".join(titles[i] for i in lines_of[package.id])
+            names = ", ".join(titles[i] for i in package.line_ids)
             options.add_option(Option(f"Package {numbers[package.id]} · {package.tracking_number or 'no tracking'}"
                                       f" · {names}", id=package.id))
         options.styles.height = max(1, len(refusable)) + 2
@@ -93,7 +105,8 @@ class BuyerRefuseScreen(BuyerScreen):
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "confirm":
-            return self.done is None and self.query_one(OptionList).highlighted is not None
+            options = self.query_one(OptionList)
+            return self.done is None and options.highlighted is not None and not options.loading
         return True
 
     def action_confirm(self) -> None:
@@ -101,7 +114,10 @@ class BuyerRefuseScreen(BuyerScreen):
         if options.highlighted is None:
             return
         package_id = options.get_option_at_index(options.highlighted).id
-        result = services.refuse_delivery(self.app.db, package_id, now=self.app.now(), user=self.identity)
+        work.run(self, self.refuse(package_id), self.refused, key="buyer.refuse.confirm", busy=options)
+
+    def refused(self, result) -> None:
+        options = self.query_one(OptionList)
         out = Text()
         if isinstance(result, Success):
             self.done = result

@@ -9,13 +9,19 @@ Why a Send can fail (seed 000), simulated on demand (`--simulate`, ctrl+n):
   worker does both in turn, so the screen gives up first however busy the machine;
 - no network: the command never arrives; the screen stops waiting;
 - system error: the core answers with a transient error.
-Every retry reuses this Send's idempotency key, so the order is never cancelled twice.
+Every retry runs the same command, built by the flow with this Send's idempotency
+key, so the order is never cancelled twice. Until an answer comes, the text shows
+Textual's loading indicator (from the Send on). The screen answers the next step the
+buyer picks (`Next`); after a refusal it reads the order again, so that step (Contact
+seller, Refuse delivery) starts from the order as it is now.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -25,11 +31,17 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import services
-from core.queries import orders as queries
 from core.money import format_money
 from core.results import Refusal, Success
-from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, when
+from tui import work
+from tui.active import leave
+from tui.lazy import lazy_import
+from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, Next, when
+
+if TYPE_CHECKING:
+    from core.queries.orders import OrderView
+
+queries = lazy_import("core.queries.buyer")
 
 GIVE_UP_AFTER = 2.0  # seconds the screen waits for an answer
 SLOW_NETWORK_DELAY = 3.0  # a slow network's answer arrives this late
@@ -60,10 +72,13 @@ class BuyerResultScreen(BuyerScreen):
                 tooltip="Demo: make Send meet a slow network, no network or a system error, or not"),
     ]
 
-    def __init__(self, identity: str, order_id: str, reason: str, version: int, purpose: str = "cancel"):
+    def __init__(self, identity: str, order: OrderView, reason: str, purpose: str,
+                 command: Callable[..., Success | Refusal]):
+        """`command(db, now)`: this Send, the same for every retry."""
         super().__init__(identity)
-        self.order_id, self.reason, self.version, self.purpose = order_id, reason, version, purpose
-        self.key = f"buyer-{uuid.uuid4().hex}"  # this Send's idempotency key, kept for every retry
+        self.order, self.order_id, self.reason, self.purpose = order, order.id, reason, purpose
+        self.command = command
+        self.fresh = False  # the order read again after a refusal (the next step starts from it)
         self.state = "sending"  # sending | no_answer | system_error | done | failed
         self.attempts = 0
         self.mode_of: dict[int, str | None] = {}
@@ -103,18 +118,8 @@ class BuyerResultScreen(BuyerScreen):
             await asyncio.sleep(SYSTEM_ERROR_DELAY)
             self.answer(attempt, Refusal("system_error", "The shop's system had a temporary error."))
             return
-        result = await asyncio.to_thread(self.command)
+        result = await work.perform(self.app, self.command)
         self.answer(attempt, result)
-
-    def command(self):
-        now = self.app.now()
-        if self.purpose == "contact":
-            return services.request_cancellation(
-                self.app.db, self.order_id, self.reason, now=now, user=self.identity,
-                idempotency_key=self.key, expected_version=self.version)
-        return services.buyer_cancel(
-            self.app.db, self.order_id, self.reason, now=now, user=self.identity,
-            app_version=self.app.app_version, idempotency_key=self.key, expected_version=self.version)
 
     def give_up(self, attempt: int) -> None:
         if self.state == "sending" and attempt == self.attempts:
@@ -134,6 +139,9 @@ class BuyerResultScreen(BuyerScreen):
             self.refusal, self.state = result, "system_error"
         else:
             self.refusal, self.state = result, "failed"
+            if self.is_attached:  # the next step starts from the order as it is now
+                work.read(self, partial(queries.order, order_id=self.order_id, app_version=self.app.app_version),
+                          self.reread, key="buyer.result")
         if self.is_attached:
             self.draw()
         if self.app.screen is not self and isinstance(result, Success):
@@ -145,9 +153,15 @@ class BuyerResultScreen(BuyerScreen):
         if self.state in ("no_answer", "system_error"):
             self.send()
 
+    def reread(self, order: OrderView | None) -> None:
+        if order is not None:
+            self.order, self.fresh = order, True
+            self.refresh_bindings()
+
     # -- drawing ---------------------------------------------------------------------
     def draw(self) -> None:
         title, text = self.query_one("#result-title", Static), self.query_one("#result-text", Static)
+        text.loading = self.state == "sending"
         title.set_classes("")
         out = Text()
         extra: list = []
@@ -207,24 +221,22 @@ class BuyerResultScreen(BuyerScreen):
 
     def draw_done(self, title: Static, out: Text) -> list:
         """Success: what was cancelled and the refund, or the request and its deadline."""
-        record = self.result.record
-        with self.app.db.read() as session:
-            view = queries.order_view(session, self.order_id, self.app.now())
-        cur = view["currency"]
+        record, view = self.result.record, self.order
+        cur = view.currency
         title.add_class("ok")
         extra: list = []
         if record["status"] == "request_pending":
             title.update("Cancellation requested")
-            out.append(f"We asked {view['shop']} to cancel order {self.order_id} "
+            out.append(f"We asked {view.shop} to cancel order {self.order_id} "
                        f"({record['reason_text']}).\n\n")
             out.append(f"The seller must answer by {when(record['deadline_at'])} UTC. If they don't "
                        "answer by then, the order is cancelled and refunded for you; if they ship it "
                        "first, the request is declined. The answer comes to your Inbox.")
         else:
             title.update("Order cancelled")
-            out.append(f"Order {self.order_id} from {view['shop']} is cancelled "
+            out.append(f"Order {self.order_id} from {view.shop} is cancelled "
                        f"({record['reason_text']}).\n")
-            titles = {line["id"]: line["title"] for line in view["lines"]}
+            titles = view.titles()
             refund = Table.grid(padding=(0, 3))
             refund.add_column()
             refund.add_column(justify="right")
@@ -261,41 +273,23 @@ class BuyerResultScreen(BuyerScreen):
             "orders": self.state == "done",
             "inbox": self.state == "done",
             "buy_again": cancelled,
-            "contact_seller": self.state == "failed" and step == "contact_seller",
-            "refuse": self.state == "failed" and step == "refuse_delivery",
+            "contact_seller": self.state == "failed" and step == "contact_seller" and self.fresh,
+            "refuse": self.state == "failed" and step == "refuse_delivery" and self.fresh,
         }.get(action, True)
 
-    # -- next steps --------------------------------------------------------------------
+    # -- next steps: answered to the flow ----------------------------------------------
     def action_orders(self) -> None:
-        from tui.screens.buyer_common import pop_to
-        from tui.screens.buyer_orders import BuyerOrdersScreen
-
         tab = "cancelled" if self.result.record["status"] != "request_pending" else "to_ship"
-        found = pop_to(self.app, BuyerOrdersScreen)
-        if found is None:
-            self.app.switch_screen(BuyerOrdersScreen(self.identity, tab))
-        else:
-            found.show_tab(tab)
+        leave(self, Next("orders", order_id=self.order_id, tab=tab))
 
     def action_inbox(self) -> None:
-        from tui.screens.buyer_inbox import BuyerInboxScreen
-
-        self.app.switch_screen(BuyerInboxScreen(self.identity))
+        leave(self, Next("inbox", order_id=self.order_id))
 
     def action_buy_again(self) -> None:
-        from tui.screens.buyer_buy_again import BuyerBuyAgainScreen
-
-        self.app.switch_screen(BuyerBuyAgainScreen(self.identity, self.order_id))
+        leave(self, Next("buy_again", order_id=self.order_id, order=self.order))
 
     def action_contact_seller(self) -> None:
-        from tui.screens.buyer_reason import BuyerReasonScreen
-
-        with self.app.db.read() as session:
-            view = queries.order_view(session, self.order_id, self.app.now())
-        self.app.switch_screen(BuyerReasonScreen(self.identity, self.order_id, view["version"],
-                                                 purpose="contact"))
+        leave(self, Next("contact", order_id=self.order_id, order=self.order))
 
     def action_refuse(self) -> None:
-        from tui.screens.buyer_refuse import BuyerRefuseScreen
-
-        self.app.switch_screen(BuyerRefuseScreen(self.identity, self.order_id))
+        leave(self, Next("refuse", order_id=self.order_id, order=self.order))

@@ -1,4 +1,5 @@
-"""Seed 000, step 2: Settings and Privacy, a list of sections; Orders among them."""
+"""Seed 000, step 2: Settings and Privacy, a list of sections; Orders among them.
+Answers "orders" when Orders is opened."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.active import when_active
+from tui.active import leave, when_active
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
 
 # The sections of the buyer app's Settings and Privacy. Only Orders belongs to this app;
@@ -52,6 +53,4 @@ class BuyerSettingsScreen(BuyerScreen):
     @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == "orders":
-            from tui.screens.buyer_orders import BuyerOrdersScreen
-
-            self.app.push_screen(BuyerOrdersScreen(self.identity))
+            leave(self, "orders")

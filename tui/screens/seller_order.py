@@ -9,6 +9,8 @@ again whenever the data changes; long titles wrap inside their column.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -19,10 +21,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from core.money import format_money
-from core.queries.details import OrderDetails, order_details
 from tui import work
 from tui.active import leave
 from tui.format import moment
+from tui.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from core.queries.details import OrderDetails
+
+details_query = lazy_import("core.queries.details")
 
 
 class SellerOrderScreen(Screen):
@@ -59,8 +66,8 @@ class SellerOrderScreen(Screen):
         self.reread()
 
     def reread(self) -> None:
-        order_id = self.order_id
-        work.read(self, lambda session, now: order_details(session, order_id), self.show, key="order.details")
+        read, order_id = details_query.order_details, self.order_id  # resolved on the UI thread (tui.lazy)
+        work.read(self, lambda session, now: read(session, order_id), self.show, key="order.details")
 
     def on_data_changed(self, _message=None) -> None:
         self.reread()

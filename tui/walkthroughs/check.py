@@ -22,6 +22,7 @@ import asyncio
 import html
 import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -127,8 +128,6 @@ async def play(walkthrough: Walkthrough, db, size=SIZE) -> Outcome:
 def run(walkthrough: Walkthrough, database: str | None = None, size=SIZE) -> Outcome:
     """Play a walkthrough on a fresh copy of the demo data: a temporary SQLite file, or the
     database URL given (its contents are replaced)."""
-    import time
-
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="orderdesk-check-") as folder:
         db = fresh_demo(database or Path(folder) / "demo.db")

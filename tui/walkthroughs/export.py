@@ -25,6 +25,8 @@ import time
 import unicodedata
 from pathlib import Path
 
+import fontpkg
+from PIL import Image, ImageDraw, ImageFont
 from rich.cells import cell_len
 from rich.color import ColorSystem
 from rich.segment import Segment
@@ -44,9 +46,6 @@ THEME = SVG_EXPORT_THEME  # the colours of Textual's own screenshots
 @functools.cache
 def fonts():
     """(regular, bold, italic, bold italic, symbols) at FONT_SIZE."""
-    import fontpkg
-    from PIL import ImageFont
-
     regular_path = Path(fontpkg.path("JetBrains Mono"))
     italic_path = next(regular_path.parent.glob("*Italic*.ttf"), regular_path)
 
@@ -172,8 +171,6 @@ def _colors(style: Style) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
 
 def render_png(lines: list[list[Segment]], columns: int):
     """The terminal grid as a PIL image of exactly columns × rows cells."""
-    from PIL import Image, ImageDraw
-
     w, h = cell()
     faces = fonts()
     ascent = faces[0].getmetrics()[0]

@@ -31,6 +31,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from textual.keys import REPLACED_KEYS, Keys, _get_unicode_name_from_key
+
+from core.paths import data_dir
+
 VIEWS = ("buyer", "seller", "launcher")
 SIMULATIONS = ("slow-network", "no-network", "system-error")  # as `orderdesk buyer --simulate`
 ROLES = ("buyer", "seller")  # what `open` can switch to
@@ -80,8 +84,6 @@ class Walkthrough:
 
 # -- Textual's key names --------------------------------------------------------------------------
 def _named_keys() -> frozenset[str]:
-    from textual.keys import Keys
-
     return frozenset(k.value for k in Keys) | {"space", "enter", "tab", "escape", "backspace", "delete"} \
         | {f"f{n}" for n in range(1, 25)}
 
@@ -90,8 +92,6 @@ def key_problem(key: str) -> str | None:
     """Why Textual would not know `key` (None: it does). A key is a character (`a`, `?`),
     a character's Unicode name in Textual's spelling (`question_mark`, `full_stop`), or a
     named key (`enter`, `pagedown`, `f5`), after any modifiers (`ctrl+`, `shift+`, `alt+`)."""
-    from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
-
     *mods, base = key.split("+") if key != "+" else ("+",)
     if not base:
         return f"{key!r} has no key after its modifiers"
@@ -259,8 +259,6 @@ def load(path: Path) -> Walkthrough:
 
 # -- finding them ---------------------------------------------------------------------------------
 def builtin_dir() -> Path:
-    from core.paths import data_dir
-
     return data_dir() / "walkthroughs"
 
 

@@ -33,7 +33,9 @@ from rich.console import Console
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.app import App
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
 
 from core import ids
 from core.db import Database
@@ -41,6 +43,7 @@ from core.demo import load_demo
 from core.paths import database_env
 from tui.app import OrderDeskApp
 from tui.messages import DataChanged
+from tui.work import running
 from tui.walkthroughs.format import Step, Walkthrough, WalkthroughError, builtins
 
 STEP_PATIENCE = 60.0  # seconds a step may take to show what it promises, on a busy machine
@@ -206,8 +209,6 @@ class WalkthroughApp(OrderDeskApp):
     async def _settle(self, pilot: Pilot, step: Step) -> str:
         """Until the screen shows everything the step promises (STEP_PATIENCE at most) and
         the database work it started is on screen: waiting for conditions, not for a time."""
-        from tui.work import running
-
         deadline = time.monotonic() + STEP_PATIENCE
         await pilot.pause()
         while time.monotonic() < deadline and (running(self) or not all(t in screen_text(self) for t in step.expect)):
@@ -295,9 +296,6 @@ class PickerScreen(Screen):
     BINDINGS = [Binding("escape", "app.quit", "Quit", id="walkthrough.quit")]
 
     def compose(self):
-        from textual.widgets import Footer, Header, OptionList
-        from textual.widgets.option_list import Option
-
         yield Header()
         yield Static("Walkthroughs: pick one to play", classes="screen-title")
         yield OptionList(*(Option(f"{w.title}  ({len(w.steps)} steps)", id=w.name) for w in builtins()))
@@ -307,14 +305,13 @@ class PickerScreen(Screen):
         self.app.exit(event.option.id)
 
 
+class PickerApp(App):
+    CSS_PATH = APP_CSS
+    TITLE = "orderdesk walkthroughs"
+
+    def on_mount(self) -> None:
+        self.push_screen(PickerScreen())
+
+
 def pick() -> str | None:
-    from textual.app import App
-
-    class Picker(App):
-        CSS_PATH = APP_CSS
-        TITLE = "orderdesk walkthroughs"
-
-        def on_mount(self) -> None:
-            self.push_screen(PickerScreen())
-
-    return Picker().run()
+    return PickerApp().run()

@@ -19,6 +19,14 @@ import pickle
 from pathlib import Path
 
 import pytest
+from rich.console import ConsoleDimensions
+
+from tui.lazy import lazy_import
+
+# The app and its player: only once a walkthrough runs, not in every pytest session.
+walkthroughs = lazy_import("tui.walkthroughs")
+checker = lazy_import("tui.walkthroughs.check")
+player = lazy_import("tui.walkthroughs.player")
 
 
 def pytest_addoption(parser):
@@ -53,14 +61,11 @@ class WalkthroughFailed(Exception):
 
 class WalkthroughItem(pytest.Item):
     def runtest(self) -> None:
-        from tui.walkthroughs import WalkthroughError, load
-        from tui.walkthroughs.check import check
-
         try:
-            walkthrough = load(self.path)
-        except WalkthroughError as exc:
+            walkthrough = walkthroughs.load(self.path)
+        except walkthroughs.WalkthroughError as exc:
             raise WalkthroughFailed(str(exc)) from None
-        outcome = check(walkthrough, update=self.config.getoption("walkthroughs_update"))
+        outcome = checker.check(walkthrough, update=self.config.getoption("walkthroughs_update"))
         record_in_snapshot_report(self, outcome)
         if not outcome.ok:
             raise WalkthroughFailed("\n".join(outcome.messages()))
@@ -88,20 +93,15 @@ def record_in_snapshot_report(node, outcome) -> None:
         )
     except ImportError:  # pragma: no cover - the plugin works without it
         return
-    from rich.console import ConsoleDimensions
-
-    from tui.walkthroughs.check import snapshot_name
-    from tui.walkthroughs.player import SIZE
-
     failed = {f.number: f for f in outcome.failures}
     base = node_to_report_path(node)
     path, line, name = node.reportinfo()
     for shot in outcome.shots:
-        snapshot = folder / snapshot_name(shot.number)
+        snapshot = folder / checker.snapshot_name(shot.number)
         failure = failed.get(shot.number)
         passed = failure is None
         expected = snapshot.read_text(encoding="utf-8") if snapshot.is_file() else ""
-        data = (passed, expected, shot.svg, PseudoApp(PseudoConsole(False, ConsoleDimensions(*SIZE))),
+        data = (passed, expected, shot.svg, PseudoApp(PseudoConsole(False, ConsoleDimensions(*player.SIZE))),
                 path, line or 0, f"{name} · step {shot.number}", shot.caption, str(snapshot),
                 snapshot.is_file())
         base.with_name(f"{base.name}_step_{shot.number:02d}").write_bytes(pickle.dumps(data))
