@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core import refunds, rules
+from core import refunds, rules, words
 from core.money import format_money
 
 _DAY = timedelta(days=1)
@@ -200,9 +200,11 @@ def cancellation(state, refund: refunds.RefundBreakdown, *, now, role: str, scop
     if whole and pending is not None and pending.id != cancellation_id:  # nothing left to ask for
         writes.update("cancellations", pending.id, status="closed", updated_at=now)
 
+    units = {part.line_id: part.quantity for part in refund.lines}
+    left = rules.left_after(state.packages, state.lines, units)
     what = "Your order was cancelled" if whole else "Some items in your order were cancelled"
     money = format_money(refund.total, order.currency)
-    notification(writes, state, now, "Order cancelled" if whole else "Items cancelled",
+    notification(writes, state, now, words.cancelled_words(sum(units.values()), left),
                  f"{what} ({rules.REASON_TEXT[reason]}). A refund of {money} goes back to your "
                  "original payment method.", cancellation_id)
     writes.insert("outbox_emails", order_id=order.id, cancellation_id=cancellation_id,
@@ -211,23 +213,31 @@ def cancellation(state, refund: refunds.RefundBreakdown, *, now, role: str, scop
                   body=email_body(state, refund, role=role, reason=reason, whole=whole),
                   status="pending", attempts=0, last_error=None, created_at=now, sent_at=None)
     event(writes, order.id, now, actor, "cancelled", cancellation_id=cancellation_id, scope=scope,
-          reason=reason, refund_total=refund.total)
+          reason=reason, refund_total=refund.total, units=sum(units.values()),
+          left_to_ship=left.to_ship, left_shipped=left.shipped)
     return writes
 
 
 def email_body(state, refund: refunds.RefundBreakdown, *, role: str, reason: str,
                whole: bool) -> str:
+    """The customer email: what was cancelled and refunded and, when the order is not
+    cancelled whole, what is still coming (each line's units left, with whether they
+    are still to ship or already shipped)."""
     cur = state.order.currency
     lines = {line.id: line for line in state.lines}
+    cancelling = {part.line_id: part.quantity for part in refund.lines}
     rows = [f"  {part.quantity} x {lines[part.line_id].title} ({lines[part.line_id].sku}): "
             f"{format_money(part.total, cur)}" for part in refund.lines]
+    coming = [f"  {live} x {line.title} ({line.sku}): {'already shipped' if shipped else 'still to ship'}"
+              for line, live, shipped in rules.still_live(state.packages, state.lines, cancelling)]
     return "\n".join([
         f"Hello {state.buyer.name},",
         "",
-        f"{state.shop.name} cancelled the following from your order {state.order.id}"
+        f"{state.shop.name} cancelled the following from your order {state.order.id}:"
         if role != "buyer" else f"As you asked, we cancelled your order {state.order.id}:",
         *rows,
         "",
+        *(["Still coming to you:", *coming, ""] if coming else []),
         f"Reason: {rules.REASON_TEXT[reason]}",
         (f"Refund: {format_money(refund.total, cur)} (items {format_money(refund.subtotal, cur)}, "
          f"shipping {format_money(refund.shipping, cur)}, tax {format_money(refund.tax, cur)})"),

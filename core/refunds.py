@@ -21,6 +21,14 @@ def line_paid(line) -> int:
     return line.unit_original_price * line.quantity - line.seller_discount - line.platform_discount
 
 
+def rebought_tax(original, paid: int) -> int:
+    """The tax of an item bought again for `paid` (Buy again, at today's price): the
+    original line's tax in proportion (its rate), rounded down. The order's preview and
+    the order placed use this one figure."""
+    old_paid = line_paid(original)
+    return original.tax * paid // old_paid if old_paid else 0
+
+
 def share(amount: int, units: int, already: int, more: int) -> int:
     """The part of `amount` (spread over `units`) that `more` units refund after `already`."""
     if not 0 <= already <= already + more <= units:

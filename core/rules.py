@@ -17,9 +17,12 @@ Decisions where the seeds are silent (also in the README):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from core import words
+from core.words import plural
 
 # -- statuses ---------------------------------------------------------------
 ORDER_STATUSES = (
@@ -36,6 +39,31 @@ STATUS_LABELS = {
     "cancelled": "Cancelled", "returned": "Returned",
 }
 COLLECTED = frozenset({"in_transit", "delivered", "returned"})
+
+
+def still_live(packages: Iterable, lines: Iterable, cancelling: Mapping[str, int] | None = None):
+    """Each line of an order (packages with `id` and `status`, lines with `id`,
+    `package_id`, `quantity` and `cancelled_quantity`) with units still live once
+    `cancelling` ({line id: units}) more are cancelled: (line, units, shipped?)."""
+    cancelling = cancelling or {}
+    status = {p.id: p.status for p in packages}
+    for line in lines:
+        live = line.quantity - line.cancelled_quantity - cancelling.get(line.id, 0)
+        if live > 0 and status.get(line.package_id) != "cancelled":
+            yield line, live, status.get(line.package_id) in COLLECTED
+
+
+def left_after(packages: Iterable, lines: Iterable, cancelling: Mapping[str, int] | None = None) -> words.Left:
+    """What is still live in an order once `cancelling` more are cancelled (`still_live`)."""
+    to_ship = shipped = 0
+    for _line, live, collected in still_live(packages, lines, cancelling):
+        if collected:
+            shipped += live
+        else:
+            to_ship += live
+    return words.Left(to_ship, shipped)
+
+
 _PROGRESS = {"awaiting_shipment": 0, "awaiting_collection": 1, "in_transit": 2, "returned": 2, "delivered": 3}
 _ORDER_STATUS_OF_PACKAGE = {
     "awaiting_shipment": "awaiting_shipment", "awaiting_collection": "awaiting_collection",
@@ -102,10 +130,13 @@ REASONS_BY_ROLE = {"buyer": BUYER_REASONS, "seller": SELLER_REASONS, "reject": R
 
 BUYER_CANCEL_STATUSES = frozenset({"unpaid", "on_hold", "awaiting_shipment", "awaiting_collection"})
 # Buyer reasons that only make sense in some statuses; the others fit every status above.
+# Where a buyer's reason fits: a cancel or a request, also one for what has not been
+# collected of a Partially Shipping order (issue 17).
+BUYER_ASK_STATUSES = BUYER_CANCEL_STATUSES | {"partially_shipping"}
 BUYER_REASON_STATUSES = {
     "change_payment": frozenset({"unpaid"}),
-    "not_shipped_on_time": frozenset({"awaiting_shipment", "awaiting_collection"}),
-    "dont_want_to_wait": frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"}),
+    "not_shipped_on_time": frozenset({"awaiting_shipment", "awaiting_collection", "partially_shipping"}),
+    "dont_want_to_wait": frozenset({"on_hold", "awaiting_shipment", "awaiting_collection", "partially_shipping"}),
 }
 SELLER_ORDER_CANCEL_STATUSES = frozenset({"on_hold", "awaiting_shipment", "awaiting_collection"})
 SELLER_PACKAGE_CANCEL_ORDER_STATUSES = frozenset(
@@ -179,10 +210,63 @@ def version_tuple(version: str) -> tuple[int, ...]:
         raise ValueError(f"{version!r} is not an app version like 34.1.0") from None
 
 
-def buyer_cancel(order, shop, now: datetime, *, app_version: str | None = None,
+UNCOLLECTED = frozenset({"awaiting_shipment", "awaiting_collection"})
+
+
+def _shipped_verdict(packages, request_pending: bool) -> Verdict | None:
+    """An order partly or wholly with the carrier, by its packages (None: the order's
+    status says it all). Decisions where the spec is silent (issue 17): what has not
+    left the seller yet can be asked for with Contact seller, as a packed order can;
+    a refused package on its way back leaves nothing to do but wait."""
+    moving = [p for p in packages if p.status == "in_transit"]
+    waiting = [p for p in packages if p.status in UNCOLLECTED]
+    refused = [p for p in packages if p.status == "returned"]
+    if waiting and request_pending:
+        return _no("request_pending", "You asked the seller to cancel what hasn't been shipped yet; "
+                   "wait for their answer.")
+    if waiting:
+        first = ("Part of this order is with the carrier: refuse it when it arrives." if moving else
+                 "Part of this order has already shipped, so it can't be cancelled here.")
+        these = f"Package {waiting[0].id} hasn't" if len(waiting) == 1 else \
+            f"{words.plural(len(waiting), 'package')} haven't"
+        return _no("order_shipped", f"{first} {these} been collected yet: contact the seller to ask them "
+                   "to cancel it.", "refuse_delivery" if moving else "contact_seller")  # both: buyer_actions
+    if refused and not moving:
+        these = f"package {refused[0].id}" if len(refused) == 1 else words.plural(len(refused), "package")
+        return _no("delivery_refused",
+                   f"You refused the delivery of {these}: it is on its way back to the seller. When it is "
+                   "back, its items are cancelled and refunded; there is nothing else to do.")
+    return None
+
+
+def requested_packages(order, packages) -> list:
+    """What a buyer's request asks the seller to cancel: the whole order, or in a
+    Partially Shipping order the packages not collected yet."""
+    if order.status == "partially_shipping":
+        return [p for p in packages if p.status in UNCOLLECTED]
+    return [p for p in packages if p.status != "cancelled"]
+
+
+def request_approval(order, packages) -> Verdict:
+    """May a buyer's request be approved (by the seller, or by time)? The whole order
+    as a seller cancels it; in a Partially Shipping order, each package not collected."""
+    if order.status != "partially_shipping":
+        return seller_cancel_order(order)
+    rest = requested_packages(order, packages)
+    if not rest:
+        return _no("order_shipped", "Every package of this order has left the seller; nothing is left to cancel.")
+    return next((v for v in (seller_cancel_package(order, p) for p in rest) if not v.allowed), Verdict(True))
+
+
+def buyer_cancel(order, shop, now: datetime, *, packages=(), app_version: str | None = None,
                  request_pending: bool = False) -> Verdict:
     """Seed 000: Cancel works until the order is packed; after the shop's
-    auto-approve window it becomes a request the seller answers."""
+    auto-approve window it becomes a request the seller answers. Once something is
+    shipped, the way out depends on the packages (`_shipped_verdict`)."""
+    if order.status in ("partially_shipping", "in_transit") and packages:
+        shipped = _shipped_verdict(packages, request_pending)
+        if shipped is not None:
+            return shipped
     if order.status in _BUYER_CANNOT:
         return _BUYER_CANNOT[order.status]
     if request_pending:
@@ -203,11 +287,14 @@ def buyer_cancel(order, shop, now: datetime, *, app_version: str | None = None,
     return Verdict(True, mode=mode)
 
 
-def buyer_request(order, *, request_pending: bool = False) -> Verdict:
-    """Seed 000: a packaged order can only be cancelled by asking the seller."""
+def buyer_request(order, *, packages=(), request_pending: bool = False) -> Verdict:
+    """Seed 000: a packaged order can only be cancelled by asking the seller; so can
+    the packages not collected yet of a Partially Shipping order (issue 17)."""
     if request_pending:
         return _no("request_pending",
                    "You already asked the seller to cancel this order; wait for their answer.")
+    if order.status == "partially_shipping" and requested_packages(order, packages):
+        return Verdict(True)
     if order.status != "awaiting_collection":
         if order.status in BUYER_CANCEL_STATUSES:
             return _no("not_packed",
@@ -281,7 +368,7 @@ def reason_fits(actor: str, reason: str, order_status: str, *, scope: str = "ord
         return _no("reason_not_match",
                    f"{REASON_TEXT[reason]!r} is not a {actor}'s reason. "
                    f"Choose one of: {', '.join(own)}.")
-    if actor == "buyer" and order_status not in BUYER_REASON_STATUSES.get(reason, BUYER_CANCEL_STATUSES):
+    if actor == "buyer" and order_status not in BUYER_REASON_STATUSES.get(reason, BUYER_ASK_STATUSES):
         return _no("reason_not_match",
                    f"{REASON_TEXT[reason]!r} doesn't fit an order that is "
                    f"{STATUS_LABELS[order_status]}. Choose another reason.")
@@ -314,7 +401,7 @@ def reject_reason_fits(reason: str, order, packages) -> Verdict:
 
 def buyer_reasons_for(order_status: str) -> dict[str, str]:
     return {k: v for k, v in BUYER_REASONS.items()
-            if order_status in BUYER_REASON_STATUSES.get(k, BUYER_CANCEL_STATUSES)}
+            if order_status in BUYER_REASON_STATUSES.get(k, BUYER_ASK_STATUSES)}
 
 
 def reasons_for(actor: str, order=None, packages=()) -> dict[str, str]:
@@ -472,12 +559,12 @@ def split_line(order, package, line, quantity: int) -> Verdict:
                    "Awaiting Shipment can be split.")
     live = line.quantity - line.cancelled_quantity
     if quantity < 1 or quantity > live:
-        return _no("bad_quantity", f"{line.title} has {live} unit(s) to move; {quantity} won't do.",
+        return _no("bad_quantity", f"{line.title} has {plural(live, 'unit')} to move; {quantity} won't do.",
                    max_quantity=live)
     if line.cancelled_quantity and quantity != live:
         return _no("line_partly_cancelled",
-                   f"{line.title} has cancelled units, so it moves whole: move all {live} "
-                   "live unit(s) or none.", max_quantity=live)
+                   f"{line.title} has cancelled units, so it moves whole: move all "
+                   f"{plural(live, 'live unit')} or none.", max_quantity=live)
     return Verdict(True, max_quantity=live)
 
 
@@ -487,13 +574,17 @@ def next_package_status(action: str) -> str:
 
 # -- what each side may do now ---------------------------------------------------
 def buyer_actions(order, shop, packages, now, *, request_pending=False) -> list[str]:
-    verdict = buyer_cancel(order, shop, now, request_pending=request_pending)
+    verdict = buyer_cancel(order, shop, now, packages=packages, request_pending=request_pending)
     if verdict.allowed:
         return ["cancel"]
-    if verdict.next_step == "refuse_delivery":  # only while something is on its way
-        return ["refuse_delivery"] if any(refuse_delivery(order, p).allowed for p in packages) else []
-    return {"contact_seller": [] if request_pending else ["request_cancel"],
-            "buy_again": ["buy_again"]}.get(verdict.next_step, [])
+    actions = []
+    if buyer_request(order, packages=packages, request_pending=request_pending).allowed:
+        actions.append("request_cancel")
+    if any(refuse_delivery(order, p).allowed for p in packages):
+        actions.append("refuse_delivery")
+    if verdict.next_step == "buy_again":
+        actions.append("buy_again")
+    return actions
 
 
 def seller_actions(order, packages, lines) -> list[str]:

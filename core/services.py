@@ -36,10 +36,13 @@ from core.clock import advanced, current_time, set_stored_clock
 from core.db import Database
 from core.effects import fingerprint  # noqa: F401  (the name callers know)
 from core.ids import new_id
-from core.models import Cancellation, Order, OrderEvent, OrderLine, Package, PackageClaim, Product, Shop
+from core.models import (
+    Buyer, Cancellation, Notification, Order, OrderEvent, OrderLine, Package, PackageClaim, Product, Shop,
+)
 from core.money import format_money
 from core.results import Refusal, Refused, Result, Success
 from core.state import OrderState, cancellation_dict, cancellation_view, load_order
+from core.words import plural
 
 
 def command(fn=None, *, settles: bool = True):
@@ -259,6 +262,13 @@ def _all_live_units(state: OrderState, package_id: str | None = None) -> dict[st
             and (package_id is None or line.package_id == package_id)}
 
 
+def _requested_units(state: OrderState) -> dict[str, int]:
+    """The units a buyer's request asks to cancel (rules.requested_packages)."""
+    asked = {p.id for p in rules.requested_packages(state.order, state.packages)}
+    return {line.id: line.quantity - line.cancelled_quantity for line in state.lines
+            if line.quantity > line.cancelled_quantity and line.package_id in asked}
+
+
 def _unknown_reason(reason: str, actor: str) -> None:
     if reason not in rules.REASON_TEXT:
         raise Refused("unknown_reason", f"There is no cancellation reason {reason!r}. "
@@ -279,8 +289,8 @@ def buyer_cancel(session: Session, order_id: str, reason: str, *, now: datetime,
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
     try:
-        verdict = rules.buyer_cancel(state.order, state.shop, now, app_version=app_version,
-                                     request_pending=state.pending is not None)
+        verdict = rules.buyer_cancel(state.order, state.shop, now, packages=state.packages,
+                                     app_version=app_version, request_pending=state.pending is not None)
     except ValueError as exc:
         raise Refused("bad_input", str(exc)) from None
     _require(state, verdict, expected_version)
@@ -313,8 +323,8 @@ def request_cancellation(session: Session, order_id: str, reason: str, *, now: d
     asked = effects.buyer_asked(reason)
     if replay := _replay(session, idempotency_key, order_id, asked):
         return replay
-    _require(state, rules.buyer_request(state.order, request_pending=state.pending is not None),
-             expected_version)
+    _require(state, rules.buyer_request(state.order, packages=state.packages,
+                                        request_pending=state.pending is not None), expected_version)
     _require_reason(state, "buyer", reason)
     return _open_request(session, state, reason, now=now, idempotency_key=idempotency_key, asked=asked)
 
@@ -378,12 +388,10 @@ def buy_again(session: Session, order_id: str, *, now: datetime, user: str | Non
                           f"lower the quantity to {product.stock} or less.")
         _restock(session, product.id, -qty)
         original = next(line for line in state.lines if line.sku == sku)
-        paid = product.price * qty
-        old_paid = refunds.line_paid(original)
         session.add(OrderLine(id=new_id("line"), order_id=order.id, package_id=package.id,
                               product_id=product.id, sku=sku, title=product.title, quantity=qty,
                               unit_original_price=product.price,
-                              tax=original.tax * paid // old_paid if old_paid else 0))
+                              tax=refunds.rebought_tax(original, product.price * qty)))
     _event(session, order, now, "buyer", "placed", bought_again_from=old.id)
     return Success({"id": order.id, "status": order.status}, f"New order {order.id} placed.")
 
@@ -438,8 +446,8 @@ def _item_quantities(state: OrderState, items: Mapping[str, int], expected_versi
         verdict = rules.item_cancel(state.order, state.package_of(line), line)
         _require(state, verdict, expected_version)
         if qty > verdict.max_quantity:
-            raise Refused("bad_quantity", f"Line {line_id} ({line.title}) has {verdict.max_quantity} "
-                          f"unit(s) that can be cancelled; {qty} is too many.",
+            raise Refused("bad_quantity", f"Line {line_id} ({line.title}) has "
+                          f"{plural(verdict.max_quantity, 'unit')} that can be cancelled; {qty} is too many.",
                           max_quantity=verdict.max_quantity)
         quantities[line_id] = qty
     return quantities
@@ -463,16 +471,18 @@ def _load_request(session: Session, cancellation_id: str) -> tuple[Cancellation,
 @command
 def approve_request(session: Session, cancellation_id: str, *, now: datetime,
                     shop: str | None = None, actor: str = "seller", expected_refund: int | None = None):
-    """The seller approves a buyer's request: the whole order is cancelled with the buyer's
+    """The seller approves a buyer's request: what it asks for (the whole order, or what
+    has not been collected of a Partially Shipping order) is cancelled with the buyer's
     reason. `expected_refund`: the refund the seller confirmed (else `conflict`)."""
     request, state = _load_request(session, cancellation_id)
     _check_shop(state, shop)
     state.pending = request
-    _require(state, rules.seller_cancel_order(state.order))
-    view = _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+    _require(state, rules.request_approval(state.order, state.packages))
+    view = _cancel_units(session, state, _requested_units(state), now=now, role="buyer",
                          scope="order", reason=request.reason, actor=actor, record=request,
                          expected_refund=expected_refund)
-    return Success(view, "Request approved; the order is cancelled.")
+    return Success(view, "Request approved; the order is cancelled." if state.order.status == "cancelled"
+                   else "Request approved; what had not been shipped is cancelled.")
 
 
 @command
@@ -491,6 +501,21 @@ def reject_request(session: Session, cancellation_id: str, reason: str, *, now: 
 def _close_request(session, state: OrderState, request: Cancellation, reject_reason: str, *,
                    now: datetime, actor: str) -> None:
     _write(session, state, effects.request_closed(state, request, reject_reason, now=now, actor=actor))
+
+
+# -- the buyer's Inbox ------------------------------------------------------------
+@command(settles=False)
+def mark_read(session: Session, notification_id: int, *, now: datetime, user: str):
+    """The buyer read a message of their Inbox: it stops counting as unread (once: the
+    first reading's time is kept). Only the buyer's own messages."""
+    found = session.exec(select(Notification, Buyer.username).join(Buyer, Buyer.id == Notification.buyer_id)
+                         .where(Notification.id == notification_id)).first()
+    if found is None or found[1] != user:
+        raise Refused("unknown_notification", f"{user} has no message {notification_id}.")
+    note = found[0]
+    if note.read_at is None:
+        note.read_at = now
+    return Success({"id": note.id, "read": True}, "Read.")
 
 
 # -- logistics ------------------------------------------------------------------
@@ -695,8 +720,8 @@ def settle(session: Session, now: datetime, *, limit: int = 1000) -> dict[str, i
         except Refused:
             continue  # answered meanwhile
         state.pending = request
-        if rules.seller_cancel_order(state.order).allowed:
-            _cancel_units(session, state, _all_live_units(state), now=now, role="buyer",
+        if rules.request_approval(state.order, state.packages).allowed:
+            _cancel_units(session, state, _requested_units(state), now=now, role="buyer",
                           scope="order", reason=request.reason, actor="system", record=request,
                           auto_approved=True)
             done["auto_approved"] += 1

@@ -141,6 +141,7 @@ from core.models import (
 )
 from core.money import format_money
 from core.spreadsheets import Table, TableFileError, open_table
+from core.words import plural
 
 DEFAULT_SHOP = "TikTok Shop"
 IMPORT_KEY = "tiktok-import:"  # idempotency_key prefix of imported cancellations
@@ -714,7 +715,7 @@ def _packages_and_lines(order_id: str, rows: list[_Row], status: str, cancelling
         line = _line(row, PREFIX["line"] + _digits("line", order_id, key, sku, str(n)), order_id,
                      pk["id"], sku, status, cancelling, shop)
         if not cancelling and v["return_quantity"] and status != "cancelled":
-            notes.append((row.n, f"{v['return_quantity']} unit(s) returned after delivery; returns "
+            notes.append((row.n, f"{plural(v['return_quantity'], 'unit')} returned after delivery; returns "
                                  "are not cancellations and are not imported"))
         lines.append(line)
         products.setdefault(sku, (line["title"], line["unit_original_price"]))

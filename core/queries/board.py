@@ -33,7 +33,7 @@ from types import SimpleNamespace
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
-from core import refunds, rules, sla
+from core import refunds, rules, sla, words
 from core.queries.cards import (
     PAGE, REFUNDED, TAB_STATUSES, BoardCounts, BoardFilter, BoardShop, ClaimCard, Key, LineCard, OrderCard,
     PackageCard,
@@ -77,21 +77,30 @@ def _due_soon(session: Session, shop_id: int, now: datetime):
     return sla.to_ship_due_by(pack_within, now + rules.SLA_AMBER)
 
 
-def counts(session: Session, shop_id: int, now: datetime | None = None) -> BoardCounts:
-    """Orders per status and per tab (one pass over the shop's index range), the
-    pending buyer requests, and (given `now`) the To Ship orders due soon."""
+def counts(session: Session, shop_id: int, now: datetime | None = None, skus: Iterable[str] = ()) -> BoardCounts:
+    """Orders per status and per tab, the pending buyer requests, and (given `now`) the To
+    Ship orders due soon. All the shop's orders (one pass over its index range), or with
+    the product filter on only those the board shows: with a line of one of `skus` (from
+    those lines up, on `ix_order_lines_sku_order`, so a narrow filter counts few rows). The
+    requests are the shop's, whatever the filter: the seller answers every one."""
     by_status = dict.fromkeys(rules.ORDER_STATUSES, 0)
-    by_status.update(dict(session.exec(
-        select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)).all()))
+    if skus:
+        query = (select(Order.status, func.count(func.distinct(Order.id))).select_from(OrderLine)
+                 .join(Order, Order.id == OrderLine.order_id)
+                 .where(OrderLine.sku.in_(sorted(skus)), Order.shop_id == shop_id))
+    else:
+        query = select(Order.status, func.count()).where(Order.shop_id == shop_id)
+    by_status.update(dict(session.exec(query.group_by(Order.status)).all()))
     by_tab = {tab: (sum(by_status.values()) if statuses is None else sum(by_status[s] for s in statuses))
               for tab, statuses in TAB_STATUSES.items()}
     requests = session.exec(
         select(func.count()).select_from(Cancellation).join(Order, Order.id == Cancellation.order_id)
         .where(Cancellation.status == "request_pending", Order.shop_id == shop_id)).one()
-    due_soon = 0 if now is None else session.exec(
-        select(func.count()).select_from(Order).where(
-            Order.shop_id == shop_id, Order.status.in_(TAB_STATUSES["to_ship"]),
-            _due_soon(session, shop_id, now))).one()
+    due = select(func.count()).select_from(Order).where(
+        Order.shop_id == shop_id, Order.status.in_(TAB_STATUSES["to_ship"]))
+    if skus:
+        due = due.where(exists().where(OrderLine.order_id == Order.id, OrderLine.sku.in_(sorted(skus))))
+    due_soon = 0 if now is None else session.exec(due.where(_due_soon(session, shop_id, now))).one()
     return BoardCounts(by_status, by_tab, requests, due_soon)
 
 
@@ -297,11 +306,18 @@ class LineChoice:
 
 @dataclass(frozen=True, slots=True)
 class PackageChoice:
+    """A package to pick for an action, with what is in it (the picker shows it)."""
+
     id: str
     status: str
     tracking_number: str | None
     allowed: bool
     why_not: str | None
+    lines: tuple[LineRow, ...] = ()
+
+    @property
+    def live_units(self) -> int:
+        return sum(l.live for l in self.lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +372,12 @@ class CancelPreview:
     refund: refunds.RefundBreakdown
     whole: bool = False  # nothing live is left in the order afterwards
     shipping_note: str = refunds.SHIPPING_NOTE
+    left: words.Left = words.Left()  # what is still live in the order afterwards
+
+    @property
+    def summary(self) -> str:
+        """What it does, as the buyer is told it too: "2 items cancelled, 3 still to ship"."""
+        return words.cancelled_words(sum(self.quantities.values()), self.left)
 
     @property
     def note(self) -> str | None:
@@ -427,7 +449,8 @@ class OrderSnapshot:
             quantities = {k: v for k, v in (items or {}).items() if v}
         live = self.live_units()
         return CancelPreview(scope, package_id, quantities, refunds.refund_for(self.order, self.lines, quantities),
-                             whole=live > 0 and sum(quantities.values()) == live)
+                             whole=live > 0 and sum(quantities.values()) == live,
+                             left=rules.left_after(self.packages, self.lines, quantities))
 
 
 def cancel_preview(snap: OrderSnapshot, scope: str, *, package_id: str | None = None,
@@ -454,7 +477,8 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
                          l.unit_original_price, l.seller_discount, l.platform_discount, l.tax) for l in lines)
 
     def package_choice(p, verdict) -> PackageChoice:
-        return PackageChoice(p.id, p.status, p.tracking_number, verdict.allowed, verdict.why_not)
+        return PackageChoice(p.id, p.status, p.tracking_number, verdict.allowed, verdict.why_not,
+                             tuple(r for r in rows if r.package_id == p.id))
 
     def line_choice(l, allowed: bool, most: int, why: str | None) -> LineChoice:
         return LineChoice(l.id, l.package_id, l.sku, l.title, l.quantity, l.cancelled_quantity,
@@ -476,7 +500,7 @@ def _snapshot(state: OrderState) -> OrderSnapshot:
     for p in packages:
         own = [l for l in lines if l.package_id == p.id]
         ok = p.status == "awaiting_shipment" and sum(l.quantity - l.cancelled_quantity for l in own) > 1
-        split_sources.append(PackageChoice(p.id, p.status, p.tracking_number, ok, None if ok else SPLIT_WHY_NOT))
+        split_sources.append(package_choice(p, Choice(ok, None if ok else SPLIT_WHY_NOT)))
         choices = []
         for line in own:
             live = line.quantity - line.cancelled_quantity

@@ -221,7 +221,7 @@ def read_order(session: Session, order_id: str, now: datetime, *,
     totals = refunds.order_totals(order, lines)
     refunded = sum(c.refund.total for c in cancellations if c.status in ("success", "complete"))
     try:
-        verdict = rules.buyer_cancel(order, shop, now, app_version=app_version,
+        verdict = rules.buyer_cancel(order, shop, now, packages=packages, app_version=app_version,
                                      request_pending=pending is not None)
     except ValueError as exc:  # an --app-version that isn't a version
         verdict = rules.Verdict(False, "bad_input", str(exc))

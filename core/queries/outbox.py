@@ -48,17 +48,20 @@ class Email:
 
 def emails(session: Session, *, shop_id: int | None = None, status: str | None = None, limit: int = 200,
            now: datetime | None = None) -> list[Email]:
-    """Emails newest first, of one shop or all, judged at `now` (default: the real
-    clock: email runs on it)."""
+    """Emails newest first by when they were queued (`created_at`, the time of the
+    cancellation that wrote them; then the newest row first), of one shop or all, judged
+    at `now` (default: the real clock: email runs on it). Not by id: the demo's history,
+    an import or a station with a fixed clock writes emails in another order than their
+    times. Newest first because a person opens the outbox about what just happened."""
     now = now or datetime.now(UTC)
     query = select(OutboxEmail)
     if shop_id is not None:
-        # `+ 0`: walk the emails newest first and look each order up, rather than
-        # every order of the shop first and a sort (SQLite's planner otherwise picks that)
+        # `+ 0`: walk the emails and look each order up, rather than every order of the
+        # shop first (SQLite's planner otherwise picks that)
         query = query.join(Order, Order.id == OutboxEmail.order_id).where((Order.shop_id + 0) == shop_id)
     if status:
         query = query.where(OutboxEmail.status == status)
     return [Email(e.id, e.order_id, e.cancellation_id, e.message_id, e.to_address, e.subject, e.body, e.status,
                   e.attempts, e.last_error, e.next_attempt_at, e.claimed_at, e.created_at, e.sent_at,
                   rules.email_unknown(e, now), rules.email_problem(e, now))
-            for e in session.exec(query.order_by(OutboxEmail.id.desc()).limit(limit)).all()]
+            for e in session.exec(query.order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()).limit(limit)).all()]

@@ -3,7 +3,10 @@ list` and `requests list` print with --json must not have changed by a byte of m
 fixtures/demo_orders.json is their output on the demo data at the demo clock, saved from
 main before the read models were typed (one order of every status, a split order, one
 with items cancelled, one with a pending request, one whose request was declined), and saved
-again from the untyped code when the SLA clock added `auto_cancel` and re-timed the demo."""
+again from the untyped code when the SLA clock added `auto_cancel` and re-timed the demo.
+Changed on purpose since (issue 17), and only so: a `cancelled` event also counts the
+units it cancelled and what it left (`units`, `left_to_ship`, `left_shipped`), and a
+Partially Shipping order with a package not collected offers the buyer `request_cancel`."""
 
 from __future__ import annotations
 

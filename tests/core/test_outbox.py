@@ -13,9 +13,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from core import rules, services
+from core.queries import board
 from core.queries import outbox as outbox_queries
 from core.outbox import Mailer, SettingError, SmtpSettings, backoff, change, send_pending
-from tests.core.builders import NOW, OTHER_BUYER, oid, simple_order
+from tests.core.builders import NOW, OTHER_BUYER, SHOP, oid, simple_order
 from tests.mail import WAIT, free_port
 from tests.waiting import settled
 
@@ -331,3 +332,16 @@ def test_the_app_sends_emails_in_the_background_when_smtp_is_set(make_world, mai
 
     asyncio.run(run())
     assert len(mail_server.accepted) == 1 and w.outbox()[0]["status"] == "sent"
+
+
+def test_the_outbox_lists_newest_first_by_when_the_email_was_queued_not_by_row(make_world):
+    """An email written later for an earlier cancellation (the demo's history, an import, a
+    station with a fixed clock) takes its place by time, in the shop's list and in all."""
+    w = make_world(simple_order(1), simple_order(2))
+    assert services.buyer_cancel(w.db, oid(2), "no_longer_needed", now=NOW + timedelta(hours=2)).ok
+    assert services.buyer_cancel(w.db, oid(1), "no_longer_needed", now=NOW).ok  # a later row, an earlier time
+    with w.db.read() as session:
+        shop = board.shop_by_name(session, SHOP)
+        for listed in (outbox_queries.emails(session, now=NOW), outbox_queries.emails(session, shop_id=shop.id, now=NOW)):
+            assert [e.order_id for e in listed] == [oid(2), oid(1)]
+            assert listed[0].id < listed[1].id  # so not by row

@@ -76,8 +76,8 @@ def test_buyer_cannot_cancel_after_packing(status, code, next_step):
     ("on_hold", ["awaiting_shipment"], ["cancel"]),
     ("awaiting_shipment", ["awaiting_shipment", "awaiting_collection"], ["cancel"]),
     ("awaiting_collection", ["awaiting_collection"], ["request_cancel"]),
-    ("partially_shipping", ["awaiting_collection", "in_transit"], ["refuse_delivery"]),
-    ("partially_shipping", ["awaiting_collection", "delivered"], []),  # nothing on its way
+    ("partially_shipping", ["awaiting_collection", "in_transit"], ["request_cancel", "refuse_delivery"]),
+    ("partially_shipping", ["awaiting_collection", "delivered"], ["request_cancel"]),  # issue 17: no dead end
     ("in_transit", ["in_transit"], ["refuse_delivery"]),
     ("in_transit", ["returned", "delivered"], []),
     ("delivered", ["delivered"], []),
@@ -87,6 +87,30 @@ def test_buyer_cannot_cancel_after_packing(status, code, next_step):
 def test_buyer_actions_per_status(status, packages, actions):
     pkgs = [a_package(s, id=str(i)) for i, s in enumerate(packages)]
     assert rules.buyer_actions(an_order(status), a_shop(), pkgs, NOW) == actions
+
+
+def test_a_refused_delivery_says_so_and_offers_nothing_more():
+    """Issue 17: not "with the carrier… nothing to refuse yet" once the buyer refused it."""
+    verdict = rules.buyer_cancel(an_order("in_transit"), a_shop(), NOW,
+                                 packages=[a_package("returned", id="7")])
+    assert (verdict.allowed, verdict.code, verdict.next_step) == (False, "delivery_refused", None)
+    assert "You refused the delivery of package 7" in verdict.why_not and "carrier" not in verdict.why_not
+
+
+@pytest.mark.parametrize("others", [["delivered"], ["in_transit"], ["returned"]])
+def test_what_has_not_been_collected_can_be_asked_for(others):
+    """Issue 17: one package delivered (or on its way), one not yet shipped: Contact seller."""
+    packages = [a_package("awaiting_shipment", id="1"), *(a_package(s, id=str(i + 2)) for i, s in enumerate(others))]
+    order = an_order("partially_shipping")
+    verdict = rules.buyer_cancel(order, a_shop(), NOW, packages=packages)
+    way_out = "refuse_delivery" if others == ["in_transit"] else "contact_seller"  # both are offered then
+    assert (verdict.allowed, verdict.next_step) == (False, way_out)
+    assert "Package 1 hasn't been collected yet" in verdict.why_not
+    assert rules.buyer_request(order, packages=packages).allowed
+    assert [p.id for p in rules.requested_packages(order, packages)] == ["1"]
+    assert rules.request_approval(order, packages).allowed
+    pending = rules.buyer_cancel(order, a_shop(), NOW, packages=packages, request_pending=True)
+    assert pending.code == "request_pending" and pending.next_step is None
 
 
 def test_buyer_with_a_pending_request_cannot_cancel_or_ask_again():
@@ -233,11 +257,12 @@ def test_fully_cancelled_line_is_greyed_out():
 
 
 # -- reasons ----------------------------------------------------------------------
-BUYER_STATUSES = ("unpaid", "on_hold", "awaiting_shipment", "awaiting_collection")
+# Partially Shipping: a request for what has not been collected (issue 17)
+BUYER_STATUSES = ("unpaid", "on_hold", "awaiting_shipment", "awaiting_collection", "partially_shipping")
 RESTRICTED = {
     "change_payment": {"unpaid"},
-    "not_shipped_on_time": {"awaiting_shipment", "awaiting_collection"},
-    "dont_want_to_wait": {"on_hold", "awaiting_shipment", "awaiting_collection"},
+    "not_shipped_on_time": {"awaiting_shipment", "awaiting_collection", "partially_shipping"},
+    "dont_want_to_wait": {"on_hold", "awaiting_shipment", "awaiting_collection", "partially_shipping"},
 }
 
 

@@ -8,6 +8,9 @@ from datetime import timedelta
 import pytest
 
 from core import services
+from core.clock import as_utc
+from core.models import Notification
+from core.queries.buy_again import quote
 from tests.core.builders import (
     BUYER, LAMP_PAID, LAMP_TAX, MUG_PAID, MUG_TAX, NOW, OTHER_BUYER, OTHER_SHOP, PAID_ON_HOLD, SHOP,
     SIMPLE_TOTAL, STOCK, lid, oid, pid, simple_order, split_order,
@@ -203,6 +206,26 @@ def test_approve_request_cancels_the_order_with_the_buyer_s_reason(make_world):
     refused(services.reject_request(w.db, request["id"], "already_packed", now=LATER), "request_answered")
 
 
+@pytest.mark.parametrize("answer", ["seller", "time"])
+def test_a_request_on_a_partly_shipped_order_cancels_what_has_not_been_collected(make_world, answer):
+    """Issue 17: one package with the carrier, one not yet collected: Contact seller asks
+    for the one not collected; approving it (the seller, or time) cancels that one only."""
+    w = make_world(split_order(1, second="in_transit"))  # MUG x3 + LAMP x1 To Ship, VASE x2 with the carrier
+    assert w.view(O1)["status"] == "partially_shipping"
+    assert "request_cancel" in w.view(O1)["actions"]["buyer"]
+    request = ok(services.request_cancellation(w.db, O1, "change_address", now=NOW, user=BUYER)).record
+    if answer == "seller":
+        ok(services.approve_request(w.db, request["id"], now=LATER, shop=SHOP))
+    else:
+        with w.db.write() as session:
+            assert services.settle(session, NOW + timedelta(hours=25))["auto_approved"] == 1
+    view = w.view(O1)
+    assert {p["id"]: p["status"] for p in view["packages"]} == {pid(11): "cancelled", pid(12): "in_transit"}
+    assert view["status"] == "in_transit" and view["pending_request"] is None
+    [note] = w.notifications()
+    assert note["title"] == "4 items cancelled, 2 already shipped"
+
+
 def test_reject_request_keeps_the_order_and_tells_the_buyer(make_world):
     w, request = packed_order_with_request(make_world)
     result = ok(services.reject_request(w.db, request["id"], "already_packed", now=LATER, shop=SHOP))
@@ -276,7 +299,7 @@ def test_seller_cancels_one_package(make_world, reason, restocked):
     assert w.line(lid(11)).cancelled_quantity == 0
     assert w.stock("VASE") == (STOCK + 2 if restocked else STOCK)
     [note] = w.notifications()
-    assert note["title"] == "Items cancelled"
+    assert note["title"] == "2 items cancelled, 4 still to ship"  # MUG x3 and LAMP x1 in package 11
     [email] = w.outbox()
     assert "Shipping is refunded when the whole order is cancelled" in email["body"]
 
@@ -305,7 +328,7 @@ def test_seller_cancels_some_items_out_of_stock(make_world):
     assert view["lines"][0]["item_cancel"] == {"allowed": True, "max_quantity": 2, "why_not": None}
     assert w.stock("MUG") == STOCK  # out of stock: nothing goes back
     [note] = w.notifications()
-    assert note["title"] == "Items cancelled"
+    assert note["title"] == "1 item cancelled, 3 still to ship"
     [email] = w.outbox()
     assert email["subject"] == f"Some items in your order were cancelled: order {O1}"
     assert "1 x Stoneware Mug (MUG): $10.62" in email["body"]
@@ -746,3 +769,38 @@ def test_seller_refund_that_matches_goes_through(make_world):
     record = ok(services.seller_cancel(w.db, O1, "out_of_stock", now=NOW, items={MUG: 1},
                                        expected_refund=1062)).record
     assert record["refund"]["total"] == 1062
+
+
+# -- the buyer's Inbox --------------------------------------------------------------------
+def test_reading_a_message_marks_it_read_once_and_only_the_buyers_own(make_world):
+    w = make_world(simple_order(1))
+    ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=NOW, user=BUYER))
+    [note] = w.notifications()
+    assert note["read"] is False
+    before = w.dump()
+    refused(services.mark_read(w.db, note["id"], now=LATER, user=OTHER_BUYER), "unknown_notification")
+    refused(services.mark_read(w.db, 10_000, now=LATER, user=BUYER), "unknown_notification")
+    assert w.dump() == before
+    ok(services.mark_read(w.db, note["id"], now=LATER, user=BUYER))
+    ok(services.mark_read(w.db, note["id"], now=LATER + timedelta(hours=1), user=BUYER))
+    [note] = w.notifications()
+    assert note["read"] is True
+    with w.db.read() as session:
+        assert as_utc(session.get(Notification, note["id"]).read_at) == LATER  # the first reading's time
+
+
+def test_buy_again_quotes_exactly_what_it_then_charges(make_world):
+    """Issue 17: the prices and total shown before Buy again are the new order's."""
+    w = make_world(simple_order(1))
+    ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=NOW, user=BUYER))
+    with w.db.read() as session:
+        quoted = quote(session, O1, {"LAMP": 2})
+    assert [(l.sku, l.quantity) for l in quoted.lines] == [("MUG", 3), ("LAMP", 2)]
+    assert not quoted.problems
+    placed = ok(services.buy_again(w.db, O1, now=LATER, user=BUYER, quantities={"LAMP": 2})).record
+    totals = w.view(placed["id"])["totals"]
+    assert (quoted.subtotal, quoted.shipping, quoted.tax, quoted.total) == (
+        totals["subtotal"], totals["shipping"], totals["tax"], totals["total"])
+    with w.db.read() as session:
+        too_many = quote(session, O1, {"MUG": STOCK + 100})
+    assert any("lower the quantity" in p for p in too_many.problems)

@@ -109,7 +109,9 @@ def test_a_whole_journey_runs_no_sql_on_the_ui_thread(demo_db):
 
             await open_order(pilot, demo_db, cancelled["id"])
             await pilot.press("b", "plus", "p")
-            assert isinstance(app.screen, BuyerBuyAgainScreen) and "placed" in screen_text(app)
+            assert isinstance(app.screen, BuyerBuyAgainScreen) and "Place this order for $" in screen_text(app)
+            await pilot.press("p")  # confirmed
+            assert "placed" in screen_text(app)
             await pilot.press("o")
             assert isinstance(app.screen, BuyerOrderScreen) and app.screen.order_id != cancelled["id"]
             await pilot.press("escape")

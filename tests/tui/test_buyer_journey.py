@@ -16,6 +16,7 @@ from core import services
 from core.queries import orders as queries
 from core.clock import parse_instant
 from core.db import Database
+from core.money import format_money
 from core.models import Buyer, Cancellation, Notification, Order
 from tests.tui.conftest import DEMO_NOW
 from tests.waiting import settle_until, settled
@@ -263,6 +264,7 @@ def test_in_transit_refuse_delivery_behind_the_warning(demo_db):
 def test_cancelled_order_buy_again_with_changed_quantity_and_address(demo_db):
     order = order_in(demo_db, "cancelled")
     before = set(row_keys(BUYER, demo_db))
+    totals = []
 
     async def drive():
         app = buyer_app(demo_db)
@@ -273,9 +275,23 @@ def test_cancelled_order_buy_again_with_changed_quantity_and_address(demo_db):
             assert isinstance(app.screen, BuyerBuyAgainScreen)
             await pilot.press("plus")  # one more of the first item
             await pilot.press("a", "ctrl+a", "ctrl+k", *"9 Elm St, Macon, GA", "enter")
+            await settle_until(pilot, lambda: app.screen.quote is not None
+                               and app.screen.quoted_for == app.screen.quantities, "today's prices")
+            quoted = app.screen.quote
+            text = screen_text(app)
+            assert f"Total {format_money(quoted.total, quoted.currency)}" in text  # before anything is placed
+            table = app.screen.query_one(DataTable)
+            for line in quoted.lines:  # each item's price today and its subtotal, in the list
+                row = [str(cell) for cell in table.get_row(line.sku)]
+                assert row[3:] == [format_money(line.unit_price, quoted.currency),
+                                   format_money(line.subtotal, quoted.currency)]
+            await pilot.press("p")
+            assert f"Place this order for {format_money(quoted.total, quoted.currency)}?" in screen_text(app)
+            assert set(row_keys(BUYER, demo_db)) == before  # not yet
             await pilot.press("p")
             await pilot.pause()
             assert "placed" in screen_text(app)
+            totals.append(quoted.total)
             await pilot.press("o")
             await pilot.pause()
             assert isinstance(app.screen, BuyerOrderScreen)
@@ -289,6 +305,7 @@ def test_cancelled_order_buy_again_with_changed_quantity_and_address(demo_db):
     qty = {l["sku"]: l["quantity"] for l in new["lines"]}
     assert qty[first["sku"]] == sum(l["quantity"] for l in order["lines"] if l["sku"] == first["sku"]) + 1
     assert new["address"] == "9 Elm St, Macon, GA" and new["status"] == "on_hold"
+    assert new["totals"]["total"] == totals[0]  # what was shown is what was charged
 
 
 def test_outdated_app_disables_cancel_with_update_guidance(demo_db):
@@ -496,7 +513,7 @@ def test_the_buyer_command_passes_simulate_and_app_version_and_refuses_bad_ones(
     assert main(["--database-url", url, "buyer", "--user", BUYER, "--simulate", "slow-network",
                      "--app-version", "35.2.0"]) == 0
     assert opened == {"role": "buyer", "identity": BUYER, "app_version": "35.2.0",
-                      "simulate": "slow-network"}
+                      "simulate": "slow-network", "locked": True}  # this buyer only: no launcher
     assert main(["--database-url", url, "buyer", "--simulate", "flaky"]) == 2
     assert main(["--database-url", url, "buyer", "--app-version", "new"]) == 2
     assert "is not an app version" in capsys.readouterr().err

@@ -153,11 +153,17 @@ def test_buy_again(demo_db, snap_compare):
     assert snap_compare(app_for(demo_db), terminal_size=BIG, run_before=at_order(order["id"], "b", "plus"))
 
 
+def test_buy_again_confirm(demo_db, snap_compare):
+    """Issue 17: the prices and the total first; p asks to confirm that total."""
+    order = order_in(demo_db, "cancelled")
+    assert snap_compare(app_for(demo_db), terminal_size=BIG, run_before=at_order(order["id"], "b", "plus", "p"))
+
+
 def test_buy_again_placed(demo_db, snap_compare):
     order = order_in(demo_db, "cancelled")
     with ids.deterministic(3):  # the new order's ID is on the screen
         assert snap_compare(app_for(demo_db), terminal_size=BIG,
-                            run_before=at_order(order["id"], "b", "plus", "p"))
+                            run_before=at_order(order["id"], "b", "plus", "p", "p"))
 
 
 # -- why a cancel can fail ---------------------------------------------------------------------------

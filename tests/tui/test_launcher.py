@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, OptionList, Static
 
@@ -15,6 +16,9 @@ from core.models import Order
 from tests.tui.conftest import DEMO_NOW
 from tests.waiting import settle_until, settled
 from tui.app import OrderDeskApp
+from tui.cli.base import main
+from tui.screens.buyer_profile import BuyerProfileScreen
+from tui.screens.launcher import LauncherScreen
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_order import SellerOrderScreen
 from tui.widgets.card_list import CardList
@@ -42,7 +46,8 @@ def test_launcher_lists_every_shop_and_buyer_and_opens_orders_by_keys(demo_db):
             assert [c.id for c in cards] == to_ship
             await pilot.press("d")
             assert isinstance(app.screen, SellerOrderScreen)
-            text = str(app.screen.query_one("#order-text", Static).render())
+            await settled(pilot)
+            text = str(app.screen.query_one("#order-head", Static).render())
             assert to_ship[0] in text
             await pilot.press("escape", "escape")
             assert app.screen.query_one(OptionList) is not None
@@ -134,3 +139,45 @@ def test_a_change_made_elsewhere_shows_on_its_own(demo_db):
 
     asyncio.run(drive())
     other_station.dispose()
+
+
+@pytest.mark.parametrize("command, start", [
+    (["seller", "--shop", "Lakehouse Home"], SellerBoardScreen),
+    (["buyer", "--user", "aisha.johnson"], BuyerProfileScreen),
+    (["seller"], SellerBoardScreen),
+])
+def test_the_command_lines_identity_is_kept_escape_never_reaches_the_launcher(demo_db, monkeypatch, command, start):
+    """`orderdesk seller --shop X` / `buyer --user Y` open one identity's screens; the
+    launcher (any shop or buyer) belongs to plain `orderdesk` and `orderdesk demo`."""
+    apps = []
+    monkeypatch.setattr(OrderDeskApp, "run", lambda self, *a, **kw: apps.append(self))
+    assert main(["--database-url", demo_db.url, *command]) == 0
+    [app] = apps
+
+    async def drive():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_until(pilot, lambda: isinstance(app.screen, start), "the start screen")
+            await settled(pilot)
+            first = app.screen
+            await pilot.press("o")  # a screen further (the buyer's orders; the seller's outbox)
+            await settle_until(pilot, lambda: app.screen is not first, "a second screen")
+            for _ in range(4):
+                await pilot.press("escape")
+                await pilot.pause()
+            assert app.screen is first
+            assert not any(isinstance(s, LauncherScreen) for s in app.screen_stack)
+
+    asyncio.run(drive())
+
+
+def test_plain_orderdesk_opens_the_launcher(demo_db, monkeypatch):
+    apps = []
+    monkeypatch.setattr(OrderDeskApp, "run", lambda self, *a, **kw: apps.append(self))
+    assert main(["--database-url", demo_db.url]) == 0
+    [app] = apps
+
+    async def drive():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_until(pilot, lambda: isinstance(app.screen, LauncherScreen), "the launcher")
+
+    asyncio.run(drive())

@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from core import services
 from core.queries import board
-from core.queries.cards import BoardFilter
+from core.queries.cards import PAGE, BoardFilter
 from core.clock import parse_instant
 from core.db import Database
 from tests.tui.conftest import DEMO_NOW
@@ -110,6 +110,52 @@ def test_product_filter_keeps_orders_with_a_picked_sku(demo_db):
             for card in app.screen.query_one(CardList).cards:
                 assert any(l.sku == "LH-JAR-SET" for p in card.packages for l in p.lines)
             assert "LH-JAR-SET" in text_of(app, "#products")
+
+    asyncio.run(drive())
+
+
+def test_typing_a_product_and_enter_filters_and_every_count_follows_the_filter(demo_db):
+    """Nothing ticked: Enter applies what the typed text matches. Then the tabs, the
+    statuses and "Order 1 of N" count only the orders the filter lets through."""
+    jars = frozenset({"LH-JAR-SET"})
+    to_ship, everything = core_page(demo_db, skus=jars), core_page(demo_db, tab="all", skus=jars)
+    shipping = core_page(demo_db, status="awaiting_shipment", skus=jars)
+    with demo_db.read() as session:
+        all_orders = board.counts(session, board.shop_by_name(session, SHOP).id).by_tab["all"]
+    assert 0 < len(to_ship) < len(everything) < min(all_orders, PAGE)  # each a whole page
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("f")
+            await pilot.press(*"jar", "enter")
+            await settle_until(pilot, lambda: isinstance(app.screen, SellerBoardScreen), "back on the board")
+            await settle_until(pilot, lambda: f"All {len(everything)}" in text_of(app, "#tabs"),
+                               "the tab counts of the filtered orders")
+            assert shown(app) == to_ship
+            assert "Products LH-JAR-SET" in text_of(app, "#products")
+            assert f"To Ship {len(to_ship)}" in text_of(app, "#tabs")
+            assert f"Awaiting Shipment {len(shipping)}" in text_of(app, "#filters")
+            assert f"Order 1 of {len(to_ship)} · newest first" in text_of(app, "#position")
+            await pilot.press("f", "ctrl+r", "ctrl+s")  # all products again: all the counts again
+            await settle_until(pilot, lambda: f"All {all_orders}" in text_of(app, "#tabs"),
+                               "the shop's counts")
+            assert "Products all" in text_of(app, "#products")
+
+    asyncio.run(drive())
+
+
+def test_typed_text_that_matches_no_product_applies_nothing_and_says_so(demo_db):
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("f")
+            await pilot.press(*"zzz", "enter")
+            await pilot.pause()
+            assert not isinstance(app.screen, SellerBoardScreen)
+            assert any("No product matches 'zzz'" in n.message for n in app._notifications)
 
     asyncio.run(drive())
 

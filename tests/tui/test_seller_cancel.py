@@ -265,3 +265,74 @@ def test_conflict_when_the_refund_changed_never_refunds_another_figure(demo_db):
         order = session.get(Order, ONE_PACKAGE_ORDER)
     assert len(records) == 1 and records[0].scope == "items"  # only the other station's
     assert order.status == "awaiting_shipment"
+
+
+def title(app) -> str:
+    return plain(app.screen.query_one(".screen-title", Static)).strip()
+
+
+def test_the_step_count_is_right_on_every_step_and_the_last_step_says_so(demo_db):
+    """Out of Stock by item: 1, 2, 3, 4 of 4; a whole order, whose path has no items step:
+    its review is 3 of 3; and the done message says what happened, not "cancelled"."""
+    before = snap(demo_db, ONE_PACKAGE_ORDER)
+    mug = next(l for l in before.lines if l.live > 1)
+    left = before.live_units() - 1
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot, ONE_PACKAGE_ORDER)
+            assert "step 1 of 4: why?" in title(app)  # items are still possible
+            await choose(pilot, "pricing_error")
+            assert "step 2 of 3: what?" in title(app)  # not Out of Stock: no items step
+            await choose(pilot, "order")
+            assert "step 3 of 3: check the refund" in title(app)
+            await pilot.press("escape", "escape")
+            await pilot.pause()
+            await choose(pilot, "out_of_stock")
+            assert "step 2 of 4: what?" in title(app)
+            await choose(pilot, "items")
+            assert "step 3 of 4: how many of each item?" in title(app)
+            picker = app.screen.query_one(QuantityPicker)
+            picker.cursor = [c.id for c in picker.choices].index(mug.id)
+            await pilot.press("plus")
+            assert "1 unit of 1 item chosen" in plain(app.screen.query_one("#chosen", Static))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "step 4 of 4: check the refund" in title(app)
+            assert f"Result  1 item cancelled, {left} still to ship" in plain(app.screen.query_one("#review", Static))
+            await pilot.press("ctrl+s")
+            await settle_until(pilot, lambda: any(n.title for n in app._notifications), "the done message")
+            [done] = [n for n in app._notifications]
+            assert done.title == f"Order {ONE_PACKAGE_ORDER}: 1 item cancelled, {left} still to ship"
+
+    asyncio.run(drive())
+
+
+ONE_UNIT = "576628743734513895"  # awaiting_collection, one package of one unit
+
+
+def test_package_sizes_on_the_scope_step_are_plural_right(demo_db):
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot, ONE_UNIT)
+            await choose(pilot, "pricing_error")
+            options = app.screen.query_one(OptionList)
+            prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            assert prompts[0] == "The whole order (1 unit)"
+            assert prompts[1].endswith("Awaiting Collection (1 unit)")
+
+    asyncio.run(drive())
+
+
+def test_the_review_says_what_the_cancellation_will_leave(demo_db):
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot, ONE_UNIT)
+            await choose(pilot, "pricing_error")
+            await choose(pilot, "order")
+            assert "Result  Order cancelled" in plain(app.screen.query_one("#review", Static))
+
+    asyncio.run(drive())

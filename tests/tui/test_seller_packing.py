@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.containers import Vertical
 from textual.widgets import OptionList
 
+from core import services
+from core.clock import parse_instant
 from core.queries import board
-from tests.tui.test_seller_board import SIZE, SPLIT_ORDER, seller_app
+from tests.tui.conftest import DEMO_NOW
+from tests.tui.test_seller_board import SHOP, SIZE, SPLIT_ORDER, core_page, seller_app
 from tests.waiting import settle_until, settled
 from tui.screens.seller_actions import ActionMenuScreen
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_pack import PackScreen
+from tui.screens.seller_package_pick import PackagePickScreen
 from tui.screens.seller_split import SplitScreen
 from tui.widgets.card_list import CardList
 from tui.widgets.quantity_picker import QuantityPicker
 
 ONE_PACKAGE_ORDER = "576119369769030276"
 MULTI_LINE_ORDER = "576538994597311135"  # awaiting_shipment, one package, three lines
+NOW = parse_instant(DEMO_NOW)
 
 
 def snap(db, order_id):
@@ -133,5 +139,52 @@ def test_the_split_order_shows_both_packages_on_its_card(demo_db):
             await settled(pilot)
             card = next(c for c in app.screen.query_one(CardList).cards if c.id == SPLIT_ORDER)
             assert [p.status for p in card.packages] == ["awaiting_collection", "awaiting_shipment"]
+
+    asyncio.run(drive())
+
+
+def test_the_package_picker_shows_each_packages_contents_below_the_card_it_is_about(demo_db):
+    """An order low on the board, split into two packages, both to pack."""
+    order_id = next(o for o in core_page(demo_db)[2:] if snap(demo_db, o).split_sources[0].allowed)
+    first = snap(demo_db, order_id)
+    source = first.split_sources[0].id
+    line = next(l for l in first.split_lines[source] if l.allowed)
+    moved = 1 if line.quantity > 1 else line.quantity
+    assert services.split_package(demo_db, source, {line.id: moved}, now=NOW, shop=SHOP).ok
+    before = snap(demo_db, order_id)
+    n_packages = len(before.packages)
+    assert n_packages == 2 and all(c.allowed for c in before.logistics["pack"])
+
+    async def drive():
+        app = seller_app(demo_db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            board_screen = app.screen
+            cards = board_screen.query_one(CardList)
+            cursor_to(app, order_id)
+            cards.top = max(0, cards.cursor - 2)  # the card low on the screen, where the picker goes
+            assert cards.top < cards.cursor
+            await pilot.press("p")
+            await settle_until(pilot, lambda: isinstance(app.screen, PackagePickScreen), "the package picker")
+            await pilot.pause()
+            menu = app.screen.query_one(OptionList)
+            prompts = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+            assert len(prompts) == n_packages
+            for n, (package, prompt) in enumerate(zip(before.packages, prompts), 1):
+                live = [l for l in before.lines if l.package_id == package.id and l.live]
+                units = sum(l.live for l in live)
+                assert prompt.startswith(f"Package {n} of {n_packages}: {package.id} · ")
+                assert f" · {units} unit{'' if units == 1 else 's'}\n" in prompt
+                for line in live:
+                    assert f"{line.live} × {line.title} ({line.sku})" in prompt
+            assert "1 units" not in "".join(prompts)
+            # the card stays in sight above the picker
+            assert cards.current.id == order_id
+            rows = cards.current_rows
+            assert rows is not None and len(rows) > 0
+            picker = app.screen.query_one(Vertical).region
+            assert cards.region.y + rows[-1] < picker.y
+            await pilot.press("escape")
+            await settle_until(pilot, lambda: app.screen is board_screen, "back on the board")
 
     asyncio.run(drive())

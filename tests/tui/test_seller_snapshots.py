@@ -1,5 +1,6 @@
 """Snapshots of the seller's screens from the demo data at the demo clock, at
-120x36 and at 80x24: the board, each cancel wizard step, the requests, the outbox.
+120x36 and at 80x24: the board, each cancel wizard step, the requests, the outbox, an
+order's Details.
 Each was looked at as a picture before it was committed."""
 
 from __future__ import annotations
@@ -38,3 +39,14 @@ def test_requests_snapshot(demo_db, snap_compare, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_outbox_snapshot(demo_db, snap_compare, size):
     assert snap_compare(seller_app(demo_db), terminal_size=size, press=["o"])
+
+
+CANCELLED_TWICE = "576356574267024879"  # a package cancelled by the shop, then the rest by the buyer
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_order_details_snapshot(demo_db, snap_compare, size):
+    """The order's Details: packages and lines, amounts, both cancellations with their
+    refunds, the timeline, what can be done now (each greyed with why)."""
+    assert snap_compare(seller_app(demo_db), terminal_size=size, press=[*CANCELLED_TWICE, "enter"],
+                        run_before=settled)

@@ -237,8 +237,9 @@ def cli(click_ctx, db_path, database_url, now_text, log_file, locked, as_json):
         open_tui(click_ctx.obj)
 
 
-def open_tui(ctx: Context, prepare=None, **start) -> None:
-    """Run the app; it opens the database (then `prepare`s it) after its first frame."""
+def open_tui(ctx: Context, prepare=None, *, locked: bool = False, **start) -> None:
+    """Run the app; it opens the database (then `prepare`s it) after its first frame.
+    `locked`: one identity, no launcher (as `--locked`, which the servers pass)."""
     if ctx.now_text:
         try:
             parse_instant(ctx.now_text)
@@ -251,7 +252,8 @@ def open_tui(ctx: Context, prepare=None, **start) -> None:
             raise core_db.DatabaseError(refused.message)
         return db
 
-    app = tui_app.OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked, log_file=ctx.log_file, **start)
+    app = tui_app.OrderDeskApp(connect, now_text=ctx.now_text, locked=ctx.locked or locked, log_file=ctx.log_file,
+                               **start)
     app.run()
     if app.refusal is not None:
         report(ctx.as_json, app.refusal, app.return_code or 1)

@@ -1,4 +1,9 @@
-"""`orderdesk demo`, `orderdesk buyer`, `orderdesk seller`: open the app."""
+"""`orderdesk demo`, `orderdesk buyer`, `orderdesk seller`: open the app.
+
+The launcher (any shop, any buyer) belongs to plain `orderdesk` and `orderdesk demo`.
+`orderdesk seller [--shop X]` and `orderdesk buyer [--user Y]` stay on the identity
+they opened (the one named, or the first): Escape on its start screen goes no further
+(a bell, as served sessions do); another identity is another `orderdesk` command."""
 
 from __future__ import annotations
 
@@ -61,21 +66,21 @@ def demo(ctx: Context, force):
                    "(switch it in the app with ctrl+n or the command palette).")
 @with_json
 def buyer(ctx: Context, user, app_version, simulate):
-    """Open the app on the buyer's Profile."""
+    """Open the app on the buyer's Profile (only this buyer's screens: no launcher)."""
     if app_version:
         try:
             rules.version_tuple(app_version)
         except ValueError as exc:
             ctx.fail("bad_input", f"--app-version: {exc}.")
-    open_tui(ctx, role="buyer", identity=user, app_version=app_version, simulate=simulate)
+    open_tui(ctx, role="buyer", identity=user, app_version=app_version, simulate=simulate, locked=True)
 
 
 @cli.command()
 @click.option("--shop", help="The shop's name (default: the first shop).")
 @with_json
 def seller(ctx: Context, shop):
-    """Open the app on the seller's To Ship board."""
-    open_tui(ctx, role="seller", identity=shop)
+    """Open the app on the seller's To Ship board (only this shop's screens: no launcher)."""
+    open_tui(ctx, role="seller", identity=shop, locked=True)
 
 
 # -- seeding ------------------------------------------------------------------------

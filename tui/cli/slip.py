@@ -22,6 +22,7 @@ slips = lazy_import("core.slips")
 
 from core.output import output_file
 from core.results import Refusal
+from core.words import plural
 from tui.cli.base import Context, StreamError, cli, echo, with_json
 
 STDOUT = "-"
@@ -67,8 +68,8 @@ def slip(ctx: Context, package_id, output, to_printer, shop):
             ctx.fail("print_failed", f"{exc}{written}", exit_code=1)
     where = [f"to {'standard output' if output == STDOUT else output}"] if output else []
     where += [f"to printer {printer}" + (f" ({job})" if job else "")] if printer else []
-    human = (f"Packing slip of package {found.package_id} (order {found.order_id}, {found.units} unit(s) "
-             f"in {len(found.lines)} line(s)) sent {' and '.join(where)}.")
+    human = (f"Packing slip of package {found.package_id} (order {found.order_id}, {plural(found.units, 'unit')} "
+             f"in {plural(len(found.lines), 'line')}) sent {' and '.join(where)}.")
     if output == STDOUT:
         echo(human, err=True)
         return

@@ -11,6 +11,7 @@ import click
 
 from core.clock import BadTime, parse_instant
 from core.output import output_file
+from core.words import plural
 
 if TYPE_CHECKING:
     pass
@@ -140,7 +141,7 @@ def export_cancellations(ctx: Context, since, fmt, output):
         else:
             rows = export.write_csv(out, found)
     ctx.emit({"file": output, "format": fmt, "cancellations": len(found), "rows": rows},
-             f"Wrote {len(found):,} cancellation(s) ({rows:,} {'rows' if fmt == 'csv' else 'records'}) "
+             f"Wrote {plural(len(found), 'cancellation')} ({plural(rows, 'row' if fmt == 'csv' else 'record')}) "
              f"to {output}.")
 
 

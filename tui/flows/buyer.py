@@ -112,7 +112,7 @@ class BuyerJourney:
 
     async def inbox(self) -> None:
         while (order_id := await self.ask(BuyerInboxScreen(
-                self.identity, await self.read(queries.inbox, username=self.identity)))) is not None:
+                self.identity, await self.read(queries.inbox, username=self.identity), self.mark_read))) is not None:
             try:
                 await self.order(order_id)
             except Jump as jump:
@@ -183,6 +183,10 @@ class BuyerJourney:
     def refuse_package(self, package_id: str) -> Command:
         refuse, user = services.refuse_delivery, self.identity
         return lambda db, now: refuse(db, package_id, now=now, user=user)
+
+    def mark_read(self, notice_id: int) -> Command:
+        mark, user = services.mark_read, self.identity
+        return lambda db, now: mark(db, notice_id, now=now, user=user)
 
     def place_again(self, order: OrderView) -> Callable[[dict[str, int], str | None], Command]:
         buy_again, user = services.buy_again, self.identity

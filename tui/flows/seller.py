@@ -21,6 +21,7 @@ from tui.screens.seller_products import ProductPickScreen
 from tui.screens.seller_reject import RejectReasonScreen
 from tui.screens.seller_requests import SellerRequestsScreen
 from tui.screens.seller_split import SplitScreen
+from tui.widgets.card_list import CardList
 
 
 def start(app, flow) -> None:
@@ -127,10 +128,13 @@ async def pack(app, shop: str, package_id: str) -> None:
 
 
 async def pick_package(app, title: str, choices) -> str | None:
-    """The one package the action can apply to, or the one the seller picks."""
+    """The one package the action can apply to, or the one the seller picks (the picker
+    sits at the bottom: the board shows the order's card first, above it)."""
     allowed = [c for c in choices if c.allowed]
     if len(allowed) == 1:
         return allowed[0].id
+    for cards in app.screen.query(CardList):
+        cards.current_to_top()
     return await work.ask(app, PackagePickScreen(title, choices))
 
 

@@ -41,6 +41,25 @@ def submit_command(draft: board.CancelDraft):
     return command
 
 
+def steps(draft: board.CancelDraft, step: str) -> list[str]:
+    """The steps this cancellation goes through, as known at `step`: "items" only for
+    some items, which is decided on "scope"; before that (on "reason" and "scope",
+    also when coming back to change it) it counts while it could still be chosen."""
+    if step in ("reason", "scope"):
+        snap = draft.snap
+        reasons = [draft.reason] if step == "scope" else list(snap.seller_reasons)
+        items = any(snap.items_allowed(r).allowed for r in reasons)
+    else:
+        items = draft.scope == "items"
+    return ["reason", "scope", *(["items"] if items else []), "review"]
+
+
+def step_text(draft: board.CancelDraft, step: str) -> str:
+    """"step 2 of 4", right on every step (the screens show what the flow says)."""
+    path = steps(draft, step)
+    return f"step {path.index(step) + 1} of {len(path)}"
+
+
 def new_draft(shop: str, snap: board.OrderSnapshot, reason: str | None = None) -> board.CancelDraft:
     return board.CancelDraft(shop, snap, f"tui-{uuid.uuid4()}", reason=reason)
 
@@ -51,12 +70,12 @@ async def cancel(app, shop: str, snap: board.OrderSnapshot) -> None:
     step = "reason"
     while step:
         if step == "reason":
-            reason = await work.ask(app, CancelReasonScreen(draft))
+            reason = await work.ask(app, CancelReasonScreen(draft, step_text(draft, step)))
             if reason is None:
                 return
             draft, step = replace(draft, reason=reason), "scope"
         elif step == "scope":
-            scope = await work.ask(app, CancelScopeScreen(draft))
+            scope = await work.ask(app, CancelScopeScreen(draft, step_text(draft, step)))
             if scope is None:
                 step = "reason"
             elif scope == "items":
@@ -66,13 +85,13 @@ async def cancel(app, shop: str, snap: board.OrderSnapshot) -> None:
             else:
                 draft, step = replace(draft, scope="order", package_id=None, items={}), "review"
         elif step == "items":
-            items = await work.ask(app, CancelItemsScreen(draft))
+            items = await work.ask(app, CancelItemsScreen(draft, step_text(draft, step)))
             if items is None:
                 step = "scope"
             else:
                 draft, step = replace(draft, items=items), "review"
         elif step == "review":
-            result = await work.ask(app, CancelReviewScreen(draft, submit_command(draft)))
+            result = await work.ask(app, CancelReviewScreen(draft, submit_command(draft), step_text(draft, step)))
             if result is None:
                 step = "items" if draft.scope == "items" else "scope"
             elif result.ok:
@@ -102,7 +121,7 @@ async def out_of_stock(app, shop: str, snap: board.OrderSnapshot, items: dict[st
 def done(app, draft: board.CancelDraft, result) -> None:
     refund = format_money(result.record["refund"]["total"], draft.snap.order.currency)
     app.notify(f"Refund {refund}. The customer's email is queued in the outbox.",
-               title=f"Order {draft.order_id}: cancelled")
+               title=f"Order {draft.order_id}: {draft.preview.summary}")
 
 
 async def failed(app, draft: board.CancelDraft, refusal) -> board.CancelDraft | None:

@@ -1,11 +1,16 @@
 """Inbox: the buyer's notifications (cancellation confirmations, request answers,
 refused deliveries), newest first. Enter answers the notification's order, for the
-flow to open it."""
+flow to open it.
+
+Reading marks read (issue 17: the Inbox count never went down): the message under the
+cursor is the one being read, so it is marked read (the flow's command, off the UI
+thread) and the unread count here and on the Profile goes down. Unread ones say "new"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,11 +34,12 @@ class BuyerInboxScreen(BuyerScreen):
     BuyerInboxScreen #inbox-empty { padding: 1 2; color: $text-muted; }
     """
 
-    def __init__(self, identity: str, inbox: Inbox):
-        """`inbox`: as the flow read it."""
+    def __init__(self, identity: str, inbox: Inbox, mark_read: Callable[[int], Any] | None = None):
+        """`inbox`: as the flow read it; `mark_read(notice_id)`: the command that marks one read."""
         super().__init__(identity)
         self.title = "Inbox"
-        self.inbox = inbox
+        self.inbox, self.mark_read = inbox, mark_read
+        self.marking: set[int] = set()  # marked read, or on the way
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -54,6 +60,7 @@ class BuyerInboxScreen(BuyerScreen):
         work.read(self, partial(queries.inbox, username=self.identity), self.show, key="buyer.inbox")
 
     def show(self, inbox: Inbox) -> None:
+        self.inbox = inbox
         found = inbox.notices
         options = self.query_one(OptionList)
         keep = options.highlighted
@@ -62,6 +69,8 @@ class BuyerInboxScreen(BuyerScreen):
             if number:
                 options.add_option(None)  # a line between notifications
             prompt = Text()
+            if not n.read and n.id not in self.marking:
+                prompt.append("new ", style="bold reverse")
             prompt.append(n.title, style="bold")
             prompt.append(f"  {when(n.created_at)}", style="dim")
             prompt.append(f"\n{n.body}")
@@ -74,7 +83,25 @@ class BuyerInboxScreen(BuyerScreen):
         empty.update("No notifications yet.")
         empty.display = not found
         options.display = bool(found)
-        self.query_one(NavBar).set_unread(inbox.unread)
+        self.query_one(NavBar).set_unread(sum(1 for n in found if not n.read and n.id not in self.marking))
+        self.read_highlighted()
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self.read_highlighted()
+
+    def read_highlighted(self) -> None:
+        """The message under the cursor is read: mark it so, once."""
+        options = self.query_one(OptionList)
+        if self.mark_read is None or options.highlighted is None or not options.option_count:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        notice_id = int(option.id.split(":", 1)[0]) if option.id else None
+        notice = next((n for n in self.inbox.notices if n.id == notice_id), None)
+        if notice is None or notice.read or notice_id in self.marking:
+            return
+        self.marking.add(notice_id)
+        self.query_one(NavBar).set_unread(sum(1 for n in self.inbox.notices if not n.read and n.id not in self.marking))
+        work.run(self, self.mark_read(notice_id), lambda _result: self.reload(), key=f"buyer.inbox.read.{notice_id}")
 
     @when_active
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from core import words
 from core.money import format_money
 from tui import work
 from tui.active import leave
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 
 queries = lazy_import("core.queries.buyer")
 
-WAY_OUT = {  # a verdict's next step: the key that takes it (update_app: the verdict says how)
-    "contact_seller": "Press s to contact the seller and ask them to cancel it.",
+WAY_OUT = {  # each way out the buyer has now (rules.buyer_actions): the key that takes it
+    "request_cancel": "Press s to contact the seller and ask them to cancel it.",
     "refuse_delivery": "Press r to refuse the delivery (read the warning first).",
     "buy_again": "Press b to buy the items again.",
 }
@@ -167,7 +168,9 @@ class BuyerOrderScreen(BuyerScreen):
         timeline = Text()
         timeline.append("Timeline", style="bold")
         for event in o.timeline:
-            timeline.append(f"\n  {when(event.at):<13} {EVENT_TEXT.get(event.kind, event.kind)}")
+            said = (words.cancelled_event_words(dict(event.detail)) if event.kind == "cancelled"
+                    else EVENT_TEXT.get(event.kind, event.kind))  # what it did: "2 items cancelled, 3 still to ship"
+            timeline.append(f"\n  {when(event.at):<13} {said}")
         for c in o.cancellations:
             if c.status == "closed" and c.reject_reason:
                 timeline.append(f"\n  Your request was declined: {c.reject_reason_text}", style="yellow")
@@ -198,15 +201,9 @@ class BuyerOrderScreen(BuyerScreen):
             out.append("Cancel order · not available\n", style="bold")
             if verdict.why_not:
                 out.append(verdict.why_not)
-            step = verdict.next_step
-            if step == "refuse_delivery" and "refuse_delivery" not in self.buyer_actions:
-                out.append("\nNo package of this order is on its way right now, so there is "
-                           "nothing to refuse yet.", style="dim")
-                step = None
-            if step == "contact_seller" and "request_cancel" not in self.buyer_actions:
-                step = None
-            if step in WAY_OUT:
-                out.append("\n" + WAY_OUT[step], style="bold")
+            for action, way in WAY_OUT.items():  # every way out the order offers now (rules.buyer_actions)
+                if action in self.buyer_actions:
+                    out.append("\n" + way, style="bold")
             section.set_class(True, "disabled")
         section.update(out)
 

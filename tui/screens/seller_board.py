@@ -188,8 +188,7 @@ class SellerBoardScreen(Screen):
         """Read the counts and the visible page again (after a change here or elsewhere)."""
         if self.shop is None:
             return
-        shop_id, count = self.shop_id, board.counts
-        work.read(self, lambda session, now: count(session, shop_id, now), self._counted, key="board.counts")
+        self._count()
         cards = self.cards
         cards.station = self.app.station  # its own claims go unsaid on the cards
         current = cards.current if keep_place else None
@@ -200,6 +199,11 @@ class SellerBoardScreen(Screen):
             cards.empty_text = "No orders here."
             cards.load(self._source(), keep=current.id if current else None, anchor=anchor)
         self._paint_bars()
+
+    def _count(self) -> None:
+        """Read the tabs' and statuses' counts, of the orders the product filter lets through."""
+        shop_id, skus, count = self.shop_id, self.skus, board.counts
+        work.read(self, lambda session, now: count(session, shop_id, now, skus), self._counted, key="board.counts")
 
     def _search(self, keep: str | None = None) -> None:
         shop_id, text = self.shop_id, self.query_text
@@ -283,8 +287,6 @@ class SellerBoardScreen(Screen):
             of = f" of {total:,}" if total is not None else ""
             order = SORTS[self.sort] if self.tab == "to_ship" else SORTS["newest"]
             text = f"Order {cards.first_index + cards.cursor + 1:,}{of} · {order}"
-            if self.skus:
-                text = f"Order {cards.first_index + cards.cursor + 1:,} · {order} (product filter on)"
         line = Text(text, "dim")
         requests = counts.requests if counts is not None else None
         if requests is not None:
@@ -431,7 +433,10 @@ class SellerBoardScreen(Screen):
             seller.start(self.app, seller.products(self.app, self.shop_id, self.skus, self._picked))
 
     def _picked(self, skus: frozenset[str]) -> None:
-        self.skus = skus
+        if skus == self.skus:
+            return
+        self.skus, self.counts = skus, None  # the counts were of the other filter: "…" until read
+        self._count()
         self._refilter()
 
     def action_actions(self) -> None:

@@ -1,4 +1,4 @@
-"""Cancel wizard, step 3 of 4 (Out of Stock): a quantity for each item, bounded by
+"""Cancel wizard, the items step (Out of Stock): a quantity for each item, bounded by
 what may be cancelled; items that don't qualify are greyed out with why (seed 003:
 "the system will automatically gray out the items in any packages that don't
 qualify for item cancellation"). Answers {line: units}, or None (back)."""
@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from core.queries.board import CancelDraft
+from core.words import plural
 from tui.active import leave
 from tui.widgets.quantity_picker import QuantityPicker
 from tui.widgets.key_bar import KeyBar
@@ -25,14 +26,14 @@ class CancelItemsScreen(Screen[dict[str, int] | None]):
         Binding("escape", "back", "Back", id="items.back", tooltip="Back to what to cancel"),
     ]
 
-    def __init__(self, draft: CancelDraft):
+    def __init__(self, draft: CancelDraft, step: str):
         super().__init__()
-        self.draft = draft
+        self.draft, self.step = draft, step  # step: "step 2 of 4", from the flow (tui.flows.seller_cancel)
         self.sub_title = f"{draft.shop} · order {draft.order_id}"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Cancel order {self.draft.order_id} · step 3 of 4: how many of each item?",
+        yield Static(f"Cancel order {self.draft.order_id} · {self.step}: how many of each item?",
                      classes="screen-title")
         yield Static("Out of Stock: ↑/↓ choose an item, +/− or →/← change its quantity, a all of it. "
                      "Greyed-out items can't be cancelled by item; the line under each says why.",
@@ -57,8 +58,8 @@ class CancelItemsScreen(Screen[dict[str, int] | None]):
         chosen = self.query_one(QuantityPicker).chosen
         units = sum(chosen.values())
         self.query_one("#chosen", Static).update(
-            f"{units} unit{'s' if units != 1 else ''} of {len(chosen)} item{'s' if len(chosen) != 1 else ''} "
-            "chosen · Enter: check the refund" if units else "Nothing chosen yet.")
+            f"{plural(units, 'unit')} of {plural(len(chosen), 'item')} chosen · Enter: check the refund"
+            if units else "Nothing chosen yet.")
 
     def action_continue(self) -> None:
         chosen = self.query_one(QuantityPicker).chosen

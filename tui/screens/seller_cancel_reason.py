@@ -1,4 +1,4 @@
-"""Cancel wizard, step 1 of 4: the reason first (seed 003: "You must first select
+"""Cancel wizard, the first step: the reason first (seed 003: "You must first select
 the reason for initiating the cancellation"). Answers the reason, or None (leave)."""
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ class CancelReasonScreen(Screen[str | None]):
         Binding("escape", "back", "Back", id="cancel.back", tooltip="Leave the cancellation"),
     ]
 
-    def __init__(self, draft: CancelDraft):
+    def __init__(self, draft: CancelDraft, step: str):
         super().__init__()
-        self.draft = draft
+        self.draft, self.step = draft, step  # step: "step 2 of 4", from the flow (tui.flows.seller_cancel)
         self.sub_title = f"{draft.shop} · order {draft.order_id}"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Cancel order {self.draft.order_id} · step 1 of 4: why?", classes="screen-title")
+        yield Static(f"Cancel order {self.draft.order_id} · {self.step}: why?", classes="screen-title")
         yield Static("Choose the reason first. Items can be cancelled one by one only with "
                      "Out of Stock; other reasons cancel the whole order or a package.", classes="hint")
         reasons = self.draft.snap.seller_reasons

@@ -1,4 +1,4 @@
-"""Cancel wizard, step 4 of 4: check the refund, then Submit (seed 003: "check the
+"""Cancel wizard, the last step: check the refund, then Submit (seed 003: "check the
 refund amount and submit the cancellation").
 
 The refund total stays on screen, just above the key bar, whatever the terminal's size: the
@@ -53,16 +53,16 @@ class CancelReviewScreen(Screen):
         Binding("escape", "back", "Back", id="review.back", tooltip="Change the choice"),
     ]
 
-    def __init__(self, draft: CancelDraft, submit: Callable):
+    def __init__(self, draft: CancelDraft, submit: Callable, step: str):
         super().__init__()
-        self.draft, self.submit = draft, submit
+        self.draft, self.submit, self.step = draft, submit, step  # step: "step 3 of 3", from the flow
         self.preview = draft.preview
         self.submitted = False
         self.sub_title = f"{draft.shop} · order {draft.order_id}"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Cancel order {self.draft.order_id} · check the refund, then submit",
+        yield Static(f"Cancel order {self.draft.order_id} · {self.step}: check the refund, then submit",
                      classes="screen-title")
         yield Static("The order changed since you opened it (another station). Submit checks it "
                      "again and refuses rather than refund another amount; Escape to start over.",
@@ -91,6 +91,7 @@ class CancelReviewScreen(Screen):
         outer.add_row(Text.assemble(("Reason  ", "dim"), reason_text(draft.reason)))
         outer.add_row(Text.assemble(("Cancel  ", "dim"), what))
         outer.add_row(Text.assemble(("Order   ", "dim"), status_label(snap.order.status)))
+        outer.add_row(Text.assemble(("Result  ", "dim"), preview.summary))  # as the buyer is told it
         outer.add_row(FitTable(LINE_COLUMNS, [
             (lines[part.line_id].sku, lines[part.line_id].title, str(part.quantity),
              format_money(part.subtotal, cur), format_money(part.tax, cur), format_money(part.total, cur))

@@ -1,4 +1,4 @@
-"""Cancel wizard, step 2 of 4: what to cancel: the whole order, one package, or
+"""Cancel wizard, the second step: what to cancel: the whole order, one package, or
 (only with Out of Stock, seed 003) some items. What can't be chosen says why.
 Answers "order", "package:ID" or "items", or None (back to the reason)."""
 
@@ -12,6 +12,7 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.queries.board import CancelDraft
+from core.words import plural
 from tui.active import leave, when_active
 from tui.format import reason_text, status_label
 from tui.widgets.key_bar import KeyBar
@@ -30,22 +31,21 @@ class CancelScopeScreen(Screen[str | None]):
         Binding("escape", "back", "Back", id="scope.back", tooltip="Back to the reason"),
     ]
 
-    def __init__(self, draft: CancelDraft):
+    def __init__(self, draft: CancelDraft, step: str):
         super().__init__()
-        self.draft = draft
+        self.draft, self.step = draft, step  # step: "step 2 of 4", from the flow (tui.flows.seller_cancel)
         self.sub_title = f"{draft.shop} · order {draft.order_id}"
 
     def compose(self) -> ComposeResult:
         draft, snap = self.draft, self.draft.snap
         yield Header()
-        yield Static(f"Cancel order {draft.order_id} · step 2 of 4: what?", classes="screen-title")
+        yield Static(f"Cancel order {draft.order_id} · {self.step}: what?", classes="screen-title")
         yield Static(f"Reason: {reason_text(draft.reason)}", classes="hint")
         live = snap.live_units()
-        options = [_option(f"The whole order ({live} unit{'s' if live != 1 else ''})",
-                           snap.whole_order.why_not, "order")]
+        options = [_option(f"The whole order ({plural(live, 'unit')})", snap.whole_order.why_not, "order")]
         for n, p in enumerate(snap.package_choices, 1):
-            options.append(_option(f"Package {n}: {p.id} · {status_label(p.status)} ({snap.live_units(p.id)} units)",
-                                   p.why_not, f"package:{p.id}"))
+            options.append(_option(f"Package {n}: {p.id} · {status_label(p.status)} "
+                                   f"({plural(snap.live_units(p.id), 'unit')})", p.why_not, f"package:{p.id}"))
         options.append(_option("Some items: choose a quantity per item", snap.items_allowed(draft.reason).why_not,
                                "items"))
         yield OptionList(*options, id="scopes")

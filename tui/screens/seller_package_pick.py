@@ -1,4 +1,9 @@
-"""Which package? (pack, hand over or split an order with several packages)."""
+"""Which package? (pack, hand over or split an order with several packages).
+
+Each package with what is in it (its lines and live units: the way to tell packages
+apart at a packing table), and why one can't be chosen. The picker sits at the bottom
+of the screen without dimming it, so the order's card it is about stays in sight
+above it."""
 
 from __future__ import annotations
 
@@ -11,15 +16,16 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.queries.board import PackageChoice
+from core.words import plural
 from tui.active import leave, when_active
 from tui.format import status_label
 
 
 class PackagePickScreen(ModalScreen[str | None]):
     CSS = """
-    PackagePickScreen { align: center middle; background: $background 60%; }
+    PackagePickScreen { align: center bottom; background: $background 0%; }
     PackagePickScreen > Vertical {
-        width: 76; max-width: 95%; height: auto; max-height: 90%;
+        width: 100%; height: auto; max-height: 60%;
         border: round $accent; background: $panel; padding: 0 1;
     }
     PackagePickScreen OptionList { height: auto; max-height: 16; border: none; }
@@ -33,14 +39,21 @@ class PackagePickScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, classes="screen-title")
-            options = []
-            for c in self.choices:
-                label = f"Package {c.id} · {status_label(c.status)}"
-                prompt = Text(label) if c.allowed else Text.assemble(
-                    (label, "dim"), "\n", (f"  {c.why_not}", "dim italic"))
-                options.append(Option(prompt, id=c.id, disabled=not c.allowed))
-            yield OptionList(*options)
+            yield OptionList(*[Option(self._prompt(n, c), id=c.id, disabled=not c.allowed)
+                               for n, c in enumerate(self.choices, 1)])
             yield Static("Enter choose · Escape close", classes="hint")
+
+    def _prompt(self, n: int, choice: PackageChoice) -> Text:
+        """"Package 2 of 3: ID · status · 3 units", then a line per item ("2 × title (SKU)"),
+        then why not, when it can't be chosen."""
+        head = (f"Package {n} of {len(self.choices)}: {choice.id} · {status_label(choice.status)} · "
+                f"{plural(choice.live_units, 'unit')}")
+        items = [f"  {l.live} × {l.title} ({l.sku})" for l in choice.lines if l.live] or ["  nothing left in it"]
+        style = "" if choice.allowed else "dim"
+        prompt = Text.assemble((head, f"bold {style}".strip()), *(("\n" + item, style or "") for item in items))
+        if not choice.allowed:
+            prompt.append(f"\n  {choice.why_not}", "dim italic")
+        return prompt
 
     def on_mount(self) -> None:
         menu = self.query_one(OptionList)

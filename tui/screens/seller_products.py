@@ -1,5 +1,9 @@
 """The product filter: a searchable multi-pick of the shop's SKUs (seed 003:
-"filter the orders to include specific products")."""
+"filter the orders to include specific products").
+
+Decision where the spec is silent: applying (Enter, Ctrl+S) takes the ticked products;
+with none ticked, every product the typed text matches (type "jar", Enter: the jars).
+Text that matches nothing applies nothing and says so."""
 
 from __future__ import annotations
 
@@ -38,19 +42,23 @@ class ProductPickScreen(ModalScreen[frozenset[str] | None]):
             yield Static("Show orders with these products", classes="screen-title")
             yield Input(placeholder="type to narrow the list (SKU or title)", id="product-search")
             yield SelectionList[str](id="product-list")
-            yield Static("Type to narrow · ↓ to the list · Space tick · Enter or Ctrl+S apply · "
-                         "Ctrl+R all products · Escape cancel", classes="hint")
+            yield Static("Type to narrow · ↓ to the list · Space tick · Enter or Ctrl+S apply (nothing "
+                         "ticked: every product listed) · Ctrl+R all products · Escape cancel", classes="hint")
 
     def on_mount(self) -> None:
         self._fill("")
         self.query_one(Input).focus()
 
-    def _fill(self, text: str) -> None:
+    def _matching(self, text: str) -> list[tuple[str, str]]:
+        """The products (SKU, title) whose SKU or title holds `text`; all for no text."""
         text = text.strip().lower()
+        return [(sku, title) for sku, title in self.skus
+                if not text or text in sku.lower() or text in title.lower()]
+
+    def _fill(self, text: str) -> None:
         listing = self.query_one(SelectionList)
         listing.clear_options()
-        listing.add_options([(f"{sku:<14} {title}", sku, sku in self.chosen) for sku, title in self.skus
-                             if not text or text in sku.lower() or text in title.lower()])
+        listing.add_options([(f"{sku:<14} {title}", sku, sku in self.chosen) for sku, title in self._matching(text)])
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
@@ -78,7 +86,14 @@ class ProductPickScreen(ModalScreen[frozenset[str] | None]):
             event.stop()
 
     def action_apply(self) -> None:
-        leave(self, frozenset(self.chosen))
+        text = self.query_one(Input).value
+        if self.chosen or not text.strip():
+            leave(self, frozenset(self.chosen))
+        elif matching := self._matching(text):
+            leave(self, frozenset(sku for sku, _ in matching))
+        else:
+            self.notify(f"No product matches {text.strip()!r}: type less, or Ctrl+R for all products.",
+                        severity="warning")
 
     def action_clear(self) -> None:
         self.chosen.clear()

@@ -281,6 +281,21 @@ class CardList(Widget, can_focus=True):
         self.cursor = self.top = 0
         self._changed()
 
+    def current_to_top(self) -> None:
+        """Show the current card first, so that a picker at the bottom of the screen keeps
+        it in sight (tui.screens.seller_package_pick)."""
+        if self.cards:
+            self.top = self.cursor
+            self._changed()
+
+    @property
+    def current_rows(self) -> range | None:
+        """The widget's rows the current card takes (None: none, or scrolled out)."""
+        if not self.cards or self.cursor < self.top:
+            return None
+        start = self._rows_between(self.top, self.cursor)
+        return range(start, start + self._height(self.cards[self.cursor]))
+
     def _cards_fitting(self, start: int) -> int:
         height, rows, n = self.size.height or 1, 0, 0
         for card in self.cards[start:]:
