@@ -14,11 +14,14 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from core.money import format_money
+from tests.tui.test_buyer_journey import buyer_app, held_late_answers
 from tests.tui.test_seller_board import seller_app
 from tests.tui.test_seller_snapshots import WIZARD
-from tests.waiting import settled
+from tests.waiting import settle_until, settled
 from tui import keymap
 from tui.app import OrderDeskApp
+from tui.screens import buyer_result
+from tui.screens.buyer_reason import BuyerReasonScreen
 from tui.screens.help import HelpScreen
 from tui.screens.seller_cancel_review import CancelReviewScreen
 from tui.widgets.fit_table import Col, FitDataTable, FitTable, fit_widths, money
@@ -176,6 +179,74 @@ def test_the_seller_tables_fit_the_width_and_show_their_kept_columns_whole(demo_
                 for i in kept:
                     assert str(table.values[0][i]) in shown  # the first row, on screen
                     assert widths[table.columns_wanted[i].header] >= max(len(str(v[i])) for v in table.values)
+
+    asyncio.run(drive())
+
+
+# -- the buyer's side ----------------------------------------------------------------------------
+BUYER_SCREENS = {"profile": [], "orders": ["o"], "order": ["o", "enter"], "reason": ["o", "enter", "c"]}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_buyer_screens_key_bar_shows_whole_keys_and_help_at_every_size(demo_db, size):
+    async def drive():
+        for keys in BUYER_SCREENS.values():
+            app = buyer_app(demo_db, watch=False)
+            async with app.run_test(size=size) as pilot:
+                await go(pilot, keys)
+                assert_whole_keys_and_help(app, size[0])
+
+    asyncio.run(drive())
+
+
+def test_the_buyers_order_list_shows_every_total_whole_at_40x12(demo_db):
+    """The issue saw "$8" for $81.64: every total is whole, the other columns gave way."""
+    async def drive():
+        app = buyer_app(demo_db, watch=False)
+        async with app.run_test(size=(40, 12)) as pilot:
+            await go(pilot, ["o"])
+            table = app.screen.query_one(FitDataTable)
+            assert table.virtual_size.width <= table.size.width
+            totals = [str(row[2]) for row in table.values]
+            assert "$81.64" in totals
+            shown = "\n".join(screen_lines(app))
+            for row in table.values[:3]:  # the first rows, on screen
+                assert str(row[2]) in shown
+            widths = {str(column.label): column.width for column in table.columns.values()}
+            assert widths["Total"] >= max(map(len, totals))
+
+    asyncio.run(drive())
+
+
+def test_send_before_a_reason_is_picked_says_why(demo_db):
+    async def drive():
+        app = buyer_app(demo_db, watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await go(pilot, ["o", "enter", "c"])
+            assert isinstance(app.screen, BuyerReasonScreen)
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, BuyerReasonScreen)  # nothing sent...
+            assert any("Pick a reason first" in n.message for n in app._notifications)  # ...and why
+
+    asyncio.run(drive())
+
+
+def test_the_slow_network_screen_that_says_press_r_has_r_in_its_key_bar(demo_db, monkeypatch):
+    monkeypatch.setattr(buyer_result, "GIVE_UP_AFTER", 0.2)
+
+    async def drive():
+        app = buyer_app(demo_db, watch=False, simulate="slow-network")
+        held_late_answers(app)  # the late answer waits: the screen stays on "no answer yet"
+        async with app.run_test(size=(80, 24)) as pilot:
+            await go(pilot, ["o", "enter", "c", "enter"])
+            await pilot.press("s")
+            await settle_until(pilot, lambda: getattr(app.screen, "state", None) == "no_answer", "no answer yet")
+            await pilot.pause()
+            lines = screen_lines(app)
+            assert "press r to Retry" in " ".join(" ".join(lines).split())
+            assert "r Retry" in lines[-1]
+            assert_whole_keys_and_help(app, 80)
 
     asyncio.run(drive())
 

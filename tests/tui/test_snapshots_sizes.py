@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.tui.test_buyer_journey import buyer_app, order_in
+from tests.tui.test_buyer_snapshots import at_order
 from tests.tui.test_seller_board import seller_app
 from tests.tui.test_seller_snapshots import WIZARD
 from tests.waiting import settled
@@ -28,3 +30,14 @@ def test_cancel_review_at_size(demo_db, snap_compare, size):
 @pytest.mark.parametrize("size", ALL)
 def test_board_help_at_size(demo_db, snap_compare, size):
     assert snap_compare(seller_app(demo_db), terminal_size=size, press=["question_mark"])
+
+
+@pytest.mark.parametrize("size", ALL)
+def test_buyer_order_list_at_size(demo_db, snap_compare, size):
+    assert snap_compare(buyer_app(demo_db, watch=False), terminal_size=size, press=["o"])
+
+
+@pytest.mark.parametrize("size", ALL)
+def test_buyer_order_at_size(demo_db, snap_compare, size):
+    order = order_in(demo_db, "on_hold")
+    assert snap_compare(buyer_app(demo_db, watch=False), terminal_size=size, run_before=at_order(order["id"]))

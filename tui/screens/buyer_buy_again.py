@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from core.money import format_money
 from core.results import Success
@@ -25,6 +25,7 @@ from tui import work
 from tui.active import leave, when_active
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, MovingTable
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.buy_again import BuyAgainQuote
@@ -79,7 +80,7 @@ class BuyerBuyAgainScreen(BuyerScreen):
         yield Static("Ship to", id="again-address-label")
         yield Input(id="again-address", placeholder="Shipping address")
         yield Static(id="again-result")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         view = self.order

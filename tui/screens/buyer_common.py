@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from core.clock import as_utc
 from tui.active import leave
+from tui.widgets.fit_table import FitDataTable
 
 if TYPE_CHECKING:
     from core.queries.orders import OrderView
@@ -138,8 +139,9 @@ class MovingOptionList(OptionList):
     ]
 
 
-class MovingTable(DataTable):
-    """A row-cursor DataTable that also moves with j/k; Enter opens."""
+class MovingTable(FitDataTable):
+    """A row-cursor table that also moves with j/k; Enter opens. Given columns, they fit
+    its width (tui/widgets/fit_table.py)."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),

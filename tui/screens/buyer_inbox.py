@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import work
 from tui.active import leave, when_active
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList, NavBar, when
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.buyer import Inbox
@@ -47,7 +48,7 @@ class BuyerInboxScreen(BuyerScreen):
         yield MovingOptionList(id="inbox-list")
         yield Static(id="inbox-empty")
         yield NavBar("Inbox", id="navbar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show(self.inbox)

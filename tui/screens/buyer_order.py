@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core import words
 from core.money import format_money
@@ -25,6 +25,7 @@ from tui import work
 from tui.active import leave
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import EVENT_TEXT, BuyerScreen, Next, when
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.orders import OrderView
@@ -77,7 +78,7 @@ class BuyerOrderScreen(BuyerScreen):
             yield Static(id="order-amounts")
             yield Static(id="order-timeline")
         yield Static(id="cancel-section")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show(self.view)

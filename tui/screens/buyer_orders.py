@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.money import format_money
 from tui import work
 from tui.active import leave, when_active
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, MovingTable, Next
+from tui.widgets.fit_table import Col, money
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.buyer import OrderRow, YourOrders
@@ -29,6 +31,11 @@ queries = lazy_import("core.queries.buyer")
 TABS = {"to_pay": "To pay", "to_ship": "To ship", "shipped": "Shipped", "delivered": "Delivered",
         "cancelled": "Cancelled", "all": "All"}
 TAB_KEYS = list(TABS)
+# The total is kept whole, and the status too (it may say what was refunded): on a narrow
+# terminal the order's ID (whole or not at all) is left out first, then the status; the
+# items narrow to what is left (they say which order it is).
+COLUMNS = (Col("Order", give=0, least=18), Col("Items", give=2, least=8), money("Total"),
+           Col("Status", give=1, whole=True))
 
 
 def items_text(order: OrderRow) -> str:
@@ -70,9 +77,9 @@ class BuyerOrdersScreen(BuyerScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="orders-tabs")
-        yield MovingTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+        yield MovingTable(COLUMNS, id="orders-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="orders-empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.draw()
@@ -81,9 +88,6 @@ class BuyerOrdersScreen(BuyerScreen):
 
     def on_data_changed(self, message) -> None:
         self.reload()
-
-    def on_resize(self, event) -> None:
-        self.draw()
 
     def reload(self) -> None:
         work.read(self, partial(queries.your_orders, username=self.identity), self.show, key="buyer.orders")
@@ -96,29 +100,16 @@ class BuyerOrdersScreen(BuyerScreen):
     def draw(self) -> None:
         shown = self.orders.in_tab(self.tab)
         self.draw_tabs()
-        table = self.query_one(DataTable)
+        table = self.query_one(MovingTable)
         keep = self.selected
         if table.row_count and keep is None:
             try:
                 keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             except Exception:
                 keep = None
-        width = max(self.app.size.width, 60)
-        statuses = [status_text(o) for o in shown]
-        totals = [format_money(o.total, o.currency) for o in shown]
-        items = [items_text(o) for o in shown]
-        widths = {"order": 18, "total": max(map(len, totals), default=5),
-                  "status": max(max(map(len, statuses), default=6), 6)}
-        room = max(12, width - sum(widths.values()) - 8 - 3)  # cell padding, scrollbar
-        widths["items"] = max(5, min(room, max(map(len, items), default=5)))
-        # Columns sized here, from what is shown: a tab's widths don't carry over to another.
-        table.clear(columns=True)
-        for title, key in (("Order", "order"), ("Items", "items"), ("Total", "total"), ("Status", "status")):
-            table.add_column(title, key=key, width=widths[key])
-        for order, text, status, total in zip(shown, items, statuses, totals):
-            if len(text) > widths["items"]:
-                text = text[: widths["items"] - 1] + "…"
-            table.add_row(order.id, text, Text(total, justify="right"), status, key=order.id)
+        # The rows of this tab only: a tab's widths don't carry over to another.
+        table.fill([(o.id, items_text(o), format_money(o.total, o.currency), status_text(o)) for o in shown],
+                   [o.id for o in shown])
         if keep is not None and keep in {o.id for o in shown}:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         empty = self.query_one("#orders-empty", Static)

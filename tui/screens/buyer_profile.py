@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker
 
 from tui import work
 from tui.flows import buyer as buyer_flow
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, NavBar
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.buyer import BuyerProfile
@@ -67,7 +68,7 @@ class BuyerProfileScreen(BuyerScreen):
             yield Static(id="profile-orders", classes="profile-section")
             yield Static(id="profile-standing", classes="profile-section")
         yield NavBar("Profile", id="navbar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import work
 from tui.active import leave, when_active
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, MovingOptionList
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.orders import OrderView
@@ -62,7 +63,7 @@ class BuyerReasonScreen(BuyerScreen):
         yield ReasonList(id="reason-list")
         yield Static(id="reason-picked")
         yield Static(id="reason-notice")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         intro = Text()
@@ -130,6 +131,12 @@ class BuyerReasonScreen(BuyerScreen):
         if action == "send":
             return True if self.picked else None
         return True
+
+    def why_not(self, action: str) -> str | None:
+        """`s` before a reason is picked (tui/app.py's say_why_not)."""
+        if action == "send" and self.reasons:
+            return "Pick a reason first: ↑/↓ to it, Enter to pick it; then s sends."
+        return None
 
     def action_send(self) -> None:
         if self.picked:

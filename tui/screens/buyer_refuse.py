@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.results import Success
 from tui import work
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.orders import OrderView
@@ -57,7 +58,7 @@ class BuyerRefuseScreen(BuyerScreen):
         yield Static("The package to refuse:", id="refuse-label")
         yield PackageList(id="refuse-packages")
         yield Static(id="refuse-result")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.draw()

@@ -29,7 +29,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.money import format_money
 from core.results import Refusal, Success
@@ -37,6 +37,7 @@ from tui import work
 from tui.active import leave
 from tui.lazy import lazy_import
 from tui.screens.buyer_common import SIMULATION_TEXT, BuyerScreen, Next, when
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from core.queries.orders import OrderView
@@ -92,7 +93,7 @@ class BuyerResultScreen(BuyerScreen):
         with VerticalScroll(id="result-body"):
             yield Static(id="result-title")
             yield Static(id="result-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.send()

@@ -4,11 +4,12 @@ Answers "orders" when Orders is opened."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.active import leave, when_active
 from tui.screens.buyer_common import BuyerScreen, MovingOptionList
+from tui.widgets.key_bar import KeyBar
 
 # The sections of the buyer app's Settings and Privacy. Only Orders belongs to this app;
 # the others are shown (so the list looks like the one the buyer knows) but can't be opened.
@@ -43,7 +44,7 @@ class BuyerSettingsScreen(BuyerScreen):
         yield MovingOptionList(*[Option(title if key == "orders" else f"{title}  ·  not in this app",
                                         id=key, disabled=key != "orders")
                                  for key, title in SECTIONS], id="settings-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         sections = self.query_one(OptionList)
