@@ -7,9 +7,12 @@ packs it."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlmodel import select
 
+from core import services
+from core.clock import parse_instant
 from core.db import Database
 from core.models import OrderEvent, PackageClaim
 from tests.tui.test_seller_board import SHOP, SIZE
@@ -21,6 +24,7 @@ from tui.flows import claims
 from tui.screens.confirm import ConfirmScreen
 from tui.walkthroughs.player import screen_text
 from tui.screens.seller_board import SellerBoardScreen
+from tui.screens import seller_pack
 from tui.screens.seller_pack import PackScreen
 from tui.widgets.card_list import CardList
 
@@ -94,3 +98,29 @@ def test_another_station_sees_where_a_package_is_packed_and_takes_it_over_only_a
                                                        OrderEvent.kind.in_(("claim_taken_over", "packed")))
                               .order_by(OrderEvent.id)).all()
     assert [e.kind for e in events] == ["claim_taken_over", "packed"]
+
+
+def test_confirming_units_keeps_the_claim_while_packing_takes_long(demo_db, monkeypatch):
+    """A claim lapses after rules.CLAIM_IDLE (10 min) without activity; confirming units in
+    the pack check is activity: 11 minutes into packing, another station is still refused."""
+    monkeypatch.setattr(seller_pack, "CLAIM_RENEWAL", 0.0)  # renew at every confirmation
+    monkeypatch.delenv("ORDERDESK_NOW")  # the demo database's own clock, which time can move
+    package = snap(demo_db, ONE_PACKAGE_ORDER).packages[0].id
+
+    async def drive():
+        app = station_app(demo_db, "Station 1")
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            cursor_to(app, ONE_PACKAGE_ORDER)
+            await pilot.press("p")
+            await settle_until(pilot, lambda: isinstance(app.screen, PackScreen), "the pack check")
+            opened = claim_of(demo_db, package).active_at
+            later = parse_instant(services.advance_clock(demo_db, by=timedelta(minutes=11)).record["now"])
+            await pilot.press("space")  # one unit confirmed by its key
+            await settle_until(pilot, lambda: claim_of(demo_db, package).active_at > opened,
+                               "the claim renewed by the confirmation")
+            assert claim_of(demo_db, package).station == "Station 1"
+            refused = services.claim_package(demo_db, package, now=later, station="Station 2", shop=SHOP)
+            assert not refused.ok and refused.code == "package_claimed"
+
+    asyncio.run(drive())

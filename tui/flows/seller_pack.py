@@ -19,7 +19,7 @@ from core.queries import packing
 from core.queries import slips as slip_queries
 from core.results import Refusal
 from tui import work
-from tui.flows import seller_cancel
+from tui.flows import claims, seller_cancel
 from tui.lazy import lazy_import
 from tui.screens.seller_pack import PackScreen
 
@@ -47,7 +47,8 @@ async def pack(app, shop: str, package_id: str, *, station: str | None) -> bool:
             app.notify(check.message, title="Pack", severity="error")
             return changed
         confirmed = check.confirmed_within(confirmed)
-        answer = await work.ask(app, PackScreen(check, confirmed, slip_job(package_id, shop, printer(app))))
+        answer = await work.ask(app, PackScreen(check, confirmed, slip_job(package_id, shop, printer(app)),
+                                                keep_claim=claims.claim_command(package_id, shop, station)))
         if answer is None:
             return changed
         confirmed = dict(answer.confirmed)

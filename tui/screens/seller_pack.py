@@ -14,6 +14,7 @@ flow (tui/flows/seller_pack.py) does the rest.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -32,6 +33,8 @@ from tui import work
 from tui.active import leave
 from tui.scanner import Wedge
 from tui.widgets.key_bar import KeyBar
+
+CLAIM_RENEWAL = 60.0  # seconds between two renewals of the claim while units are confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,14 @@ class PackScreen(Screen):
         Binding("escape", "back", "Back", id="pack.back", tooltip="Leave without packing"),
     ]
 
-    def __init__(self, check: PackCheck, confirmed: Mapping[str, int], slip: Callable):
+    def __init__(self, check: PackCheck, confirmed: Mapping[str, int], slip: Callable,
+                 keep_claim: Callable | None = None):
+        """`slip`: the slip key's job (a read); `keep_claim`: the command that renews this
+        station's claim on the package (tui/flows/claims.py), run as units are confirmed so
+        that packing a package for a long while keeps it this station's."""
         super().__init__()
-        self.check, self.slip_job = check, slip
+        self.check, self.slip_job, self.keep_claim = check, slip, keep_claim
+        self.claim_kept_at = time.monotonic()  # the flow claimed it just before opening this
         self.confirmed = dict(confirmed)
         self.wedge = Wedge()
         self.sub_title = f"{check.shop} · order {check.order_id}"
@@ -123,11 +131,24 @@ class PackScreen(Screen):
         if done < 0 or done > line.units:
             return False
         self.confirmed[line.line_id] = done
+        self._keep_claim()
         table = self.query_one(DataTable)
         for key, cell in zip(("mark", "sku", "title", "barcode", "confirmed"), self._cells(line)):
             table.update_cell(line.line_id, key, cell)
         self._show_progress()
         return True
+
+    def _keep_claim(self) -> None:
+        """Renew the claim (its activity) at most once per CLAIM_RENEWAL while units are
+        confirmed: a claim lapses only after rules.CLAIM_IDLE without any."""
+        if self.keep_claim is None or time.monotonic() - self.claim_kept_at < CLAIM_RENEWAL:
+            return
+        self.claim_kept_at = time.monotonic()
+        work.run(self, self.keep_claim, self._claim_kept, key="pack.claim")
+
+    def _claim_kept(self, result) -> None:
+        if not result.ok:  # another station took it over meanwhile (or it moved on)
+            self._said(f"✗ {result.message}", wrong=True)
 
     def _said(self, text: str, *, wrong: bool = False) -> None:
         scan = self.query_one("#scan", Static)
