@@ -26,7 +26,7 @@ def test_scans_typed_into_the_real_app_open_orders_pack_and_ring_on_nothing(e2e_
     with PtyTerminal(argv, env={"ORDERDESK_SLIPS": str(tmp_path / "slips")}) as term:
         term.wait_for("Order 1 of")
         term.press(USPS + "\r")  # a tracking number: its order opens
-        term.wait_for(f"Order {SPLIT_ORDER}: Awaiting Shipment")
+        term.wait_for(f"Order {SPLIT_ORDER} · Awaiting Shipment")
         term.press("\x1b")
         term.wait_for("Order 1 of")
         rang = term.output.count(BELL)

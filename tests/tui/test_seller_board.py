@@ -127,7 +127,7 @@ def test_typing_a_product_and_enter_filters_and_every_count_follows_the_filter(d
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("f")
             await pilot.press(*"jar", "enter")
             await settle_until(pilot, lambda: isinstance(app.screen, SellerBoardScreen), "back on the board")
@@ -137,7 +137,7 @@ def test_typing_a_product_and_enter_filters_and_every_count_follows_the_filter(d
             assert "Products LH-JAR-SET" in text_of(app, "#products")
             assert f"To Ship {len(to_ship)}" in text_of(app, "#tabs")
             assert f"Awaiting Shipment {len(shipping)}" in text_of(app, "#filters")
-            assert f"Order 1 of {len(to_ship)} · newest first" in text_of(app, "#position")
+            assert f"Order 1 of {len(to_ship)} · most urgent first" in text_of(app, "#position")
             await pilot.press("f", "ctrl+r", "ctrl+s")  # all products again: all the counts again
             await settle_until(pilot, lambda: f"All {all_orders}" in text_of(app, "#tabs"),
                                "the shop's counts")
@@ -150,7 +150,7 @@ def test_typed_text_that_matches_no_product_applies_nothing_and_says_so(demo_db)
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             await pilot.press("f")
             await pilot.press(*"zzz", "enter")
             await pilot.pause()

@@ -18,6 +18,7 @@ from tests.tui.test_seller_board import seller_app
 from tests.waiting import settle_until, settled
 from tui.screens.seller_board import SellerBoardScreen
 from tui.screens.seller_order import SellerOrderScreen
+from tui.screens.seller_pack import PackScreen
 
 CANCELLED_TWICE = "576356574267024879"  # a package cancelled by the shop, then the rest by the buyer
 CAUTION = "576119369769030276"  # derek.w, who refused 2 deliveries
@@ -87,12 +88,15 @@ def test_details_show_the_buyers_caution_and_a_pending_request(demo_db):
 
 
 def test_details_follow_a_change_made_from_them(demo_db):
-    """Pack from the Details screen (p): the flow packs, the screen shows it packed."""
+    """Pack from the Details screen (p): its pack check, every unit confirmed, Pack; back on
+    Details, the screen shows it packed."""
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=(120, 36)) as pilot:
             await open_details(pilot, CAUTION)
             await pilot.press("p")
+            await settle_until(pilot, lambda: isinstance(app.screen, PackScreen), "the pack check")
+            await pilot.press(*["a", "down"] * len(app.screen.check.lines), "p")
             await settle_until(pilot, lambda: "Awaiting Collection" in details_text(app)
                                and isinstance(app.screen, SellerOrderScreen), "the package packed")
             assert "packed" in details_text(app)  # the timeline has it

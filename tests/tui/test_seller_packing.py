@@ -158,7 +158,7 @@ def test_the_package_picker_shows_each_packages_contents_below_the_card_it_is_ab
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             board_screen = app.screen
             cards = board_screen.query_one(CardList)
             cursor_to(app, order_id)

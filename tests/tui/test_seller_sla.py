@@ -48,7 +48,7 @@ def test_cards_warn_amber_under_12_hours_and_red_under_2(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             cards = app.screen.query_one(CardList)
             await settle_until(pilot, lambda: len(cards.cards) > 3, "the To Ship cards")
             amber = cards.get_component_rich_style("cardlist--warn").color
@@ -69,7 +69,7 @@ def test_most_urgent_first_and_newest_first_a_key_away(demo_db):
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             cards = app.screen.query_one(CardList)
             await settle_until(pilot, lambda: len(cards.cards) > 3, "the To Ship cards")
             assert shown(app)[0] == RED  # the earliest deadline
@@ -98,7 +98,7 @@ def test_the_due_soon_filter_shows_what_the_clock_cancels_within_12_hours(demo_d
     async def drive():
         app = seller_app(demo_db)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settled(pilot)
             filters = app.screen.query_one("#filters", Static)
             assert f"Due soon {counts.due_soon}" in str(filters.render())
             await pilot.press("t", "t", "t", "t")  # All → Awaiting Shipment → ... → Due soon

@@ -108,7 +108,7 @@ async def out_of_stock(app, shop: str, snap: board.OrderSnapshot, items: dict[st
     when it was done; refused, it shows why and the order now (`failed`), and the caller
     reads the order again."""
     draft = replace(new_draft(shop, snap, "out_of_stock"), scope="items", items=dict(items))
-    result = await work.ask(app, CancelReviewScreen(draft, submit_command(draft)))
+    result = await work.ask(app, CancelReviewScreen(draft, submit_command(draft), "units short on the shelf"))
     if result is None:
         return False
     if result.ok:
