@@ -42,7 +42,8 @@ def test_scans_typed_into_the_real_app_open_orders_pack_and_ring_on_nothing(e2e_
         term.press(JAR + "\r")
         term.wait_for("All 3 units confirmed")
         term.press("p")
-        term.wait_for(f"{SPLIT_ORDER}  Awaiting Collection")  # back on the board, packed
+        term.wait_for("Packed: waiting for the carrier")  # back on the board (most urgent first), told
+        term.wait_for("Order 1 of")
         term.press("\x11")
         assert term.wait_exit() == 0
     db = Database(url)
