@@ -27,6 +27,7 @@ from core.models import Order, OrderLine, Package, Product, Shop
 from core.queries.board import Choice, OrderSnapshot, snapshot
 from core.results import Refusal
 from core.state import iso
+from core.words import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class PackCheck:
             line = by_id[line_id]
             if units > line.shortable:
                 why = next((c.why_not for c in self.snap.item_lines if c.id == line_id), None)
-                return why or f"{line.sku}: only {line.shortable} unit(s) can be cancelled by item now."
+                return why or f"{line.sku}: only {plural(line.shortable, 'unit')} can be cancelled by item now."
         return None
 
     def as_dict(self) -> dict:

@@ -11,7 +11,6 @@ from core.clock import parse_instant
 from tests.tui.conftest import DEMO_NOW
 from tests.tui.test_seller_board import SHOP
 from tests.tui.test_seller_packing import ONE_PACKAGE_ORDER, snap
-from tests.waiting import settled
 from tui.app import OrderDeskApp
 
 SIZE = (80, 24)
@@ -19,7 +18,8 @@ SIZE = (80, 24)
 
 @pytest.fixture
 def claimed_elsewhere(demo_db):
-    """The board's first order's package, opened for packing at Station 2."""
+    """The package of the board's first order newest first (`u`), opened for packing at
+    Station 2."""
     package = snap(demo_db, ONE_PACKAGE_ORDER).packages[0].id
     assert services.claim_package(demo_db, package, now=parse_instant(DEMO_NOW), station="Station 2").ok
     return demo_db
@@ -30,11 +30,11 @@ def station_one(db) -> OrderDeskApp:
 
 
 def test_card_being_packed_at_another_station_snapshot(claimed_elsewhere, snap_compare):
-    assert snap_compare(station_one(claimed_elsewhere), terminal_size=SIZE, run_before=settled)
+    assert snap_compare(station_one(claimed_elsewhere), terminal_size=SIZE, press=["u"])
 
 
 def test_take_over_question_snapshot(claimed_elsewhere, snap_compare):
-    assert snap_compare(station_one(claimed_elsewhere), terminal_size=SIZE, press=["p"])
+    assert snap_compare(station_one(claimed_elsewhere), terminal_size=SIZE, press=["u", "p"])
 
 
 def test_approve_confirmation_snapshot(demo_db, snap_compare):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from core.clock import BadTime, parse_duration
+from core.words import plural
 from tui.lazy import lazy_import
 
 if TYPE_CHECKING:
@@ -56,8 +57,9 @@ def clock_advance(ctx: Context, duration):
 
 def settled(done: dict) -> str:
     """What time did, in words (services.settle's counts)."""
-    return (f"{done['released']} hold(s) ended, {done['auto_approved']} request(s) auto-approved, "
-            f"{done['auto_cancelled']} auto-cancelled (SLA), {done['completed']} order(s) completed.")
+    return (f"{plural(done['released'], 'hold')} ended, {plural(done['auto_approved'], 'request')} "
+            f"auto-approved, {done['auto_cancelled']:,} auto-cancelled (SLA), "
+            f"{plural(done['completed'], 'order')} completed.")
 
 
 @cli.command()

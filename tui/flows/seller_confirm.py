@@ -15,6 +15,7 @@ from rich.text import Text
 from core import services
 from core.money import format_money
 from core.queries import board
+from core.words import plural
 from tui import work
 from tui.format import reason_text, status_label
 from tui.messages import DataChanged
@@ -51,7 +52,7 @@ async def approve(app, shop: str, request) -> None:
         Text.assemble(("Buyer   ", "dim"), f"{request.buyer_name} ({request.buyer})"),
         Text.assemble(("Reason  ", "dim"), request.reason_text),
         Text.assemble(("Order   ", "dim"), status_label(snap.order.status), ", ",
-                      f"{snap.live_units()} unit(s) still live"),
+                      f"{plural(snap.live_units(), 'unit')} still live"),
         Text(""),
         refund_table(refund, cur),
         Text(""),
@@ -81,14 +82,14 @@ async def move(app, shop: str, snap: board.OrderSnapshot, action: str, package_i
         refund = snap.preview("package", package_id=package_id).refund
         title = f"Receive package {package_id} back?"
         body = Group(
-            Text(f"The refused package is back at the warehouse. Its {units} unit(s) are cancelled, "
+            Text(f"The refused package is back at the warehouse. Its {plural(units, 'unit')} {'is' if units == 1 else 'are'} cancelled, "
                  f"restocked and refunded to the buyer; reason: {reason_text('package_rejected')}."),
             Text(""), refund_table(refund, cur), Text(""),
             Text("The buyer gets an email. This can't be undone.", "italic"))
         confirm, expected = f"receive and refund {format_money(refund.total, cur)}", refund.total
     else:
         title = f"Mark package {package_id} delivered?"
-        body = Text(f"Order {snap.order.id}: the package ({units} unit(s)) reached the buyer. The order's "
+        body = Text(f"Order {snap.order.id}: the package ({plural(units, 'unit')}) reached the buyer. The order's "
                     "return window starts now. This can't be undone.")
         confirm, expected = "mark it delivered", None
     if not await work.ask(app, ConfirmScreen(title, body, confirm=confirm)):

@@ -36,6 +36,7 @@ scan = lazy_import("core.queries.scan")
 seller = lazy_import("tui.flows.seller")  # its screens and commands: not needed for the first frame
 
 SCAN_MIN_DIGITS = 4
+OPENING = "Opening the To Ship board…"
 NARROW = 110  # columns: below this the bars shorten large counts
 SEARCH_PAUSE = 0.15  # seconds of no typing before a large shop is searched
 # the To Ship filters on a narrow terminal (all five fit in 80 columns)
@@ -123,9 +124,8 @@ class SellerBoardScreen(Screen):
     def on_mount(self) -> None:
         self._paint_bars()
         self.cards.focus()
-        if self.app.db is None:  # the first frame: the app opens the database right after it
-            self.cards.empty_text = "Opening the To Ship board…"
-        else:
+        self.cards.empty_text = OPENING  # also what a key pressed meanwhile is told (why_not)
+        if self.app.db is not None:  # else the first frame: the app opens the database right after it
             self.open_shop()
 
     def opened(self, identity: str) -> None:

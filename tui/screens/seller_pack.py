@@ -29,6 +29,7 @@ from core.queries.labels import ScanMatch
 from core.queries.packing import PackCheck, PackLine
 from core.queries.scan import lookup
 from core.results import Refusal
+from core.words import plural
 from tui import work
 from tui.active import leave
 from tui.scanner import Wedge
@@ -179,7 +180,7 @@ class PackScreen(Screen):
             line = next((l for l in lines if self.confirmed.get(l.line_id, 0) < l.units), None)
             if line is None:
                 units = sum(l.units for l in lines)
-                self._said(f"✗ Extra: {match.sku}: all {units} unit(s) are confirmed already. "
+                self._said(f"✗ Extra: {match.sku}: all {plural(units, 'unit')} confirmed already. "
                            "Put it back.", wrong=True)
                 return
             self._confirm(line)
@@ -201,7 +202,7 @@ class PackScreen(Screen):
     def action_confirm(self) -> None:
         line = self.current
         if line is not None and not self._confirm(line):
-            self._said(f"✗ Extra: {line.sku}: all {line.units} unit(s) are confirmed already.", wrong=True)
+            self._said(f"✗ Extra: {line.sku}: all {plural(line.units, 'unit')} confirmed already.", wrong=True)
 
     def action_confirm_line(self) -> None:
         line = self.current
@@ -219,7 +220,7 @@ class PackScreen(Screen):
             self._said(f"✗ Can't be packed now: {check.pack.why_not}", wrong=True)
         elif not check.all_confirmed(self.confirmed):
             short = sum(check.short(self.confirmed).values())
-            self._said(f"✗ {short} unit(s) not confirmed yet: scan them, or o if they are not on the shelf.",
+            self._said(f"✗ {plural(short, 'unit')} not confirmed yet: scan them, or o if they are not on the shelf.",
                        wrong=True)
         else:
             leave(self, PackAnswer("pack", dict(self.confirmed)))
