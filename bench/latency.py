@@ -434,8 +434,10 @@ async def one_run(url: str, on_open: Callable[[object], None], cancelled: Callab
             run.windows.append(opened)
             for key in ("down", "down", "down", "up", "up", "up"):
                 await drive.press(CURSOR, key, changed(drive), "the moved cursor")
-            for _ in range(3):  # All → Awaiting Shipment → Awaiting Collection → All
+            for _ in range(5):  # All → Shipment → Collection → Part shipped → Due soon → All
                 await drive.press(FILTER, "t", changed(drive), "the filtered board")
+            # newest first: To Ship's most urgent order is partly shipped (not cancellable whole)
+            await drive.press(FILTER, "u", changed(drive), "the board newest first")
             await drive.press(WIZARD, "c", contains(REASONS), "the cancel reasons")
             await drive.press(STEPS, "enter", contains(SCOPES), "the cancel scopes")
             await drive.press(STEPS, "enter", contains(REVIEW), "the refund to review")
