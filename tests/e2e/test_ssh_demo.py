@@ -294,10 +294,9 @@ def test_side_by_side_stacks_the_sides_and_resizes_both_apps_when_the_terminal_n
     term: Terminal
 
     def footers_end() -> list[int]:
-        """The columns where the apps' key bars end, at each app's right edge: "? Help" (or a
-        Textual footer's "^p palette") with at most one space before the next app or the line's end."""
-        return [m.end() for line in term.screen.display
-                for m in re.finditer(r"(\? Help|\^p palette)(?= ?(\S|$))", line)]
+        """The columns where the apps' key bars end, at each app's right edge: "? Help" with at
+        most one space before the next app or the line's end."""
+        return [m.end() for line in term.screen.display for m in re.finditer(r"\? Help(?= ?(\S|$))", line)]
 
     async def visit_both():
         nonlocal term
