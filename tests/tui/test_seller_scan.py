@@ -348,3 +348,19 @@ def test_another_label_in_a_pack_check_says_what_it_is(demo_db):
         assert bells.rung == 1 and isinstance(app.screen, PackScreen)
 
     run(app, drive)
+
+
+def test_the_last_unit_left_is_said_in_the_singular(demo_db):
+    """One mug confirmed, the rest short and cancelled: one unit is left to pack."""
+    async def drive(pilot):
+        await pilot.press(*scan_keys(SPLIT_TO_PACK), *scan_keys(MUG))
+        await settled(pilot)
+        await pilot.press("o")
+        await settled(pilot)
+        assert isinstance(pilot.app.screen, CancelReviewScreen)
+        await pilot.press("enter")
+        await settled(pilot)
+        assert isinstance(pilot.app.screen, PackScreen)
+        assert "The unit is confirmed. p packs it." in confirmed_text(pilot.app)
+
+    run(seller_app(demo_db), drive)

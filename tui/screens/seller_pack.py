@@ -120,10 +120,11 @@ class PackScreen(Screen):
         check, confirmed = self.check, self.confirmed
         done, units = sum(confirmed.values()), check.units
         if check.all_confirmed(confirmed):
-            text = Text.assemble((f"All {units} units confirmed. ", "bold green"), "p packs it.")
+            every = "The unit is" if units == 1 else f"All {units:,} units"
+            text = Text.assemble((f"{every} confirmed. ", "bold green"), "p packs it.")
         else:
             short = units - done
-            text = Text(f"{done} of {units} units confirmed · {short} to go: scan them, or o if they are "
+            text = Text(f"{done} of {plural(units, 'unit')} confirmed · {short} to go: scan them, or o if they are "
                         "not on the shelf.")
         self.query_one("#progress", Static).update(text)
 
