@@ -106,6 +106,7 @@ class SellerBoardScreen(Screen):
         self.counts: BoardCounts | None = None
         self.wedge = Wedge()
         self._search_timer = None
+        self.flows_loaded = False
         self.sub_title = identity
 
     # -- layout -------------------------------------------------------------------
@@ -134,10 +135,10 @@ class SellerBoardScreen(Screen):
         self.open_shop()
 
     def open_shop(self) -> None:
-        """Find the shop (off the UI thread), then read its board. The read side and the
-        flows are loaded here, on the UI thread (tui.lazy), before any worker uses them."""
+        """Find the shop (off the UI thread), then read its board. The read side is loaded
+        here, on the UI thread (tui.lazy), before any worker uses it; the flows once the
+        first cards are on the screen (`on_card_list_moved`)."""
         find, name = board.board_shop, self.shop_name
-        seller.start  # noqa: B018  (loads the flows now: see above)
         work.read(self, lambda session, now: find(session, name), self._shop_found, key="board.shop")
 
     def _shop_found(self, shop: BoardShop | None) -> None:
@@ -308,6 +309,16 @@ class SellerBoardScreen(Screen):
 
     def on_card_list_moved(self, _message) -> None:
         self._paint_position()
+        if self.shop is not None and not self.flows_loaded:
+            self.flows_loaded = True
+            self.call_after_refresh(self._load_flows)
+
+    @staticmethod
+    def _load_flows() -> None:
+        """The seller's flows and their screens (tui.lazy), loaded on the UI thread once
+        the board's data is painted: a first key then finds them ready, and the board's
+        first page does not wait for them."""
+        seller.start  # noqa: B018
 
     def on_data_changed(self, _message=None) -> None:
         """Another station (or this one) committed: show the new state within a second."""
