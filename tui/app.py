@@ -57,7 +57,7 @@ from core.logs import setup_logging
 from core.results import Refusal
 from tui import keymap, work
 from tui.active import CommandPalette, is_active
-from tui.lazy import lazy_import
+from tui.lazy import keep_loaded, lazy_import
 from tui.messages import DataChanged
 from tui.screens.help import HelpScreen, key_label
 from tui.screens.launcher import LauncherScreen
@@ -233,6 +233,7 @@ class OrderDeskApp(App):
         """On the UI thread, once the opening worker is done: the screens may read now."""
         first_open = self.db is None
         self.db, self.settings = db, settings
+        keep_loaded()  # the database libraries, now loaded
         if first_open:
             role, _ = self.start
             if role:

@@ -19,16 +19,6 @@ from tui.active import leave
 
 
 class ConfirmScreen(ModalScreen[bool | None]):
-    CSS = """
-    ConfirmScreen { align: center middle; background: $background 60%; }
-    ConfirmScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: round $warning; background: $panel; padding: 0 1;
-    }
-    ConfirmScreen VerticalScroll { height: auto; max-height: 18; }
-    ConfirmScreen #confirm-body { padding: 1 0 0 0; }
-    ConfirmScreen .hint { padding: 1 0 0 0; }
-    """
     BINDINGS = [
         Binding("enter", "confirm", "Confirm", id="confirm.yes", tooltip="Do it"),
         Binding("escape", "back", "Back", id="confirm.back", tooltip="Change nothing"),

@@ -17,14 +17,6 @@ from tui.active import leave, when_active
 
 
 class ActionMenuScreen(ModalScreen[str | None]):
-    CSS = """
-    ActionMenuScreen { align: right middle; background: $background 60%; }
-    ActionMenuScreen > Vertical {
-        width: 60; max-width: 90%; height: auto; max-height: 90%;
-        border: round $accent; background: $panel; padding: 0 1; margin-right: 2;
-    }
-    ActionMenuScreen OptionList { height: auto; max-height: 16; border: none; }
-    """
     BINDINGS = [Binding("escape", "dismiss_menu", "Close", id="menu.close", tooltip="Close the menu")]
 
     def __init__(self, snap: OrderSnapshot):

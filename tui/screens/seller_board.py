@@ -27,7 +27,7 @@ from tui import work
 from tui.active import leave, when_active
 from tui.scanner import Wedge
 from tui.format import status_label
-from tui.lazy import lazy_import
+from tui.lazy import keep_loaded, lazy_import
 from tui.widgets.card_list import CardList
 from tui.widgets.key_bar import KeyBar
 
@@ -49,16 +49,6 @@ class SellerBoardScreen(Screen):
     toggles newest first), elsewhere newest first."""
 
     TITLE = "To Ship board"
-    CSS = """
-    SellerBoardScreen #tabs { height: 1; padding: 0 1; background: $panel; }
-    SellerBoardScreen #filters { height: 1; padding: 0 1; }
-    SellerBoardScreen #searchbar { height: 1; padding: 0 1; }
-    SellerBoardScreen #searchbar Label { width: auto; color: $text-muted; }
-    SellerBoardScreen #search { height: 1; border: none; padding: 0 1; width: 1fr; background: $boost; }
-    SellerBoardScreen #search:focus { background: $primary 30%; }
-    SellerBoardScreen #position { height: 1; padding: 0 1; color: $text-muted; }
-    SellerBoardScreen #products { width: auto; max-width: 50%; padding: 0 0 0 2; }
-    """
     BINDINGS = [
         Binding("enter", "actions", "Actions", id="board.actions",
                 tooltip="The order's action menu: cancel, pack, hand over, split, details"),
@@ -319,6 +309,7 @@ class SellerBoardScreen(Screen):
         the board's data is painted: a first key then finds them ready, and the board's
         first page does not wait for them."""
         seller.start  # noqa: B018
+        keep_loaded()
 
     def on_data_changed(self, _message=None) -> None:
         """Another station (or this one) committed: show the new state within a second."""

@@ -19,11 +19,6 @@ from tui.widgets.key_bar import KeyBar
 
 class CancelFailedScreen(Screen[str | None]):
     TITLE = "Cancel order"
-    CSS = """
-    CancelFailedScreen #failed-title { color: $error; text-style: bold; padding: 0 1; }
-    CancelFailedScreen #failed-why { padding: 0 1 1 1; }
-    CancelFailedScreen #order-now { padding: 0 1; }
-    """
     BINDINGS = [
         Binding("r", "again", "Start again", id="failed.again",
                 tooltip="Cancel again from the order as it is now"),

@@ -41,12 +41,6 @@ LINE_COLUMNS = (Col("SKU", give=1), Col("Item", give=0), money("Units"), money("
 
 class CancelReviewScreen(Screen):
     TITLE = "Cancel order"
-    CSS = """
-    CancelReviewScreen #review { padding: 0 1; }
-    CancelReviewScreen #total { padding: 0 1; background: $boost; }
-    CancelReviewScreen #changed { padding: 0 1; color: $warning; text-style: bold; display: none; }
-    CancelReviewScreen #changed.-shown { display: block; }
-    """
     BINDINGS = [
         Binding("ctrl+s,enter", "submit", "Submit", id="review.submit",
                 tooltip="Cancel with this refund (the customer gets an email)"),

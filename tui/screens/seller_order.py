@@ -35,10 +35,6 @@ details_query = lazy_import("core.queries.details")
 
 class SellerOrderScreen(Screen):
     TITLE = "Order"
-    CSS = """
-    SellerOrderScreen #order-body { padding: 0 1; }
-    SellerOrderScreen #order-body > Static { margin-bottom: 1; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="order.back", tooltip="Back to the board"),
         Binding("c", "order('cancel')", "Cancel", id="order.cancel",

@@ -27,12 +27,6 @@ STATUS_WORDS = {"pending": "queued"}  # the others (sending, sent, failed, unkno
 
 class SellerOutboxScreen(Screen):
     TITLE = "Outbox"
-    CSS = """
-    SellerOutboxScreen #emails { height: 2fr; }
-    SellerOutboxScreen #email-pane { height: 3fr; border-top: solid $primary; }
-    SellerOutboxScreen #email-pane:focus { border-top: solid $accent; }
-    SellerOutboxScreen #email { padding: 0 1; }
-    """
     BINDINGS = [
         Binding("enter", "read", "Read", id="outbox.read", tooltip="Scroll the email in full"),
         Binding("escape", "back", "Back", id="outbox.back", tooltip="Back to the list, or to the board"),

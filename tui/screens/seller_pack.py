@@ -46,14 +46,6 @@ class PackAnswer:
 
 class PackScreen(Screen):
     TITLE = "Pack"
-    CSS = """
-    PackScreen #lines { height: auto; max-height: 1fr; margin: 0 1; }
-    PackScreen #progress { padding: 0 1; text-style: bold; }
-    PackScreen #scan { padding: 0 1; }
-    PackScreen #scan.-wrong { color: $error; text-style: bold; }
-    PackScreen #slip { padding: 0 1; color: $text-muted; }
-    PackScreen #why { padding: 0 1; color: $warning; }
-    """
     BINDINGS = [
         Binding("space", "confirm", "Confirm 1", id="pack.confirm",
                 tooltip="Confirm one unit of this line (as its barcode scan would)"),

@@ -22,14 +22,6 @@ from tui.format import status_label
 
 
 class PackagePickScreen(ModalScreen[str | None]):
-    CSS = """
-    PackagePickScreen { align: center bottom; background: $background 0%; }
-    PackagePickScreen > Vertical {
-        width: 100%; height: auto; max-height: 60%;
-        border: round $accent; background: $panel; padding: 0 1;
-    }
-    PackagePickScreen OptionList { height: auto; max-height: 16; border: none; }
-    """
     BINDINGS = [Binding("escape", "close", "Close", id="pick.close", tooltip="Choose nothing")]
 
     def __init__(self, title: str, choices: list[PackageChoice]):

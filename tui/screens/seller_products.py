@@ -18,15 +18,6 @@ from tui.widgets.option_list import SelectionList
 
 
 class ProductPickScreen(ModalScreen[frozenset[str] | None]):
-    CSS = """
-    ProductPickScreen { align: center middle; background: $background 60%; }
-    ProductPickScreen > Vertical {
-        width: 76; max-width: 95%; height: 90%;
-        border: round $accent; background: $panel; padding: 0 1;
-    }
-    ProductPickScreen Input { height: 1; border: none; padding: 0 1; background: $boost; }
-    ProductPickScreen SelectionList { height: 1fr; border: none; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "apply", "Apply", id="products.apply", tooltip="Show orders with the ticked products"),
         Binding("ctrl+r", "clear", "All products", id="products.clear", tooltip="Untick every product"),

@@ -14,14 +14,6 @@ from tui.active import leave, when_active
 
 
 class RejectReasonScreen(ModalScreen[str | None]):
-    CSS = """
-    RejectReasonScreen { align: center middle; background: $background 60%; }
-    RejectReasonScreen > Vertical {
-        width: 70; max-width: 95%; height: auto; max-height: 90%;
-        border: round $accent; background: $panel; padding: 0 1;
-    }
-    RejectReasonScreen OptionList { height: auto; max-height: 12; border: none; }
-    """
     BINDINGS = [Binding("escape", "close", "Cancel", id="reject.close", tooltip="Don't reject")]
 
     def __init__(self, order_id: str, reasons: dict[str, str]):
