@@ -221,15 +221,19 @@ def cancellation(state, refund: refunds.RefundBreakdown, *, now, role: str, scop
 def email_body(state, refund: refunds.RefundBreakdown, *, role: str, reason: str,
                whole: bool) -> str:
     """The customer email: what was cancelled and refunded and, when the order is not
-    cancelled whole, what is still coming (each line's units left, with whether they
+    cancelled whole, what is still coming (each product's units left, with whether they
     are still to ship or already shipped)."""
     cur = state.order.currency
     lines = {line.id: line for line in state.lines}
     cancelling = {part.line_id: part.quantity for part in refund.lines}
     rows = [f"  {part.quantity} x {lines[part.line_id].title} ({lines[part.line_id].sku}): "
             f"{format_money(part.total, cur)}" for part in refund.lines]
-    coming = [f"  {live} x {line.title} ({line.sku}): {'already shipped' if shipped else 'still to ship'}"
-              for line, live, shipped in rules.still_live(state.packages, state.lines, cancelling)]
+    still = {}  # (title, sku, shipped): units, a product's lines in several packages said once
+    for line, live, shipped in rules.still_live(state.packages, state.lines, cancelling):
+        key = (line.title, line.sku, shipped)
+        still[key] = still.get(key, 0) + live
+    coming = [f"  {live} x {title} ({sku}): {'already shipped' if shipped else 'still to ship'}"
+              for (title, sku, shipped), live in still.items()]
     return "\n".join([
         f"Hello {state.buyer.name},",
         "",

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from core import rules, services, words
-from tests.core.builders import NOW, SHOP, lid, oid, pid, simple_order, split_order
+from tests.core.builders import NOW, SHOP, line, lid, oid, order, package, pid, simple_order, split_order
 
 O1 = oid(1)
 MUG = lid(11)
@@ -53,6 +53,15 @@ def test_a_partial_cancellation_is_told_the_same_in_the_notification_the_timelin
     body = email["body"]
     assert f"cancelled the following from your order {O1}:\n  1 x Stoneware Mug (MUG): $10.62" in body
     assert "Still coming to you:\n  2 x Stoneware Mug (MUG): still to ship\n  1 x " in body
+
+
+def test_the_email_says_a_product_still_coming_once_whatever_packages_hold_it(make_world):
+    mugs_in_two_packages = order(1, package(11, line(11, "MUG", 2), line(12, "LAMP", 1)),
+                                 package(12, line(13, "MUG", 1)))
+    w = make_world(mugs_in_two_packages)
+    assert services.seller_cancel(w.db, O1, "out_of_stock", now=NOW, shop=SHOP, items={lid(12): 1}).ok
+    body = w.outbox()[0]["body"]
+    assert "Still coming to you:\n  3 x Stoneware Mug (MUG): still to ship\n\n" in body
 
 
 def test_the_email_says_what_the_carrier_already_has(make_world):
