@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +102,20 @@ def test_the_built_in_walkthroughs_read_without_a_problem_and_speak_of_the_produ
         for step in w.steps:
             assert not any(source in step.caption.lower() for source in ("seed", "issue", "spec", "fixture")), \
                 (w.name, step.caption)
+
+
+def test_a_fifo_or_a_device_is_refused_at_once_never_read(tmp_path):
+    """A walkthrough path that is a FIFO (a folder can hold one) or a device is no file to
+    read: opening a FIFO would wait for a writer forever, /dev/zero never ends."""
+    fifo = tmp_path / "team" / "pipe.toml"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    (tmp_path / "team" / "good.toml").write_text(GOOD)
+    for where in (fifo, Path("/dev/zero")):
+        with pytest.raises(WalkthroughError, match="not a regular file"):
+            find(str(where))
+    # `check DIR` reads every *.toml of the folder: the FIFO among them is told, not waited on
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "walkthrough", "check", str(tmp_path / "team")],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{fifo}: not a regular file" in run.stderr

@@ -25,7 +25,9 @@ table (or before the first table, for the top-level keys).
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -243,10 +245,18 @@ def _step(raw: dict, n: int, at: _Lines, problem) -> Step | None:
 def load(path: Path) -> Walkthrough:
     """Read and check one walkthrough file."""
     try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
+        # Non-blocking: a FIFO opens at once (it is then refused below), not once a writer comes.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise WalkthroughError(f"{path}: cannot read it: {exc.strerror}.") from None
+    with open(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WalkthroughError(f"{path}: not a regular file (a pipe, a device or a socket); "
+                                   "a walkthrough is a small TOML file.")
+        try:
+            data = file.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise WalkthroughError(f"{path}: cannot read it: {exc.strerror}.") from None
     if len(data) > MAX_FILE_BYTES:
         raise WalkthroughError(f"{path}: larger than {MAX_FILE_BYTES // 1000} kB; a walkthrough is a small TOML file.")
     try:
@@ -283,8 +293,8 @@ def paths(where: str) -> list[Path]:
         if not found:
             raise WalkthroughError(f"{where}: no walkthrough (*.toml) in this folder.")
         return found
-    if path.is_file():
-        return [path]
+    if os.path.lexists(path):
+        return [path]  # also a pipe, a device or a broken link: `load` says what it is
     return [builtin(where).path]
 
 
