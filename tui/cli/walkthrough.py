@@ -149,4 +149,5 @@ def export(ctx: Context, where, formats, folder, delay):
     written = []
     for fmt in dict.fromkeys(formats):
         written += exporter.write(outcome, fmt, folder, delay=delay)
+    written = list(dict.fromkeys(written))  # html writes the PNGs too: each file once
     ctx.emit([str(p) for p in written], f"Wrote {len(written)} file(s) to {folder}.")

@@ -70,7 +70,7 @@ class Shot:
     caption: str
     text: str
     svg: str
-    lines: list[list[Segment]]  # the terminal grid, row by row (PNG, GIF, cast)
+    lines: list[list[Segment]]  # the terminal grid, row by row, without line ends (PNG, GIF, cast)
 
 
 @dataclass
@@ -112,7 +112,7 @@ async def play(walkthrough: Walkthrough, db, size=SIZE) -> Outcome:
                 break
             console = screen_console(app)
             lines = list(Segment.split_and_crop_lines(Segment.filter_control(console._record_buffer),
-                                                      length=size[0]))
+                                                      length=size[0], include_new_lines=False))
             svg = app.export_screenshot(title=f"{walkthrough.title}: step {n}")
             outcome.shots.append(Shot(n, step.caption, text, svg, lines))
             missing = [e for e in step.expect if e not in text]
