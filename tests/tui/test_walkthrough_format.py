@@ -119,3 +119,22 @@ def test_a_fifo_or_a_device_is_refused_at_once_never_read(tmp_path):
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 2, run.stdout + run.stderr
     assert f"{fifo}: not a regular file" in run.stderr
+
+
+@pytest.mark.parametrize("station, words", [
+    ('["pack", "115245255553322312", "--db", "/home/me/shop.db"]', "--db names another database"),
+    ('["cancel", "--database-url=postgresql://shop/real"]', "--database-url names another database"),
+    ('["--db", "shop.db", "pack", "1"]', "'--db' is not a command another station can run"),
+    ('["serve", "ssh"]', "'serve' is not a command another station can run"),
+    ('["walkthrough", "check", "."]', "'walkthrough' is not a command"),
+    ('["outbox", "send"]', "outbox send would email the customers for real"),
+])
+def test_a_station_command_never_leaves_the_walkthroughs_own_copy_of_the_data(station, words):
+    found = problems(GOOD.replace('wait = 0.5', f"wait = 0.5\nstation = {station}"))
+    assert len(found) == 1 and found[0].startswith("mine.toml:15: station in step 2: "), found
+    assert words in found[0]
+
+
+def test_the_built_in_walkthroughs_stations_run_data_commands():
+    assert all(not step.station or step.station[0] in ("pack", "handover", "requests")
+               for w in builtins() for step in w.steps)

@@ -11,7 +11,8 @@
     keys = ["m", "down", "enter"]  # Textual key names, pressed in order
     type = "576557467139907374"    # characters typed (a barcode scanner), before `keys`
     expect = ["Settings and Privacy"]  # text the screen must show afterwards (or one string)
-    station = ["pack", "115..."]   # first, another station runs this orderdesk command
+    station = ["pack", "115..."]   # first, another station runs this orderdesk command (a data
+                                   # command on this copy: no --db, serve, walkthrough or outbox send)
     open = ["seller", "Lakehouse Home"]  # first, go to another identity's start screen
     wait = 3.0                     # seconds to wait afterwards (a timeout on screen), 0-60
 
@@ -111,6 +112,29 @@ def key_problem(key: str) -> str | None:
     near = difflib.get_close_matches(base, sorted(named | {"space", "question_mark", "full_stop", "comma"}), 1)
     return f"Textual has no key {key!r}" + (f"; did you mean {near[0]!r}?" if near else
                                             " (a character, its name such as 'question_mark', or 'enter', 'f5'...)")
+
+
+# -- another station's command ---------------------------------------------------------------------
+# What another station may run: commands on the walkthrough's own copy of the data. Never one
+# that names another database (--db, --database-url: the copy is the only one a walkthrough
+# touches), sends mail (outbox send), serves, opens an app or plays a walkthrough.
+STATION_COMMANDS = ("buy-again", "cancel", "claim", "clock", "deliver", "handover", "orders", "outbox", "pack",
+                    "reasons", "receive-return", "refuse", "request-cancel", "requests", "seed", "split", "worker")
+STATION_REFUSED_OPTIONS = ("--db", "--database-url")
+
+
+def station_problem(args: tuple[str, ...]) -> str | None:
+    """Why a walkthrough may not run `orderdesk ARGS` as another station (None: it may)."""
+    if args[0] not in STATION_COMMANDS:
+        return (f"{args[0]!r} is not a command another station can run; "
+                f"one of: {', '.join(STATION_COMMANDS)}")
+    named = [a for a in args if a.split("=", 1)[0] in STATION_REFUSED_OPTIONS]
+    if named:
+        return (f"{named[0].split('=', 1)[0]} names another database; a walkthrough only ever changes "
+                "its own copy of the demo data (drop it)")
+    if args[0] == "outbox" and "send" in args[1:2]:
+        return "outbox send would email the customers for real; `outbox list` shows the emails"
+    return None
 
 
 # -- reading a file -------------------------------------------------------------------------------
@@ -230,6 +254,10 @@ def _step(raw: dict, n: int, at: _Lines, problem) -> Step | None:
         problem(at.key("station", n), f"station {where} must be an orderdesk command as a list, "
                                       "as station = [\"pack\", \"PACKAGE_ID\"]")
         station = ()
+    elif station:
+        why = station_problem(station)
+        if why:
+            problem(at.key("station", n), f"station {where}: {why}")
     opened = _strings(raw.get("open", []))
     if opened is None or opened and (len(opened) != 2 or opened[0] not in ROLES):
         problem(at.key("open", n), f"open {where} must be [ROLE, IDENTITY] with ROLE buyer or seller")
