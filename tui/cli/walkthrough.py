@@ -64,7 +64,8 @@ def play(ctx: Context, where, autoplay, delay):
     """Play a walkthrough on a fresh copy of the demo data (no PATH|NAME: pick a built-in one).
 
     n, Space or → plays the next step, ← or Backspace goes back one, F5 starts and stops
-    auto-play (a screen that uses →, ← or Space keeps them; n and Backspace always step)."""
+    auto-play (a screen that uses a key keeps it: →, ← or Space for tabs and quantities, every
+    key in a text field)."""
     if where is None:
         where = player.pick()
         if not where:
