@@ -103,9 +103,10 @@ def test_snapshots_beside_the_file_are_written_then_compared(team, tmp_path, cap
     assert "Step 2/2 · The menu. " in page and "Step 2/2 · The menu, opened with m." in page
 
 
-def test_files_that_are_not_walkthroughs_are_bad_input_with_their_lines_and_nothing_plays(team, capsys):
+def test_files_that_are_not_walkthroughs_are_bad_input_with_their_lines_and_nothing_plays(team, tmp_path, capsys):
     (team / "broken.toml").write_text(GOOD.replace('keys = ["m"]', 'keys = ["menu"]').replace("caption = \"Her", "captoin = \"Her"))
-    code, out, err = orderdesk(capsys, "walkthrough", "check", str(team), "--json")
+    junit = tmp_path / "junit.xml"
+    code, out, err = orderdesk(capsys, "walkthrough", "check", str(team), "--json", "--junit", str(junit))
     assert code == 2
     error = json.loads(out)["error"]
     assert error["code"] == "bad_input"
@@ -116,6 +117,12 @@ def test_files_that_are_not_walkthroughs_are_bad_input_with_their_lines_and_noth
     assert lines[2].endswith("broken.toml:11: Textual has no key 'menu' (a character, its name such as "
                              "'question_mark', or 'enter', 'f5'...) (in step 2)")
     assert lines[-1] == "Fix the file(s) above; nothing was played."
+    # a CI that shows the JUnit file shows the broken file too (nothing was played)
+    suite = ElementTree.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
+    case = suite.find("testcase")
+    assert case.get("name") == "broken" and "unknown key 'captoin'" in case.find("error").get("message")
+    assert "Textual has no key 'menu'" in case.find("error").text
     assert orderdesk(capsys, "walkthrough", "check", "no-such-walkthrough")[0] == 2
 
 

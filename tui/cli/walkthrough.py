@@ -90,20 +90,24 @@ def play(ctx: Context, where, autoplay, delay):
 def check(ctx: Context, where, update, junit_file, report_dir):
     """Play walkthroughs unattended and check every step: its expected text and, when
     NAME.snapshots/ is beside the file, its screen. Files, folders, or built-in names."""
-    problems, chosen = [], []
+    bad, chosen = {}, []  # bad: each file (or name) that is no walkthrough, and its problems
     for one in where:
         try:
             found = walkthroughs.paths(one)
         except walkthroughs.WalkthroughError as exc:
-            problems += exc.problems
+            bad[one] = exc.problems
             continue
         for path in found:
             try:
                 chosen.append(walkthroughs.load(path))
             except walkthroughs.WalkthroughError as exc:
-                problems += exc.problems
-    if problems:
-        ctx.fail("bad_input", "\n".join(problems) + "\nFix the file(s) above; nothing was played.")
+                bad[str(path)] = exc.problems
+    if bad:
+        if junit_file:  # a CI that shows the JUnit file shows these too, as errors
+            with output_file(junit_file) as out:
+                out.write(checker.junit([], errors=bad))
+        ctx.fail("bad_input", "\n".join(p for problems in bad.values() for p in problems)
+                 + "\nFix the file(s) above; nothing was played.")
     outcomes = []
     for one in chosen:
         outcome = checker.check(one, update=update)
