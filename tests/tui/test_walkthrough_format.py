@@ -138,3 +138,9 @@ def test_a_station_command_never_leaves_the_walkthroughs_own_copy_of_the_data(st
 def test_the_built_in_walkthroughs_stations_run_data_commands():
     assert all(not step.station or step.station[0] in ("pack", "handover", "requests")
                for w in builtins() for step in w.steps)
+
+
+def test_a_table_of_the_wrong_name_is_told_at_its_own_line():
+    assert problems(GOOD.replace("[[step]]\ncaption = \"Her", "[steps]\ncaption = \"Her"))[0].startswith(
+        "mine.toml:5: unknown key 'steps' at the top of the file; did you mean 'step'?")
+    assert problems(GOOD + "\n[step.extra]\nx = 1\n")[0].startswith("mine.toml:16: unknown key 'extra' in step 2")

@@ -161,9 +161,15 @@ class _Lines:
         else:
             start = self.steps[step] if step < len(self.steps) else 0
             end = self.steps[step + 1] if step + 1 < len(self.steps) else len(self.lines)
-        pattern = re.compile(rf"""^\s*(["']?){re.escape(name)}\1\s*=|^\s*\[+\s*{re.escape(name)}\s*\]""")
+        pattern = re.compile(rf"""^\s*(["']?){re.escape(name)}\1\s*=""")
         for n in range(start, end):
             if pattern.match(self.lines[n]):
+                return n + 1
+        # a table of its own: [name] or [[name]] at the top level, [step.name] in a step
+        within = r"step\s*\.\s*" if step is not None else ""
+        table = re.compile(rf"^\s*\[+\s*{within}{re.escape(name)}\s*[\].]")
+        for n in range(start, end if step is not None else len(self.lines)):
+            if table.match(self.lines[n]):
                 return n + 1
         return start + 1
 
