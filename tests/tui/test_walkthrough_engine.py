@@ -13,6 +13,7 @@ from core.clock import parse_instant
 from core.queries import orders as queries
 from tests.waiting import settle_until
 from tui.walkthroughs import builtin, parse
+from tui.walkthroughs import check as checker
 from tui.walkthroughs.player import (
     PLAYER_ACTIONS,
     WalkthroughApp,
@@ -167,3 +168,47 @@ def test_the_player_never_takes_a_key_a_screen_uses(tmp_path):
             assert app.auto is None and app.shown == 5
 
     asyncio.run(play())
+
+
+def test_a_step_that_quits_the_app_fails_there_rather_than_checking_a_dead_screen(tmp_path):
+    """Ctrl+Q in a step ends the app: `check` says so at that step (the frozen last screen
+    still showed "Settings and Privacy", and the walkthrough passed)."""
+    quits = parse('''
+title = "Quits"
+view = "buyer"
+identity = "aisha.johnson"
+
+[[step]]
+caption = "Leave."
+keys = ["ctrl+q"]
+
+[[step]]
+caption = "The menu."
+keys = ["m"]
+expect = "Settings and Privacy"
+''', tmp_path / "quits.toml")
+    outcome = checker.run(quits)
+    assert [(f.number, f.caption) for f in outcome.failures] == [(1, "Leave.")]
+    assert "the app quit" in outcome.failures[0].message
+
+
+@pytest.mark.parametrize("where, identity, step", [("view", "No Such Shop", 1), ("open", "Nope Shop", 2)])
+def test_an_identity_the_demo_data_does_not_have_fails_its_step(tmp_path, where, identity, step):
+    """The board of a shop that is not there only says so on screen; `check` names the step."""
+    text = '''
+title = "Someone else"
+view = "seller"
+identity = "{view}"
+
+[[step]]
+caption = "The board."
+
+[[step]]
+caption = "Another shop."
+{open}
+'''.format(view=identity if where == "view" else "Lakehouse Home",
+           open=f'open = ["seller", "{identity}"]' if where == "open" else "")
+    outcome = checker.run(parse(text, tmp_path / "who.toml"))
+    assert [f.number for f in outcome.failures] == [step]
+    assert f"there is no shop {identity!r} in the demo data" in outcome.failures[0].message
+    assert "Lakehouse Home" in outcome.failures[0].message  # the ones there are

@@ -144,3 +144,8 @@ def test_a_table_of_the_wrong_name_is_told_at_its_own_line():
     assert problems(GOOD.replace("[[step]]\ncaption = \"Her", "[steps]\ncaption = \"Her"))[0].startswith(
         "mine.toml:5: unknown key 'steps' at the top of the file; did you mean 'step'?")
     assert problems(GOOD + "\n[step.extra]\nx = 1\n")[0].startswith("mine.toml:16: unknown key 'extra' in step 2")
+
+
+def test_a_buyer_or_seller_view_needs_its_identity():
+    found = problems(GOOD.replace('identity = "aisha.johnson"\n', ""))
+    assert found == ["mine.toml:2: view = \"buyer\" needs whose: identity = \"USERNAME\" (a buyer's username)"]

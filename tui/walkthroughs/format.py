@@ -213,6 +213,9 @@ def parse(text: str, path: Path) -> Walkthrough:
     view = spec.get("view", "launcher")
     if view not in VIEWS:
         problem(at.key("view"), f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if view in ROLES and "identity" not in spec:
+        whose = "USERNAME\" (a buyer's username)" if view == "buyer" else "SHOP\" (the shop's name)"
+        problem(at.key("view"), f"view = \"{view}\" needs whose: identity = \"{whose}")
     for key in ("identity", "app_version"):
         if key in spec and not isinstance(spec[key], str):
             problem(at.key(key), f"{key} must be a string")
