@@ -212,3 +212,11 @@ caption = "Another shop."
     assert [f.number for f in outcome.failures] == [step]
     assert f"there is no shop {identity!r} in the demo data" in outcome.failures[0].message
     assert "Lakehouse Home" in outcome.failures[0].message  # the ones there are
+
+
+def test_the_caption_timer_ticking_as_the_app_closes_does_nothing(tmp_path):
+    """The caption's 0.2 s timer may tick once the app's screens are gone (as run_test or a
+    person's Ctrl+Q closes it): no screen, no caption to show, no ScreenStackError."""
+    app = WalkthroughApp(THREE, fresh_demo(tmp_path / "play.db"))
+    assert not app.screen_stack
+    app.show_caption()

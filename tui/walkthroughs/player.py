@@ -155,6 +155,8 @@ class WalkthroughApp(OrderDeskApp):
 
     def show_caption(self) -> None:
         """Make sure the active screen carries the current caption."""
+        if not self.screen_stack:  # the app is closing: its timer may tick once more
+            return
         screen = self.screen
         bars = screen.query(CaptionBar)
         if not bars:
