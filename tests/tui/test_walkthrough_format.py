@@ -149,3 +149,9 @@ def test_a_table_of_the_wrong_name_is_told_at_its_own_line():
 def test_a_buyer_or_seller_view_needs_its_identity():
     found = problems(GOOD.replace('identity = "aisha.johnson"\n', ""))
     assert found == ["mine.toml:2: view = \"buyer\" needs whose: identity = \"USERNAME\" (a buyer's username)"]
+
+
+def test_a_multi_line_caption_that_looks_like_toml_does_not_move_the_lines():
+    text = GOOD.replace('caption = "Her profile."', 'caption = """Her profile.\n[[step]]\nkeys = ["x"]\n"""')
+    found = problems(text.replace('"pagedown"', '"pgdn"'))
+    assert found == ["mine.toml:15: Textual has no key 'pgdn'; did you mean 'pagedown'? (in step 2)"]

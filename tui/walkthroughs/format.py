@@ -145,7 +145,7 @@ class _Lines:
     STEP = re.compile(r"^\s*\[\[\s*step\s*\]\]")
 
     def __init__(self, text: str):
-        self.lines = text.splitlines()
+        self.lines = [line if not inside else "" for line, inside in zip(text.split("\n"), _in_strings(text))]
         self.steps = [n for n, line in enumerate(self.lines) if self.STEP.match(line)]
         headers = [n for n, line in enumerate(self.lines) if self.HEADER.match(line)]
         self.top_end = headers[0] if headers else len(self.lines)
@@ -172,6 +172,36 @@ class _Lines:
             if table.match(self.lines[n]):
                 return n + 1
         return start + 1
+
+
+def _in_strings(text: str) -> list[bool]:
+    """For each line of `text`, whether it starts inside a multi-line string (a "[[step]]"
+    or "keys =" there is text, not TOML). Only a multi-line string spans lines; the others
+    and comments are followed so that their quotes are not taken for one."""
+    starts, state, i, n = [False], None, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            starts.append(state in ('"""', "'''"))
+            if state in ('"', "'", "#"):
+                state = None
+        elif state is None:
+            if text.startswith(('"""', "'''"), i):
+                state = text[i:i + 3]
+                i += 2
+            elif c in "\"'#":
+                state = c
+        elif state in ('"', '"""') and c == "\\":
+            i += 1  # an escaped character
+        elif state in ('"', "'") and c == state:
+            state = None
+        elif state in ('"""', "'''") and text.startswith(state, i):
+            while text.startswith(state[0], i + 3):  # up to two quotes just before the end are content
+                i += 1
+            state = None
+            i += 2
+        i += 1
+    return starts
 
 
 def _unknown(key: str, known: tuple[str, ...], where: str) -> str:
