@@ -220,3 +220,24 @@ def test_the_caption_timer_ticking_as_the_app_closes_does_nothing(tmp_path):
     app = WalkthroughApp(THREE, fresh_demo(tmp_path / "play.db"))
     assert not app.screen_stack
     app.show_caption()
+
+
+def test_an_expect_is_looked_for_on_the_apps_screen_not_in_a_caption(tmp_path):
+    """The caption bar is on the screen too: a step whose expected text is only in the
+    caption (here the step before's, still shown while the step is played) must fail."""
+    teaser = parse('''
+title = "A caption that promises"
+view = "buyer"
+identity = "aisha.johnson"
+
+[[step]]
+caption = "Next comes the Zebra Dance."
+expect = "Aisha Johnson"
+
+[[step]]
+caption = "The Zebra Dance."
+expect = "Zebra Dance"
+''', tmp_path / "teaser.toml")
+    outcome = checker.run(teaser)
+    assert [f.number for f in outcome.failures] == [2]
+    assert "expected the screen to show 'Zebra Dance'" in outcome.failures[0].message

@@ -91,6 +91,17 @@ def screen_text(app) -> str:
     return screen_console(app).export_text()
 
 
+def app_text(app) -> str:
+    """What the app shows, as plain text: the screen without the caption bar (a step's
+    `expect` is looked for there, never in a caption that speaks of it)."""
+    lines = screen_text(app).split("\n")
+    for bar in app.screen.query(CaptionBar):
+        top, bottom = bar.region.y, bar.region.bottom
+        lines = [line for row, line in enumerate(lines) if not top <= row < bottom]
+        break
+    return "\n".join(lines)
+
+
 class CaptionBar(Static):
     """The walkthrough's explanation of the current step, at the bottom of every screen."""
 
@@ -236,10 +247,10 @@ class WalkthroughApp(OrderDeskApp):
         the database work it started is on screen: waiting for conditions, not for a time."""
         deadline = time.monotonic() + STEP_PATIENCE
         await pilot.pause()
-        while time.monotonic() < deadline and (running(self) or not all(t in screen_text(self) for t in step.expect)):
+        while time.monotonic() < deadline and (running(self) or not all(t in app_text(self) for t in step.expect)):
             await pilot.pause(0.05)
         await pilot.wait_for_scheduled_animations()
-        return screen_text(self)
+        return app_text(self)
 
     async def slow_network(self, seconds: float) -> None:
         """A slow network's late answer arrives once the next step's keys are pressed,
