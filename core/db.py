@@ -94,6 +94,10 @@ def _sqlite_setup(engine: Engine, timeout: float, max_bytes: int | None) -> None
         if max_bytes:
             page_size = cur.execute("PRAGMA page_size").fetchone()[0]
             cur.execute(f"PRAGMA max_page_count={max_bytes // page_size}")
+            # the write-ahead log is on the same disk: checkpointed and cut back at an eighth of
+            # the limit (by default it grows to 4 MB whatever the limit)
+            cur.execute(f"PRAGMA wal_autocheckpoint={max(16, max_bytes // page_size // 8)}")
+            cur.execute(f"PRAGMA journal_size_limit={max_bytes // 8}")
         cur.close()
 
     @event.listens_for(engine, "begin")

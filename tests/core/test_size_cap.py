@@ -36,3 +36,21 @@ def test_a_size_limit_that_is_no_size_is_refused(tmp_path, monkeypatch, value):
     monkeypatch.setenv(MAX_BYTES_ENV, value)
     with pytest.raises(DatabaseError, match=f"{MAX_BYTES_ENV} must be a number of bytes"):
         Database(f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_the_write_ahead_log_stays_within_a_share_of_the_limit(tmp_path, monkeypatch):
+    """The sandbox's disk is the database and its write-ahead log: many small changes
+    (each under the limit) must not grow the log past a share of the limit either."""
+    monkeypatch.setenv(MAX_BYTES_ENV, str(CAP))
+    path = tmp_path / "sandbox.db"
+    db = Database(f"sqlite:///{path}")
+    assert load_demo(db).ok
+    with db.write() as s:
+        s.execute(text("CREATE TABLE filler (data BLOB)"))
+    for n in range(600):  # 600 changes of a few pages each: 2.4 MB through the log
+        with db.write() as s:
+            s.execute(text("INSERT INTO filler VALUES (randomblob(3000))"))
+            if n % 50 == 49:
+                s.execute(text("DELETE FROM filler"))
+        assert path.with_name("sandbox.db-wal").stat().st_size <= CAP // 2
+    db.dispose()

@@ -231,10 +231,12 @@ def test_a_sandboxes_folder_others_can_open_stops_the_demo_at_start(tmp_path):
     assert "Traceback" not in result.stderr and list(root.iterdir()) == []
 
 
-@pytest.mark.parametrize("options", [["--db", "real.db"], ["--database-url", "sqlite:///real.db"],
-                                     ["--users", "users.toml"]])
-def test_the_demo_refuses_a_database_or_users_on_its_command_line(tmp_path, options):
-    where, rest = (options, []) if options[0] != "--users" else ([], options)
+@pytest.mark.parametrize("where, rest", [(["--db", "real.db"], []), (["--database-url", "sqlite:///real.db"], []),
+                                         ([], ["--users", "users.toml"]),
+                                         ([], ["--db", "real.db"]),  # every command takes --db after its name too
+                                         ([], ["--db=real.db"])])
+def test_the_demo_refuses_a_database_or_users_on_its_command_line(tmp_path, where, rest):
+    options = [option.split("=")[0] for option in where or rest]
     result = subprocess.run(
         [sys.executable, "-m", "tui.cli", *where, "serve", "ssh", "--demo", "--port", str(free_port()),
          "--host-key", str(tmp_path / "key"), *rest], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},

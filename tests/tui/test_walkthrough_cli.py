@@ -12,10 +12,14 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pyte
 import pytest
 from PIL import Image
 
 from tui.cli import main
+from tui import walkthroughs
+from tui.walkthroughs import check as checker
+from tui.walkthroughs import export as exporter
 from tui.walkthroughs.export import cell
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,9 +103,10 @@ def test_snapshots_beside_the_file_are_written_then_compared(team, tmp_path, cap
     assert "Step 2/2 · The menu. " in page and "Step 2/2 · The menu, opened with m." in page
 
 
-def test_files_that_are_not_walkthroughs_are_bad_input_with_their_lines_and_nothing_plays(team, capsys):
+def test_files_that_are_not_walkthroughs_are_bad_input_with_their_lines_and_nothing_plays(team, tmp_path, capsys):
     (team / "broken.toml").write_text(GOOD.replace('keys = ["m"]', 'keys = ["menu"]').replace("caption = \"Her", "captoin = \"Her"))
-    code, out, err = orderdesk(capsys, "walkthrough", "check", str(team), "--json")
+    junit = tmp_path / "junit.xml"
+    code, out, err = orderdesk(capsys, "walkthrough", "check", str(team), "--json", "--junit", str(junit))
     assert code == 2
     error = json.loads(out)["error"]
     assert error["code"] == "bad_input"
@@ -112,6 +117,12 @@ def test_files_that_are_not_walkthroughs_are_bad_input_with_their_lines_and_noth
     assert lines[2].endswith("broken.toml:11: Textual has no key 'menu' (a character, its name such as "
                              "'question_mark', or 'enter', 'f5'...) (in step 2)")
     assert lines[-1] == "Fix the file(s) above; nothing was played."
+    # a CI that shows the JUnit file shows the broken file too (nothing was played)
+    suite = ElementTree.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
+    case = suite.find("testcase")
+    assert case.get("name") == "broken" and "unknown key 'captoin'" in case.find("error").get("message")
+    assert "Textual has no key 'menu'" in case.find("error").text
     assert orderdesk(capsys, "walkthrough", "check", "no-such-walkthrough")[0] == 2
 
 
@@ -121,7 +132,9 @@ def test_export_writes_every_format_of_the_whole_walkthrough(team, tmp_path, cap
                                "--delay", "2", *[a for f in ("svg", "png", "gif", "cast", "html") for a in ("--format", f)],
                                "--json")
     assert code == 0, out + err
-    written = {Path(p).name for p in json.loads(out)}
+    written = [Path(p).name for p in json.loads(out)]
+    assert len(written) == len(set(written))  # each file said once (html writes the PNGs as well)
+    written = set(written)
     assert written == {"menu-01.svg", "menu-02.svg", "menu-01.png", "menu-02.png", "menu.gif", "menu.cast", "menu.html"}
 
     width, height = cell()
@@ -136,7 +149,7 @@ def test_export_writes_every_format_of_the_whole_walkthrough(team, tmp_path, cap
     header = json.loads(header)
     assert (header["version"], header["width"], header["height"]) == (2, 100, 32)
     events = [json.loads(line) for line in events]
-    assert [e[:2] for e in events] == [[0, "o"], [2.0, "o"]]
+    assert [e[:2] for e in events] == [[0, "o"], [2.0, "o"], [4.0, "o"]]  # the last step held 2 s too
     assert "Aisha Johnson" in events[0][2] and "Settings and Privacy" in events[1][2]
     assert "Step 2/2 · The menu." in events[1][2]
 
@@ -179,3 +192,24 @@ def test_pytest_walkthroughs_runs_a_teams_folder_as_tests(team, tmp_path):
     assert "FAILED" in run.stdout and "walkthroughs/wrong.toml::wrong" in run.stdout
     assert "wrong: step 2 (The menu.): expected the screen to show 'Sign out of Mars'" in run.stdout
     assert "1 failed, 1 passed" in run.stdout
+
+
+def test_the_cast_replays_each_steps_screen_in_a_terminal_of_its_size(team, tmp_path):
+    """A player (here pyte, a terminal emulator) fed the cast up to a step's event shows
+    exactly that step's screen: every row on its own row, none wrapped or scrolled away;
+    and the last step is held for --delay like the others before the recording ends."""
+    outcome = checker.run(walkthroughs.load(team / "menu.toml"))
+    assert outcome.ok
+    exporter.write(outcome, "cast", tmp_path, delay=2)
+    header, *events = (tmp_path / "menu.cast").read_text().splitlines()
+    header = json.loads(header)
+    screen = pyte.Screen(header["width"], header["height"])
+    stream = pyte.Stream(screen)
+    events = [json.loads(line) for line in events]
+    for shot, (_, kind, data) in zip(outcome.shots, events):
+        assert kind == "o"
+        stream.feed(data)
+        grid = ["".join(segment.text for segment in row).rstrip() for row in shot.lines]
+        assert len(grid) == header["height"] and f"Step {shot.number}/2" in grid[-2]
+        assert [row.rstrip() for row in screen.display] == grid
+    assert events[-1][0] == 2 * len(outcome.shots)  # the recording ends `delay` after the last step

@@ -13,6 +13,7 @@ from core.clock import parse_instant
 from core.queries import orders as queries
 from tests.waiting import settle_until
 from tui.walkthroughs import builtin, parse
+from tui.walkthroughs import check as checker
 from tui.walkthroughs.player import (
     PLAYER_ACTIONS,
     WalkthroughApp,
@@ -167,3 +168,76 @@ def test_the_player_never_takes_a_key_a_screen_uses(tmp_path):
             assert app.auto is None and app.shown == 5
 
     asyncio.run(play())
+
+
+def test_a_step_that_quits_the_app_fails_there_rather_than_checking_a_dead_screen(tmp_path):
+    """Ctrl+Q in a step ends the app: `check` says so at that step (the frozen last screen
+    still showed "Settings and Privacy", and the walkthrough passed)."""
+    quits = parse('''
+title = "Quits"
+view = "buyer"
+identity = "aisha.johnson"
+
+[[step]]
+caption = "Leave."
+keys = ["ctrl+q"]
+
+[[step]]
+caption = "The menu."
+keys = ["m"]
+expect = "Settings and Privacy"
+''', tmp_path / "quits.toml")
+    outcome = checker.run(quits)
+    assert [(f.number, f.caption) for f in outcome.failures] == [(1, "Leave.")]
+    assert "the app quit" in outcome.failures[0].message
+
+
+@pytest.mark.parametrize("where, identity, step", [("view", "No Such Shop", 1), ("open", "Nope Shop", 2)])
+def test_an_identity_the_demo_data_does_not_have_fails_its_step(tmp_path, where, identity, step):
+    """The board of a shop that is not there only says so on screen; `check` names the step."""
+    text = '''
+title = "Someone else"
+view = "seller"
+identity = "{view}"
+
+[[step]]
+caption = "The board."
+
+[[step]]
+caption = "Another shop."
+{open}
+'''.format(view=identity if where == "view" else "Lakehouse Home",
+           open=f'open = ["seller", "{identity}"]' if where == "open" else "")
+    outcome = checker.run(parse(text, tmp_path / "who.toml"))
+    assert [f.number for f in outcome.failures] == [step]
+    assert f"there is no shop {identity!r} in the demo data" in outcome.failures[0].message
+    assert "Lakehouse Home" in outcome.failures[0].message  # the ones there are
+
+
+def test_the_caption_timer_ticking_as_the_app_closes_does_nothing(tmp_path):
+    """The caption's 0.2 s timer may tick once the app's screens are gone (as run_test or a
+    person's Ctrl+Q closes it): no screen, no caption to show, no ScreenStackError."""
+    app = WalkthroughApp(THREE, fresh_demo(tmp_path / "play.db"))
+    assert not app.screen_stack
+    app.show_caption()
+
+
+def test_an_expect_is_looked_for_on_the_apps_screen_not_in_a_caption(tmp_path):
+    """The caption bar is on the screen too: a step whose expected text is only in the
+    caption (here the step before's, still shown while the step is played) must fail."""
+    teaser = parse('''
+title = "A caption that promises"
+view = "buyer"
+identity = "aisha.johnson"
+
+[[step]]
+caption = "Next comes the Zebra Dance."
+expect = "Aisha Johnson"
+
+[[step]]
+caption = "The Zebra Dance."
+expect = "Zebra Dance"
+''', tmp_path / "teaser.toml")
+    outcome = checker.run(teaser)
+    assert [f.number for f in outcome.failures] == [2]
+    assert "expected the screen to show 'Zebra Dance'" in outcome.failures[0].message

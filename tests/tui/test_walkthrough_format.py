@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +102,56 @@ def test_the_built_in_walkthroughs_read_without_a_problem_and_speak_of_the_produ
         for step in w.steps:
             assert not any(source in step.caption.lower() for source in ("seed", "issue", "spec", "fixture")), \
                 (w.name, step.caption)
+
+
+def test_a_fifo_or_a_device_is_refused_at_once_never_read(tmp_path):
+    """A walkthrough path that is a FIFO (a folder can hold one) or a device is no file to
+    read: opening a FIFO would wait for a writer forever, /dev/zero never ends."""
+    fifo = tmp_path / "team" / "pipe.toml"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    (tmp_path / "team" / "good.toml").write_text(GOOD)
+    for where in (fifo, Path("/dev/zero")):
+        with pytest.raises(WalkthroughError, match="not a regular file"):
+            find(str(where))
+    # `check DIR` reads every *.toml of the folder: the FIFO among them is told, not waited on
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "walkthrough", "check", str(tmp_path / "team")],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{fifo}: not a regular file" in run.stderr
+
+
+@pytest.mark.parametrize("station, words", [
+    ('["pack", "115245255553322312", "--db", "/home/me/shop.db"]', "--db names another database"),
+    ('["cancel", "--database-url=postgresql://shop/real"]', "--database-url names another database"),
+    ('["--db", "shop.db", "pack", "1"]', "'--db' is not a command another station can run"),
+    ('["serve", "ssh"]', "'serve' is not a command another station can run"),
+    ('["walkthrough", "check", "."]', "'walkthrough' is not a command"),
+    ('["outbox", "send"]', "outbox send would email the customers for real"),
+])
+def test_a_station_command_never_leaves_the_walkthroughs_own_copy_of_the_data(station, words):
+    found = problems(GOOD.replace('wait = 0.5', f"wait = 0.5\nstation = {station}"))
+    assert len(found) == 1 and found[0].startswith("mine.toml:15: station in step 2: "), found
+    assert words in found[0]
+
+
+def test_the_built_in_walkthroughs_stations_run_data_commands():
+    assert all(not step.station or step.station[0] in ("pack", "handover", "requests")
+               for w in builtins() for step in w.steps)
+
+
+def test_a_table_of_the_wrong_name_is_told_at_its_own_line():
+    assert problems(GOOD.replace("[[step]]\ncaption = \"Her", "[steps]\ncaption = \"Her"))[0].startswith(
+        "mine.toml:5: unknown key 'steps' at the top of the file; did you mean 'step'?")
+    assert problems(GOOD + "\n[step.extra]\nx = 1\n")[0].startswith("mine.toml:16: unknown key 'extra' in step 2")
+
+
+def test_a_buyer_or_seller_view_needs_its_identity():
+    found = problems(GOOD.replace('identity = "aisha.johnson"\n', ""))
+    assert found == ["mine.toml:2: view = \"buyer\" needs whose: identity = \"USERNAME\" (a buyer's username)"]
+
+
+def test_a_multi_line_caption_that_looks_like_toml_does_not_move_the_lines():
+    text = GOOD.replace('caption = "Her profile."', 'caption = """Her profile.\n[[step]]\nkeys = ["x"]\n"""')
+    found = problems(text.replace('"pagedown"', '"pgdn"'))
+    assert found == ["mine.toml:15: Textual has no key 'pgdn'; did you mean 'pagedown'? (in step 2)"]

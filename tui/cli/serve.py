@@ -121,10 +121,11 @@ def _refuse_real_data_in_demo(ctx: Context) -> None:
     line with it is bad input (exit 2); $ORDERDESK_DATABASE_URL is ignored (the demo is often
     started from a shell that has it)."""
     here = click.get_current_context()
-    options = {"--db": (here.find_root(), "db_path"), "--database-url": (here.find_root(), "database_url"),
-               "--users": (here, "users_file"), "--allow-passwords": (here, "allow_passwords")}
-    given = [option for option, (where, name) in options.items()
-             if where.get_parameter_source(name) is ParameterSource.COMMANDLINE]
+    options = [("--db", here.find_root(), "db_path"), ("--database-url", here.find_root(), "database_url"),
+               ("--db", here, "db_path"),  # every command takes --db after its name as well (with_json)
+               ("--users", here, "users_file"), ("--allow-passwords", here, "allow_passwords")]
+    given = list(dict.fromkeys(option for option, where, name in options
+                               if where.get_parameter_source(name) is ParameterSource.COMMANDLINE))
     if given:
         ctx.fail("bad_input", f"--demo serves only private copies of the demo data: it takes no "
                  f"{' / '.join(given)}. Drop {'it' if len(given) == 1 else 'them'}, or serve without --demo.")

@@ -64,7 +64,8 @@ def play(ctx: Context, where, autoplay, delay):
     """Play a walkthrough on a fresh copy of the demo data (no PATH|NAME: pick a built-in one).
 
     n, Space or → plays the next step, ← or Backspace goes back one, F5 starts and stops
-    auto-play (a screen that uses →, ← or Space keeps them; n and Backspace always step)."""
+    auto-play (a screen that uses a key keeps it: →, ← or Space for tabs and quantities, every
+    key in a text field)."""
     if where is None:
         where = player.pick()
         if not where:
@@ -89,20 +90,24 @@ def play(ctx: Context, where, autoplay, delay):
 def check(ctx: Context, where, update, junit_file, report_dir):
     """Play walkthroughs unattended and check every step: its expected text and, when
     NAME.snapshots/ is beside the file, its screen. Files, folders, or built-in names."""
-    problems, chosen = [], []
+    bad, chosen = {}, []  # bad: each file (or name) that is no walkthrough, and its problems
     for one in where:
         try:
             found = walkthroughs.paths(one)
         except walkthroughs.WalkthroughError as exc:
-            problems += exc.problems
+            bad[one] = exc.problems
             continue
         for path in found:
             try:
                 chosen.append(walkthroughs.load(path))
             except walkthroughs.WalkthroughError as exc:
-                problems += exc.problems
-    if problems:
-        ctx.fail("bad_input", "\n".join(problems) + "\nFix the file(s) above; nothing was played.")
+                bad[str(path)] = exc.problems
+    if bad:
+        if junit_file:  # a CI that shows the JUnit file shows these too, as errors
+            with output_file(junit_file) as out:
+                out.write(checker.junit([], errors=bad))
+        ctx.fail("bad_input", "\n".join(p for problems in bad.values() for p in problems)
+                 + "\nFix the file(s) above; nothing was played.")
     outcomes = []
     for one in chosen:
         outcome = checker.check(one, update=update)
@@ -149,4 +154,5 @@ def export(ctx: Context, where, formats, folder, delay):
     written = []
     for fmt in dict.fromkeys(formats):
         written += exporter.write(outcome, fmt, folder, delay=delay)
+    written = list(dict.fromkeys(written))  # html writes the PNGs too: each file once
     ctx.emit([str(p) for p in written], f"Wrote {len(written)} file(s) to {folder}.")

@@ -70,7 +70,7 @@ class Shot:
     caption: str
     text: str
     svg: str
-    lines: list[list[Segment]]  # the terminal grid, row by row (PNG, GIF, cast)
+    lines: list[list[Segment]]  # the terminal grid, row by row, without line ends (PNG, GIF, cast)
 
 
 @dataclass
@@ -112,7 +112,7 @@ async def play(walkthrough: Walkthrough, db, size=SIZE) -> Outcome:
                 break
             console = screen_console(app)
             lines = list(Segment.split_and_crop_lines(Segment.filter_control(console._record_buffer),
-                                                      length=size[0]))
+                                                      length=size[0], include_new_lines=False))
             svg = app.export_screenshot(title=f"{walkthrough.title}: step {n}")
             outcome.shots.append(Shot(n, step.caption, text, svg, lines))
             missing = [e for e in step.expect if e not in text]
@@ -206,11 +206,18 @@ def check(walkthrough: Walkthrough, *, update: bool = False, database: str | Non
 
 
 # -- what a CI reads ------------------------------------------------------------------------------
-def junit(outcomes: list[Outcome]) -> str:
-    """JUnit XML: one testsuite, one testcase per walkthrough, a <failure> per failing one."""
-    suite = ElementTree.Element("testsuite", name="orderdesk walkthroughs", tests=str(len(outcomes)),
-                                failures=str(sum(not o.ok for o in outcomes)), errors="0",
+def junit(outcomes: list[Outcome], errors: dict[str, tuple[str, ...]] | None = None) -> str:
+    """JUnit XML: one testsuite, one testcase per walkthrough, a <failure> per failing one;
+    `errors`: files that are not walkthroughs (nothing was played), an <error> each."""
+    errors = errors or {}
+    suite = ElementTree.Element("testsuite", name="orderdesk walkthroughs", tests=str(len(outcomes) + len(errors)),
+                                failures=str(sum(not o.ok for o in outcomes)), errors=str(len(errors)),
                                 time=f"{sum(o.seconds for o in outcomes):.3f}")
+    for where, problems in errors.items():
+        case = ElementTree.SubElement(suite, "testcase", classname="walkthroughs", name=Path(where).stem,
+                                      file=where, time="0.000")
+        error = ElementTree.SubElement(case, "error", message=problems[0])
+        error.text = "\n".join(problems)
     for outcome in outcomes:
         w = outcome.walkthrough
         case = ElementTree.SubElement(suite, "testcase", classname="walkthroughs", name=w.name,

@@ -203,10 +203,12 @@ def render_png(lines: list[list[Segment]], columns: int):
 
 
 def ansi(lines: list[list[Segment]]) -> str:
-    """The whole screen as terminal output: home, clear, then every row in its colours."""
+    """The whole screen as terminal output: clear, then every row in its colours, each
+    written from its own first column (never a line feed: a row as wide as the terminal
+    leaves the cursor waiting to wrap, and a line feed after it would skip a row)."""
     rows = ["".join(style.render(text, color_system=ColorSystem.TRUECOLOR) if style else text
                     for text, style, _ in line) for line in lines]
-    return "\x1b[H\x1b[2J" + "\r\n".join(rows)
+    return "\x1b[2J" + "".join(f"\x1b[{n};1H{row}" for n, row in enumerate(rows, 1))
 
 
 # -- the formats ----------------------------------------------------------------------------------
@@ -263,6 +265,8 @@ def write(outcome: Outcome, fmt: str, folder: Path, *, delay: float = 3.0, size=
             out.write(json.dumps(header) + "\n")
             for n, shot in enumerate(shots):
                 out.write(json.dumps([round(n * delay, 3), "o", ansi(shot.lines)]) + "\n")
+            # nothing more to draw: the last step stays `delay` on screen, as the others do
+            out.write(json.dumps([round(len(shots) * delay, 3), "o", ""]) + "\n")
         return [path]
     return _gallery(outcome, folder, columns)
 

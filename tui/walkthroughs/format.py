@@ -11,7 +11,8 @@
     keys = ["m", "down", "enter"]  # Textual key names, pressed in order
     type = "576557467139907374"    # characters typed (a barcode scanner), before `keys`
     expect = ["Settings and Privacy"]  # text the screen must show afterwards (or one string)
-    station = ["pack", "115..."]   # first, another station runs this orderdesk command
+    station = ["pack", "115..."]   # first, another station runs this orderdesk command (a data
+                                   # command on this copy: no --db, serve, walkthrough or outbox send)
     open = ["seller", "Lakehouse Home"]  # first, go to another identity's start screen
     wait = 3.0                     # seconds to wait afterwards (a timeout on screen), 0-60
 
@@ -25,7 +26,9 @@ table (or before the first table, for the top-level keys).
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -111,6 +114,29 @@ def key_problem(key: str) -> str | None:
                                             " (a character, its name such as 'question_mark', or 'enter', 'f5'...)")
 
 
+# -- another station's command ---------------------------------------------------------------------
+# What another station may run: commands on the walkthrough's own copy of the data. Never one
+# that names another database (--db, --database-url: the copy is the only one a walkthrough
+# touches), sends mail (outbox send), serves, opens an app or plays a walkthrough.
+STATION_COMMANDS = ("buy-again", "cancel", "claim", "clock", "deliver", "handover", "orders", "outbox", "pack",
+                    "reasons", "receive-return", "refuse", "request-cancel", "requests", "seed", "split", "worker")
+STATION_REFUSED_OPTIONS = ("--db", "--database-url")
+
+
+def station_problem(args: tuple[str, ...]) -> str | None:
+    """Why a walkthrough may not run `orderdesk ARGS` as another station (None: it may)."""
+    if args[0] not in STATION_COMMANDS:
+        return (f"{args[0]!r} is not a command another station can run; "
+                f"one of: {', '.join(STATION_COMMANDS)}")
+    named = [a for a in args if a.split("=", 1)[0] in STATION_REFUSED_OPTIONS]
+    if named:
+        return (f"{named[0].split('=', 1)[0]} names another database; a walkthrough only ever changes "
+                "its own copy of the demo data (drop it)")
+    if args[0] == "outbox" and "send" in args[1:2]:
+        return "outbox send would email the customers for real; `outbox list` shows the emails"
+    return None
+
+
 # -- reading a file -------------------------------------------------------------------------------
 class _Lines:
     """Where things are in the file's text: each [[step]]'s first line, and a key's line."""
@@ -119,7 +145,7 @@ class _Lines:
     STEP = re.compile(r"^\s*\[\[\s*step\s*\]\]")
 
     def __init__(self, text: str):
-        self.lines = text.splitlines()
+        self.lines = [line if not inside else "" for line, inside in zip(text.split("\n"), _in_strings(text))]
         self.steps = [n for n, line in enumerate(self.lines) if self.STEP.match(line)]
         headers = [n for n, line in enumerate(self.lines) if self.HEADER.match(line)]
         self.top_end = headers[0] if headers else len(self.lines)
@@ -135,11 +161,47 @@ class _Lines:
         else:
             start = self.steps[step] if step < len(self.steps) else 0
             end = self.steps[step + 1] if step + 1 < len(self.steps) else len(self.lines)
-        pattern = re.compile(rf"""^\s*(["']?){re.escape(name)}\1\s*=|^\s*\[+\s*{re.escape(name)}\s*\]""")
+        pattern = re.compile(rf"""^\s*(["']?){re.escape(name)}\1\s*=""")
         for n in range(start, end):
             if pattern.match(self.lines[n]):
                 return n + 1
+        # a table of its own: [name] or [[name]] at the top level, [step.name] in a step
+        within = r"step\s*\.\s*" if step is not None else ""
+        table = re.compile(rf"^\s*\[+\s*{within}{re.escape(name)}\s*[\].]")
+        for n in range(start, end if step is not None else len(self.lines)):
+            if table.match(self.lines[n]):
+                return n + 1
         return start + 1
+
+
+def _in_strings(text: str) -> list[bool]:
+    """For each line of `text`, whether it starts inside a multi-line string (a "[[step]]"
+    or "keys =" there is text, not TOML). Only a multi-line string spans lines; the others
+    and comments are followed so that their quotes are not taken for one."""
+    starts, state, i, n = [False], None, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            starts.append(state in ('"""', "'''"))
+            if state in ('"', "'", "#"):
+                state = None
+        elif state is None:
+            if text.startswith(('"""', "'''"), i):
+                state = text[i:i + 3]
+                i += 2
+            elif c in "\"'#":
+                state = c
+        elif state in ('"', '"""') and c == "\\":
+            i += 1  # an escaped character
+        elif state in ('"', "'") and c == state:
+            state = None
+        elif state in ('"""', "'''") and text.startswith(state, i):
+            while text.startswith(state[0], i + 3):  # up to two quotes just before the end are content
+                i += 1
+            state = None
+            i += 2
+        i += 1
+    return starts
 
 
 def _unknown(key: str, known: tuple[str, ...], where: str) -> str:
@@ -181,6 +243,9 @@ def parse(text: str, path: Path) -> Walkthrough:
     view = spec.get("view", "launcher")
     if view not in VIEWS:
         problem(at.key("view"), f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if view in ROLES and "identity" not in spec:
+        whose = "USERNAME\" (a buyer's username)" if view == "buyer" else "SHOP\" (the shop's name)"
+        problem(at.key("view"), f"view = \"{view}\" needs whose: identity = \"{whose}")
     for key in ("identity", "app_version"):
         if key in spec and not isinstance(spec[key], str):
             problem(at.key(key), f"{key} must be a string")
@@ -228,6 +293,10 @@ def _step(raw: dict, n: int, at: _Lines, problem) -> Step | None:
         problem(at.key("station", n), f"station {where} must be an orderdesk command as a list, "
                                       "as station = [\"pack\", \"PACKAGE_ID\"]")
         station = ()
+    elif station:
+        why = station_problem(station)
+        if why:
+            problem(at.key("station", n), f"station {where}: {why}")
     opened = _strings(raw.get("open", []))
     if opened is None or opened and (len(opened) != 2 or opened[0] not in ROLES):
         problem(at.key("open", n), f"open {where} must be [ROLE, IDENTITY] with ROLE buyer or seller")
@@ -243,10 +312,18 @@ def _step(raw: dict, n: int, at: _Lines, problem) -> Step | None:
 def load(path: Path) -> Walkthrough:
     """Read and check one walkthrough file."""
     try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
+        # Non-blocking: a FIFO opens at once (it is then refused below), not once a writer comes.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise WalkthroughError(f"{path}: cannot read it: {exc.strerror}.") from None
+    with open(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WalkthroughError(f"{path}: not a regular file (a pipe, a device or a socket); "
+                                   "a walkthrough is a small TOML file.")
+        try:
+            data = file.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise WalkthroughError(f"{path}: cannot read it: {exc.strerror}.") from None
     if len(data) > MAX_FILE_BYTES:
         raise WalkthroughError(f"{path}: larger than {MAX_FILE_BYTES // 1000} kB; a walkthrough is a small TOML file.")
     try:
@@ -283,8 +360,8 @@ def paths(where: str) -> list[Path]:
         if not found:
             raise WalkthroughError(f"{where}: no walkthrough (*.toml) in this folder.")
         return found
-    if path.is_file():
-        return [path]
+    if os.path.lexists(path):
+        return [path]  # also a pipe, a device or a broken link: `load` says what it is
     return [builtin(where).path]
 
 

@@ -41,6 +41,7 @@ from core import ids
 from core.db import Database
 from core.demo import load_demo
 from core.paths import database_env
+from core.queries.identities import identities
 from tui.app import OrderDeskApp
 from tui.messages import DataChanged
 from tui.work import running
@@ -88,6 +89,17 @@ def screen_console(app) -> Console:
 def screen_text(app) -> str:
     """What the screen shows, as plain text."""
     return screen_console(app).export_text()
+
+
+def app_text(app) -> str:
+    """What the app shows, as plain text: the screen without the caption bar (a step's
+    `expect` is looked for there, never in a caption that speaks of it)."""
+    lines = screen_text(app).split("\n")
+    for bar in app.screen.query(CaptionBar):
+        top, bottom = bar.region.y, bar.region.bottom
+        lines = [line for row, line in enumerate(lines) if not top <= row < bottom]
+        break
+    return "\n".join(lines)
 
 
 class CaptionBar(Static):
@@ -141,6 +153,7 @@ class WalkthroughApp(OrderDeskApp):
         self.auto = None
         self.autoplay_at_start = autoplay
         self.late_answers = asyncio.Event()  # set once the next step's keys are pressed
+        self.known: set[tuple[str, str]] | None = None  # (role, name) of every buyer and shop
 
     # -- the caption on every screen -----------------------------------------------
     @property
@@ -153,6 +166,8 @@ class WalkthroughApp(OrderDeskApp):
 
     def show_caption(self) -> None:
         """Make sure the active screen carries the current caption."""
+        if not self.screen_stack:  # the app is closing: its timer may tick once more
+            return
         screen = self.screen
         bars = screen.query(CaptionBar)
         if not bars:
@@ -181,6 +196,11 @@ class WalkthroughApp(OrderDeskApp):
         shows it; the caption then moves on. Returns what the screen shows."""
         step = self.walkthrough.steps[self.shown]
         pilot = Pilot(self)
+        opens = [step.open] if step.open else []
+        if self.shown == 0 and self.walkthrough.view in ("buyer", "seller"):
+            opens.insert(0, (self.walkthrough.view, self.walkthrough.identity))
+        for role, identity in opens:  # a board of nobody only says so on screen: name the step
+            await self._check_identity(role, identity)
         if step.station:
             await asyncio.to_thread(run_station, self.db, step.station, self.id_seed + self.shown + 1)
             # what the change watcher tells the screen within a second, told now: the
@@ -195,6 +215,8 @@ class WalkthroughApp(OrderDeskApp):
             await pilot.press(*step.keys)
         finally:
             self.pressing = False
+        if self._exit:  # Textual's own flag, set by App.exit (Textual is pinned)
+            raise StepFailed(f"the app quit: the step's keys ({', '.join(step.keys)}) ended it")
         released, self.late_answers = self.late_answers, asyncio.Event()
         released.set()
         if step.wait:
@@ -206,15 +228,29 @@ class WalkthroughApp(OrderDeskApp):
         await pilot.wait_for_scheduled_animations()
         return text
 
+    async def _check_identity(self, role: str, identity: str) -> None:
+        """StepFailed when the demo data has no such buyer or shop (read once, off the loop)."""
+        if self.known is None:
+            self.known = await asyncio.to_thread(self._identities)
+        if (role, identity) not in self.known:
+            kind = "shop" if role == "seller" else "buyer"
+            there = sorted(name for r, name in self.known if r == role)
+            raise StepFailed(f"there is no {kind} {identity!r} in the demo data; the {kind}s are: "
+                             f"{', '.join(there)}")
+
+    def _identities(self) -> set[tuple[str, str]]:
+        with self.db.read() as session:
+            return {(i.role, i.name) for i in identities(session)}
+
     async def _settle(self, pilot: Pilot, step: Step) -> str:
         """Until the screen shows everything the step promises (STEP_PATIENCE at most) and
         the database work it started is on screen: waiting for conditions, not for a time."""
         deadline = time.monotonic() + STEP_PATIENCE
         await pilot.pause()
-        while time.monotonic() < deadline and (running(self) or not all(t in screen_text(self) for t in step.expect)):
+        while time.monotonic() < deadline and (running(self) or not all(t in app_text(self) for t in step.expect)):
             await pilot.pause(0.05)
         await pilot.wait_for_scheduled_animations()
-        return screen_text(self)
+        return app_text(self)
 
     async def slow_network(self, seconds: float) -> None:
         """A slow network's late answer arrives once the next step's keys are pressed,
