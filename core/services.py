@@ -787,7 +787,7 @@ def advance_clock(session: Session, *, by: timedelta):
 _TIME = Order.__table__.c.hold_until.type
 
 
-def _due_parts(now, limit):
+def _due_parts(now):
     """The parts of the settle scan that do not depend on a shop."""
     return [("held", Order.id, Order.hold_until, (sla.status_is("on_hold"), Order.hold_until <= now)),
             ("overdue", Cancellation.id, Cancellation.deadline_at,
@@ -824,7 +824,7 @@ def _due_statement(shops: int | None):
     no LATERAL) one set of parts per shop, with its bounds as parameters (shop{n},
     unpaid{n}, unpacked{n}) read first."""
     now, limit = bindparam("now", type_=_TIME), bindparam("limit")
-    parts = [_limited(part, limit).subquery() for part in _due_parts(now, limit)]
+    parts = [_limited(part, limit).subquery() for part in _due_parts(now)]
     queries = [select(part.c.kind, part.c.id) for part in parts]
     if shops is None:
         shop = Shop.__table__.alias("shop")
