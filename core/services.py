@@ -26,14 +26,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import bindparam, literal_column, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, select
 
 from core import effects, refunds, rules, sla
 from core.clock import advanced, current_time, set_stored_clock
-from core.db import Database
+from core.db import Database, pipeline
 from core.effects import fingerprint  # noqa: F401  (the name callers know)
 from core.ids import new_id
 from core.models import (
@@ -209,8 +209,9 @@ def _write(session: Session, state: OrderState | None, writes: effects.Writes) -
     if session.new or session.dirty:  # what the command changed on the objects goes first
         session.flush()
     conn = session.connection()
-    for sql, rows in statements(writes, conn.dialect):
-        conn.exec_driver_sql(sql, rows if len(rows) > 1 else rows[0])
+    with pipeline(conn):
+        for sql, rows in statements(writes, conn.dialect):
+            conn.exec_driver_sql(sql, rows if len(rows) > 1 else rows[0])
     if state is not None:
         effects.apply(state, writes, assign=set_committed_value)
 
@@ -786,37 +787,98 @@ def advance_clock(session: Session, *, by: timedelta):
 _TIME = Order.__table__.c.hold_until.type
 
 
+def _due_parts(now):
+    """The parts of the settle scan that do not depend on a shop."""
+    return [("held", Order.id, Order.hold_until, (sla.status_is("on_hold"), Order.hold_until <= now)),
+            ("overdue", Cancellation.id, Cancellation.deadline_at,
+             (Cancellation.status == sla.constant("request_pending"), Cancellation.deadline_at <= now)),
+            ("finished", Order.id, Order.completes_at,
+             (sla.status_is("delivered"), Order.completes_at <= now))]
+
+
+def _sla_parts(now, shop_id, unpaid_before, unpacked_before):
+    """The SLA clock's parts for one shop (core.sla: its windows give the bounds)."""
+    shop = Order.shop_id == shop_id
+    return [("sla", Order.id, Order.created_at, (shop, sla.unpaid_by(unpaid_before))),
+            ("sla", Order.id, None, (shop, sla.unpacked_by(unpacked_before))),
+            ("sla", Order.id, None, (shop, sla.uncollected_by(now)))]
+
+
+def _limited(part, limit):
+    """One part's first `limit` rows in the order of the index that bounds it (the most
+    overdue first; by id where no single index order serves), so the database reads just
+    those index entries, never a table scan in id order."""
+    kind, column, by, where = part
+    return (select(sla.constant(kind).label("kind"), column.label("id")).where(*where)
+            .order_by(*(by, column) if by is not None else (column,)).limit(limit))
+
+
 @functools.cache
-def _due_statement(shops: int):
-    """Built once per number of shops (every command runs it): `now`, `limit` and each
-    shop's SLA bounds (core.sla: the windows are the shop's) are parameters."""
+def _due_statement(shops: int | None):
+    """Built once (every command runs it). `now` and `limit` are parameters; the statuses
+    are constants in the SQL, so it is the same text every time and PostgreSQL plans it
+    with its statistics even once the statement is prepared.
+
+    `shops` None (PostgreSQL): each shop's SLA bounds come from the shops table itself, a
+    LATERAL subquery per shop, so one statement does it all. Otherwise (SQLite, which has
+    no LATERAL) one set of parts per shop, with its bounds as parameters (shop{n},
+    unpaid{n}, unpacked{n}) read first."""
     now, limit = bindparam("now", type_=_TIME), bindparam("limit")
-    parts = [("held", Order.id, (Order.status == "on_hold", Order.hold_until <= now)),
-             ("overdue", Cancellation.id, (Cancellation.status == "request_pending",
-                                           Cancellation.deadline_at <= now)),
-             ("finished", Order.id, (Order.status == "delivered", Order.completes_at <= now))]
-    for n in range(shops):
-        shop = Order.shop_id == bindparam(f"shop{n}")
-        parts += [("sla", Order.id, (shop, sla.unpaid_by(bindparam(f"unpaid{n}", type_=_TIME)))),
-                  ("sla", Order.id, (shop, sla.unpacked_by(bindparam(f"unpacked{n}", type_=_TIME)))),
-                  ("sla", Order.id, (shop, sla.uncollected_by(now)))]
-    subqueries = [select(literal(kind).label("kind"), column.label("id")).where(*where)
-                  .order_by(column).limit(limit).subquery() for kind, column, where in parts]
-    return union_all(*(select(part.c.kind, part.c.id) for part in subqueries))
+    parts = [_limited(part, limit).subquery() for part in _due_parts(now)]
+    queries = [select(part.c.kind, part.c.id) for part in parts]
+    if shops is None:
+        shop = Shop.__table__.alias("shop")
+        hours = literal_column("interval '1 hour'")
+        for part in _sla_parts(now, shop.c.id, now - shop.c.pay_within_hours * hours,
+                               now - shop.c.pack_within_hours * hours):
+            each = _limited(part, limit).lateral()
+            queries.append(select(each.c.kind, each.c.id).select_from(shop.join(each, true())))
+    else:
+        for n in range(shops):
+            for part in _sla_parts(now, bindparam(f"shop{n}"), bindparam(f"unpaid{n}", type_=_TIME),
+                                   bindparam(f"unpacked{n}", type_=_TIME)):
+                queries.append(select(_limited(part, limit).subquery().c))
+    return union_all(*queries)
+
+
+@functools.cache
+def _driver_sql(dialect, shops: int | None) -> tuple[str, tuple, tuple, dict]:
+    """`_due_statement` as the driver's SQL, compiled once per dialect and number of shops,
+    with its parameters' names in order and how the dialect stores each: a command runs it
+    without SQLAlchemy's per-statement work (about as long as the query itself on SQLite)."""
+    compiled = _due_statement(shops).compile(dialect=dialect)
+    names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+    binders = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                    for name in names)
+    fixed = {name: bind.value for name, bind in compiled.binds.items() if bind.value is not None}
+    return compiled.string, names, binders, fixed  # fixed: e.g. SQLite's OFFSET 0
+
+
+_SHOP_WINDOWS = str(select(Shop.id, Shop.pay_within_hours, Shop.pack_within_hours))  # no parameters
 
 
 def _due(session: Session, now: datetime, limit: int) -> dict[str, list[str]]:
-    """What `settle` has to do, in two statements (every command asks): the shops' SLA
-    windows, then orders whose hold ended ("held"), requests past their deadline
-    ("overdue"), orders past an SLA deadline ("sla"), delivered orders past their return
-    window ("finished"), at most `limit` of each (per shop and deadline for "sla"), by id."""
+    """What `settle` has to do (every command asks): orders whose hold ended ("held"),
+    requests past their deadline ("overdue"), orders past an SLA deadline ("sla"),
+    delivered orders past their return window ("finished"), at most `limit` of each (per
+    shop and deadline for "sla"), the most overdue first, each kind's ids sorted. One
+    statement on PostgreSQL; on SQLite two: the shops' SLA windows first."""
     due: dict[str, list[str]] = {"held": [], "overdue": [], "sla": [], "finished": []}
-    shops = session.exec(select(Shop.id, Shop.pay_within_hours, Shop.pack_within_hours)).all()
+    conn = session.connection()
     params = {"now": now, "limit": limit}
-    for n, (shop_id, pay, pack) in enumerate(shops):
-        params.update({f"shop{n}": shop_id, f"unpaid{n}": now - timedelta(hours=pay),
-                       f"unpacked{n}": now - timedelta(hours=pack)})
-    for kind, row_id in session.connection().execute(_due_statement(len(shops)), params):
+    shops = None
+    if conn.dialect.name != "postgresql":
+        windows = conn.exec_driver_sql(_SHOP_WINDOWS).all()
+        shops = len(windows)
+        for n, (shop_id, pay, pack) in enumerate(windows):
+            params.update({f"shop{n}": shop_id, f"unpaid{n}": now - timedelta(hours=pay),
+                           f"unpacked{n}": now - timedelta(hours=pack)})
+    sql, names, binders, fixed = _driver_sql(conn.dialect, shops)
+    params = {**fixed, **params}
+    values = [bind(params[name]) if bind is not None else params[name]
+              for name, bind in zip(names, binders)]
+    for kind, row_id in conn.exec_driver_sql(
+            sql, tuple(values) if conn.dialect.positional else dict(zip(names, values))):
         due[kind].append(row_id)
     for kind, ids in due.items():
         due[kind] = sorted(set(ids))

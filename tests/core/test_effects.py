@@ -240,10 +240,10 @@ def test_a_cancellation_puts_units_back_in_stock_except_out_of_stock(make_world)
 
 
 def test_a_cancellation_reads_before_it_writes_and_writes_each_kind_of_row_once(make_world):
-    """The lean write path: the shops' SLA windows, the settle scan and one read of the
-    order (two on PostgreSQL:
-    the locked order, then its rows), then one statement per table and kind of write,
-    and nothing read back after writing."""
+    """The lean write path: three reads (SQLite: the shops' SLA windows, the settle scan
+    and the order; PostgreSQL: the settle scan with the shops' windows in it, the locked
+    order, then its rows), then one statement per table and kind of write (on PostgreSQL
+    sent together, core.db.pipeline), and nothing read back after writing."""
     world = make_world(split_order(1, second="awaiting_shipment"))
     seen: list[str] = []
 
@@ -256,7 +256,7 @@ def test_a_cancellation_reads_before_it_writes_and_writes_each_kind_of_row_once(
     statements = [s for s in seen if not s.startswith(("BEGIN", "NOTIFY"))]
     reads = [s for s in statements if s.startswith("SELECT")]
     writes = statements[len(reads):]
-    assert len(reads) == (3 if world.db.is_sqlite else 4), seen  # shops, settle's scan, the order
+    assert len(reads) == 3, seen
     assert all(s.startswith(("INSERT", "UPDATE")) for s in writes), seen  # no re-read
     assert len(writes) == len(set(writes)) == 9, seen  # the record, lines (x2), packages,
     # order, stock, notification, email, event: each in one statement, both packages at once

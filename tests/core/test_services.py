@@ -691,6 +691,20 @@ def test_the_same_key_on_another_order_is_refused(make_world):
     assert w.order(oid(2)).status == "awaiting_shipment"
 
 
+def test_two_stations_racing_with_one_key_the_second_is_refused(make_world, monkeypatch):
+    """Two commands with one key at once both find it unused (`_replay` runs before either
+    commits); the second's insert then meets the unique key, on PostgreSQL only when its
+    pipelined writes are answered (core.db.pipeline): still refused, nothing written."""
+    w = make_world(simple_order(1), simple_order(2))
+    ok(services.buyer_cancel(w.db, O1, "no_longer_needed", now=NOW, idempotency_key="k-9"))
+    before = w.dump()
+    monkeypatch.setattr(services, "_replay", lambda *args, **kwargs: None)  # not committed yet
+    refused(services.seller_cancel(w.db, oid(2), "pricing_error", now=NOW, idempotency_key="k-9"),
+            "idempotency_key_reused")
+    assert w.dump() == before
+    assert w.order(oid(2)).status == "awaiting_shipment"
+
+
 @pytest.mark.parametrize("second", [
     {"reason": "pricing_error"},                          # another reason
     {"items": {MUG: 2}},                                  # other quantities
