@@ -19,6 +19,7 @@ timeout, and PostgreSQL's lock_timeout. A busy database is DatabaseBusy: nothing
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -32,6 +33,10 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from core.paths import redacted, resolve_url
+
+# psycopg warns when a pipeline ends in an error it already raised (an idempotency-key
+# race): said once, as the command's own error, not a second time on stderr.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 HEAD_REVISION = "0007"
 CHANGES_CHANNEL = "orderdesk_changes"  # PostgreSQL LISTEN/NOTIFY: "something was committed"
@@ -280,7 +285,9 @@ class Database:
                     conn = session.connection()
                     with pipeline(conn):
                         conn.exec_driver_sql(f"NOTIFY {CHANGES_CHANNEL}")
-                        session.commit()
+                        conn.connection.dbapi_connection.commit()  # COMMIT, in the pipeline
+                    session.commit()  # the driver's transaction is over: no round trip; and the
+                    # connection leaves pipeline mode before it goes back to the pool
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -313,7 +320,8 @@ def pipeline(conn) -> Iterator[None]:
     them is raised as SQLAlchemy raises it (e.g. IntegrityError), at the latest when the
     block ends. Elsewhere (SQLite: no network) it changes nothing."""
     raw = conn.connection.dbapi_connection
-    if not hasattr(raw, "pipeline"):
+    supported = getattr(conn.dialect.loaded_dbapi, "Pipeline", None)
+    if supported is None or not supported.is_supported():  # not psycopg, or its libpq is older than 14
         yield
         return
     error = conn.dialect.loaded_dbapi.Error

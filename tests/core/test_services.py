@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg
 import pytest
+from sqlalchemy import text
 
 from core import services
 from core.clock import as_utc
@@ -818,3 +820,31 @@ def test_buy_again_quotes_exactly_what_it_then_charges(make_world):
     with w.db.read() as session:
         too_many = quote(session, O1, {"MUG": STOCK + 100})
     assert any("lower the quantity" in p for p in too_many.problems)
+
+
+def test_a_write_while_other_work_returns_its_connections_commits_and_says_so(make_world):
+    """Other threads hand their connections back while a command commits (a full pool
+    then closes the command's own): the command still ends as done, its change is there,
+    and the connections it leaves in the pool serve the next read (on PostgreSQL, out of
+    pipeline mode: core.db.pipeline)."""
+    w = make_world(simple_order(1))
+    held = [w.db.engine.connect() for _ in range(5)]
+    for conn in held:
+        conn.exec_driver_sql("SELECT 1")
+    with w.db.write() as session:
+        session.execute(text("UPDATE orders SET recipient = 'Packed By Hand' WHERE id = :id"), {"id": O1})
+        for conn in held:
+            conn.close()
+    for _ in range(6):
+        with w.db.read() as session:
+            assert session.execute(text("SELECT recipient FROM orders WHERE id = :id"), {"id": O1}).scalar() \
+                == "Packed By Hand"
+
+
+def test_a_client_library_without_pipelines_still_cancels(make_world, monkeypatch):
+    """psycopg on a libpq older than 14 has no pipeline mode: commands send their writes
+    one by one instead of failing (on SQLite nothing is pipelined anyway)."""
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    w = make_world(simple_order(1))
+    ok(services.seller_cancel(w.db, O1, "pricing_error", now=NOW, shop=SHOP))
+    assert w.order(O1).status == "cancelled"
