@@ -844,7 +844,12 @@ def test_a_write_while_other_work_returns_its_connections_commits_and_says_so(ma
 def test_a_client_library_without_pipelines_still_cancels(make_world, monkeypatch):
     """psycopg on a libpq older than 14 has no pipeline mode: commands send their writes
     one by one instead of failing (on SQLite nothing is pipelined anyway)."""
-    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    def libpq_13(check: bool = False) -> bool:
+        if check:
+            raise psycopg.NotSupportedError("Connection.pipeline() requires libpq 14.0 or greater")
+        return False
+
+    monkeypatch.setattr(psycopg.capabilities, "has_pipeline", libpq_13)
     w = make_world(simple_order(1))
     ok(services.seller_cancel(w.db, O1, "pricing_error", now=NOW, shop=SHOP))
     assert w.order(O1).status == "cancelled"
