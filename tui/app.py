@@ -233,7 +233,7 @@ class OrderDeskApp(App):
         """On the UI thread, once the opening worker is done: the screens may read now."""
         first_open = self.db is None
         self.db, self.settings = db, settings
-        keep_loaded()  # the database libraries, now loaded
+        keep_loaded("database")  # its libraries, now loaded
         if first_open:
             role, _ = self.start
             if role:

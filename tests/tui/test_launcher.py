@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from sqlmodel import select
@@ -161,7 +163,7 @@ def test_the_command_lines_identity_is_kept_escape_never_reaches_the_launcher(de
             first = app.screen
             await pilot.press("o")  # a screen further (the buyer's orders; the seller's outbox)
             await settle_until(pilot, lambda: app.screen is not first, "a second screen")
-            for _ in range(4):
+            for _ in range(5):
                 await pilot.press("escape")
                 await pilot.pause()
             assert app.screen is first
@@ -179,5 +181,31 @@ def test_plain_orderdesk_opens_the_launcher(demo_db, monkeypatch):
     async def drive():
         async with app.run_test(size=SIZE) as pilot:
             await settle_until(pilot, lambda: isinstance(app.screen, LauncherScreen), "the launcher")
+
+    asyncio.run(drive())
+
+
+def test_boards_left_for_the_launcher_are_freed(demo_db):
+    """A station opens a shop's board and goes back to the launcher all day: the boards it
+    left go (tui.lazy.keep_loaded freezes the loaded code once, never a board left before)."""
+    left = []
+
+    async def drive():
+        app = OrderDeskApp(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            for _ in range(5):
+                await pilot.press("enter")
+                await settle_until(pilot, lambda: isinstance(app.screen, SellerBoardScreen), "the board")
+                await settle_until(pilot, lambda: app.screen.flows_loaded, "the board's cards")
+                await settled(pilot)
+                left.append(weakref.ref(app.screen))
+                await pilot.press("escape")
+                await settle_until(pilot, lambda: isinstance(app.screen, LauncherScreen), "the launcher")
+                await settled(pilot)
+            gc.collect()
+            alive = [ref() is not None for ref in left]
+            # the first is kept frozen with the code, the last may still be Textual's: none between
+            assert alive[1:-1] == [False] * (len(left) - 2), alive
 
     asyncio.run(drive())

@@ -309,7 +309,7 @@ class SellerBoardScreen(Screen):
         the board's data is painted: a first key then finds them ready, and the board's
         first page does not wait for them."""
         seller.start  # noqa: B018
-        keep_loaded()
+        keep_loaded("seller flows")
 
     def on_data_changed(self, _message=None) -> None:
         """Another station (or this one) committed: show the new state within a second."""
