@@ -9,6 +9,7 @@ import pytest
 from core.db import Database
 from core.demo import load_demo
 from tests.databases import clone_url, fresh_url
+from tests.mail import mail_server  # noqa: F401  (a scripted SMTP server, for the email tests)
 from tests.waiting import settled
 
 DEMO_NOW = "2026-11-20T12:00:00Z"

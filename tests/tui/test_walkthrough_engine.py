@@ -12,6 +12,8 @@ import pytest
 from core.clock import parse_instant
 from core.queries import orders as queries
 from tests.waiting import settle_until
+from tui import app as tui_app
+from tui.app import OrderDeskApp
 from tui.walkthroughs import builtin, parse
 from tui.walkthroughs import check as checker
 from tui.walkthroughs.player import (
@@ -241,3 +243,22 @@ expect = "Zebra Dance"
     outcome = checker.run(teaser)
     assert [f.number for f in outcome.failures] == [2]
     assert "expected the screen to show 'Zebra Dance'" in outcome.failures[0].message
+
+
+
+def test_a_walkthrough_never_sends_its_demo_emails_whatever_the_smtp_setting(tmp_path, mail_server, monkeypatch):
+    """A walkthrough auto-played for three steps (over a second: five send ticks) sends
+    none of the demo's queued emails; the app, on the same settings and data, does (its
+    outbox is there to be shown, not sent)."""
+    monkeypatch.setenv("ORDERDESK_SMTP", mail_server.address)
+    monkeypatch.setattr(tui_app, "EMAIL_EVERY", 0.2)
+
+    async def run(app, until):
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle_until(pilot, until, "the app played on")
+
+    played = WalkthroughApp(THREE, fresh_demo(tmp_path / "walk.db"), delay=0.5, autoplay=True)
+    asyncio.run(run(played, lambda: played.shown == 3 and not played.walking))
+    assert mail_server.accepted == []
+    app = OrderDeskApp(fresh_demo(tmp_path / "app.db"))
+    asyncio.run(run(app, lambda: bool(mail_server.accepted)))

@@ -155,6 +155,10 @@ class WalkthroughApp(OrderDeskApp):
         self.late_answers = asyncio.Event()  # set once the next step's keys are pressed
         self.known: set[tuple[str, str]] | None = None  # (role, name) of every buyer and shop
 
+    def start_mailer(self) -> None:
+        """A walkthrough plays on a copy of the demo data: its customer emails stay in its
+        outbox (to be shown), never sent, whatever the `smtp` setting says."""
+
     # -- the caption on every screen -----------------------------------------------
     @property
     def caption(self) -> str:
