@@ -128,6 +128,7 @@ def test_a_fifo_or_a_device_is_refused_at_once_never_read(tmp_path):
     ('["serve", "ssh"]', "'serve' is not a command another station can run"),
     ('["walkthrough", "check", "."]', "'walkthrough' is not a command"),
     ('["outbox", "send"]', "outbox send would email the customers for real"),
+    ('["worker", "--every", "5"]', "worker --every runs until stopped"),
 ])
 def test_a_station_command_never_leaves_the_walkthroughs_own_copy_of_the_data(station, words):
     found = problems(GOOD.replace('wait = 0.5', f"wait = 0.5\nstation = {station}"))

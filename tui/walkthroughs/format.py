@@ -134,6 +134,8 @@ def station_problem(args: tuple[str, ...]) -> str | None:
                 "its own copy of the demo data (drop it)")
     if args[0] == "outbox" and "send" in args[1:2]:
         return "outbox send would email the customers for real; `outbox list` shows the emails"
+    if args[0] == "worker" and any(a.split("=", 1)[0] == "--every" for a in args[1:]):
+        return "worker --every runs until stopped, so the step would never end; `worker` alone does the due work once"
     return None
 
 
